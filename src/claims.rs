@@ -1,0 +1,425 @@
+//! The one time authority: iat, nbf, exp and auth_time judged against an injected `now` and
+//! leeway, giving a status, the time left, the lifetime and warnings. Pure: no clock is read here.
+
+use crate::time::{duration_words, utc};
+use serde_json::{Map, Value};
+
+/// The time claims that are judged or shown, in display order.
+pub const TIME_CLAIMS: [&str; 4] = ["iat", "nbf", "exp", "auth_time"];
+
+/// One hour: lifetimes longer than this earn `long_lifetime`.
+pub const LONG_LIFETIME: i64 = 3600;
+
+/// Above this a NumericDate looks like milliseconds (1e11 seconds is the year 5138).
+const MILLIS_FROM: i64 = 100_000_000_000;
+/// Above this it is not even plausible as milliseconds (the year 5138 again, in ms).
+const MILLIS_UNTIL: i64 = 100_000_000_000_000;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Valid,
+    Expired,
+    NotYetValid,
+    Expiring,
+    NoExp,
+    Invalid,
+    Malformed,
+    /// A JWE: its claims are encrypted and cannot be judged.
+    Encrypted,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Expired => "expired",
+            Status::NotYetValid => "not_yet_valid",
+            Status::Expiring => "expiring",
+            Status::NoExp => "no_exp",
+            Status::Invalid => "invalid",
+            Status::Malformed => "malformed",
+            Status::Encrypted => "encrypted",
+        }
+    }
+}
+
+/// A warning with a stable code (the contract's list) and a message for people that says what
+/// it means and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl Warning {
+    pub fn new(code: &'static str, message: impl Into<String>) -> Self {
+        Warning {
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// The warnings `decode --strict` treats as security findings.
+    pub fn is_security(&self) -> bool {
+        matches!(
+            self.code,
+            "alg_none"
+                | "weak_secret"
+                | "embedded_key"
+                | "suspicious_kid"
+                | "sensitive_claim"
+                | "weak_key"
+                | "no_exp"
+        )
+    }
+}
+
+/// A time claim that is a usable NumericDate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeClaim {
+    pub name: &'static str,
+    /// Seconds since the epoch, as verifiers read it (fractions dropped).
+    pub unix: i64,
+    /// Seconds from now: positive in the future.
+    pub relative: i64,
+}
+
+impl TimeClaim {
+    pub fn utc(&self) -> Option<String> {
+        utc(self.unix)
+    }
+}
+
+/// What the judge found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Judgement {
+    pub times: Vec<TimeClaim>,
+    pub status: Status,
+    pub expires_in: Option<i64>,
+    pub lifetime: Option<i64>,
+    pub warnings: Vec<Warning>,
+}
+
+impl Judgement {
+    pub fn time(&self, name: &str) -> Option<&TimeClaim> {
+        self.times.iter().find(|t| t.name == name)
+    }
+}
+
+/// Reads a NumericDate. Err says why the claim cannot be used.
+fn numeric_date(v: &Value) -> Result<i64, String> {
+    let Value::Number(n) = v else {
+        let kind = match v {
+            Value::String(_) => "a string",
+            Value::Bool(_) => "a boolean",
+            Value::Null => "null",
+            Value::Array(_) => "an array",
+            Value::Object(_) => "an object",
+            Value::Number(_) => "a number",
+        };
+        return Err(format!("is {kind}, not a number of seconds"));
+    };
+    let secs = if let Some(i) = n.as_i64() {
+        i
+    } else if n.as_u64().is_some() {
+        return Err("is absurdly large".into());
+    } else {
+        match n.as_f64() {
+            Some(f) if f.is_finite() && f.abs() < 1e15 => f.floor() as i64,
+            _ => return Err("is absurdly large".into()),
+        }
+    };
+    if secs < 0 {
+        return Err("is negative (before 1970)".into());
+    }
+    if secs >= MILLIS_UNTIL {
+        return Err("is absurdly large".into());
+    }
+    Ok(secs)
+}
+
+/// Judges a token's claims at `now` with `leeway` seconds of tolerated clock skew.
+pub fn judge(claims: &Map<String, Value>, now: i64, leeway: i64) -> Judgement {
+    let mut warnings = Vec::new();
+    let mut times = Vec::new();
+    let mut unusable = false;
+    for name in TIME_CLAIMS {
+        let Some(v) = claims.get(name) else { continue };
+        match numeric_date(v) {
+            Ok(unix) => {
+                if unix >= MILLIS_FROM {
+                    let as_ms = utc(unix / 1000).unwrap_or_else(|| "?".into());
+                    warnings.push(Warning::new(
+                        "millisecond_timestamp",
+                        format!(
+                            "{name} {unix} looks like milliseconds ({as_ms}); verifiers read it as seconds, \
+                             beyond the year 5000. The issuer must write NumericDate in seconds."
+                        ),
+                    ));
+                }
+                times.push(TimeClaim {
+                    name,
+                    unix,
+                    relative: unix.saturating_sub(now),
+                });
+            }
+            Err(why) => {
+                if name != "auth_time" {
+                    unusable = true;
+                }
+                warnings.push(Warning::new(
+                    "invalid_time_claim",
+                    format!(
+                        "{name} {why}; RFC 7519 requires a NumericDate (seconds since 1970), so verifiers \
+                         reject this token. Fix the issuer."
+                    ),
+                ));
+            }
+        }
+    }
+    let get = |n: &str| times.iter().find(|t: &&TimeClaim| t.name == n).copied();
+    let (iat, nbf, exp) = (get("iat"), get("nbf"), get("exp"));
+
+    if let Some(iat) = iat
+        && iat.unix > now
+    {
+        warnings.push(Warning::new(
+            "iat_in_future",
+            format!(
+                "iat is {} in the future{}: the issuer's clock is ahead of this one (or this one is behind). \
+                 Check NTP on both machines; --leeway tolerates small skew.",
+                duration_words(iat.relative),
+                within(iat.relative, leeway)
+            ),
+        ));
+    }
+    if let Some(nbf) = nbf
+        && nbf.unix > now
+    {
+        warnings.push(Warning::new(
+            "nbf_in_future",
+            format!(
+                "nbf is {} in the future{}: the token is not usable yet. If it was just issued, a clock is skewed; \
+                 check NTP, or allow --leeway.",
+                duration_words(nbf.relative),
+                within(nbf.relative, leeway)
+            ),
+        ));
+    }
+    if let Some(exp) = exp
+        && exp.unix <= now
+        && now < exp.unix.saturating_add(leeway)
+    {
+        warnings.push(Warning::new(
+            "expired_within_leeway",
+            format!(
+                "exp passed {} ago but is within the {} leeway: accepted now, rejected by a stricter verifier. \
+                 Refresh the token.",
+                duration_words(exp.relative),
+                duration_words(leeway)
+            ),
+        ));
+    }
+    if exp.is_none() && !claims.contains_key("exp") {
+        warnings.push(Warning::new(
+            "no_exp",
+            "the token has no exp claim: it never expires, so a leaked copy works forever. \
+             Issue tokens with exp (15-60 minutes for access tokens).",
+        ));
+    }
+    let lifetime = match (iat, exp) {
+        (Some(i), Some(e)) => Some(e.unix - i.unix),
+        _ => None,
+    };
+    if let Some(l) = lifetime {
+        if l < 0 {
+            warnings.push(Warning::new(
+                "exp_before_iat",
+                format!(
+                    "exp is {} before iat: the token was dead when issued. The issuer computes exp wrongly.",
+                    duration_words(l)
+                ),
+            ));
+        } else if l > LONG_LIFETIME {
+            warnings.push(Warning::new(
+                "long_lifetime",
+                format!(
+                    "the token lives {} (exp - iat), over 1h: a leaked copy stays useful that long. \
+                     Prefer short-lived access tokens with a refresh flow.",
+                    duration_words(l)
+                ),
+            ));
+        }
+    }
+
+    let status = if unusable {
+        Status::Invalid
+    } else if exp.is_some_and(|e| now >= e.unix.saturating_add(leeway)) {
+        Status::Expired
+    } else if nbf.is_some_and(|n| n.unix > now.saturating_add(leeway))
+        || iat.is_some_and(|i| i.unix > now.saturating_add(leeway))
+    {
+        Status::NotYetValid
+    } else if exp.is_none() {
+        Status::NoExp
+    } else {
+        Status::Valid
+    };
+    Judgement {
+        expires_in: exp.map(|e| e.relative),
+        times,
+        status,
+        lifetime,
+        warnings,
+    }
+}
+
+fn within(ahead: i64, leeway: i64) -> String {
+    if ahead <= leeway {
+        format!(" (within the {} leeway)", duration_words(leeway))
+    } else {
+        String::new()
+    }
+}
+
+/// The `clock_skew` warning for an HTTP `Date:` header `date` seen in the input, if it is more
+/// than 30 s from `now`.
+pub fn clock_skew(date: i64, now: i64) -> Option<Warning> {
+    let skew = date.saturating_sub(now);
+    if skew.abs() <= 30 {
+        return None;
+    }
+    let direction = if skew > 0 { "ahead of" } else { "behind" };
+    Some(Warning::new(
+        "clock_skew",
+        format!(
+            "the input's HTTP Date header ({}) is {} {direction} this clock: one of the two clocks is wrong, \
+             which makes fresh tokens look expired or not yet valid. Check NTP on both machines.",
+            utc(date).unwrap_or_else(|| date.to_string()),
+            duration_words(skew),
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn claims(v: Value) -> Map<String, Value> {
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        }
+    }
+
+    fn codes(j: &Judgement) -> Vec<&str> {
+        j.warnings.iter().map(|w| w.code).collect()
+    }
+
+    const NOW: i64 = 1_800_000_000;
+
+    #[test]
+    fn exactly_at_exp_is_expired() {
+        let c = claims(json!({"exp": NOW}));
+        assert_eq!(judge(&c, NOW, 0).status, Status::Expired);
+        assert_eq!(judge(&c, NOW - 1, 0).status, Status::Valid);
+        assert_eq!(judge(&c, NOW - 1, 0).expires_in, Some(1));
+    }
+
+    #[test]
+    fn leeway_bounds() {
+        let c = claims(json!({"exp": NOW}));
+        let j = judge(&c, NOW + 59, 60);
+        assert_eq!(j.status, Status::Valid);
+        assert_eq!(codes(&j), ["expired_within_leeway"]);
+        assert_eq!(judge(&c, NOW + 60, 60).status, Status::Expired);
+        let n = claims(json!({"nbf": NOW + 60, "exp": NOW + 600}));
+        assert_eq!(judge(&n, NOW, 60).status, Status::Valid);
+        assert_eq!(judge(&n, NOW, 59).status, Status::NotYetValid);
+        assert_eq!(codes(&judge(&n, NOW, 60)), ["nbf_in_future"]);
+        let i = claims(json!({"iat": NOW + 5, "exp": NOW + 600}));
+        assert_eq!(judge(&i, NOW, 0).status, Status::NotYetValid);
+        assert_eq!(judge(&i, NOW, 5).status, Status::Valid);
+        assert_eq!(codes(&judge(&i, NOW, 5)), ["iat_in_future"]);
+    }
+
+    #[test]
+    fn lifetime_and_its_warnings() {
+        let c = claims(json!({"iat": NOW - 600, "exp": NOW + 3000}));
+        let j = judge(&c, NOW, 0);
+        assert_eq!((j.lifetime, j.expires_in), (Some(3600), Some(3000)));
+        assert!(j.warnings.is_empty());
+        let long = claims(json!({"iat": NOW, "exp": NOW + 3601}));
+        assert_eq!(codes(&judge(&long, NOW, 0)), ["long_lifetime"]);
+        let backwards = claims(json!({"iat": NOW, "exp": NOW - 1}));
+        let j = judge(&backwards, NOW, 0);
+        assert_eq!(codes(&j), ["exp_before_iat"]);
+        assert_eq!(j.status, Status::Expired);
+    }
+
+    #[test]
+    fn missing_exp() {
+        let j = judge(&claims(json!({"sub": "x"})), NOW, 0);
+        assert_eq!(j.status, Status::NoExp);
+        assert_eq!(codes(&j), ["no_exp"]);
+        assert!(j.warnings[0].is_security());
+    }
+
+    #[test]
+    fn unusable_time_claims_never_panic() {
+        for bad in [
+            json!("1800000000"),
+            json!(-5),
+            json!(1e300),
+            json!(null),
+            json!(true),
+            json!([1]),
+            json!(u64::MAX),
+        ] {
+            let j = judge(&claims(json!({"exp": bad.clone()})), NOW, 0);
+            assert_eq!(j.status, Status::Invalid, "{bad}");
+            assert_eq!(codes(&j), ["invalid_time_claim"], "{bad}");
+        }
+        let huge: Value =
+            serde_json::from_str(r#"{"exp": 123456789012345678901234567890}"#).unwrap();
+        assert_eq!(judge(&claims(huge), NOW, 0).status, Status::Invalid);
+        let j = judge(&claims(json!({"exp": NOW})), i64::MAX, i64::MAX);
+        assert_eq!(j.status, Status::Expired);
+        assert_eq!(j.expires_in, Some(NOW - i64::MAX));
+    }
+
+    #[test]
+    fn fractions_are_floored() {
+        let c: Value = serde_json::from_str(r#"{"exp": 1800000000.9}"#).unwrap();
+        let j = judge(&claims(c), NOW, 0);
+        assert_eq!(j.status, Status::Expired);
+        assert_eq!(j.time("exp").unwrap().unix, NOW);
+    }
+
+    #[test]
+    fn milliseconds_are_flagged() {
+        let j = judge(&claims(json!({"exp": NOW * 1000})), NOW, 0);
+        assert_eq!(j.status, Status::Valid);
+        assert_eq!(codes(&j), ["millisecond_timestamp"]);
+        assert!(j.warnings[0].message.contains("2027-01-15T08:00:00Z"));
+    }
+
+    #[test]
+    fn skew_threshold() {
+        assert_eq!(clock_skew(NOW + 30, NOW), None);
+        assert_eq!(clock_skew(NOW - 30, NOW), None);
+        assert!(
+            clock_skew(NOW + 31, NOW)
+                .unwrap()
+                .message
+                .contains("31s ahead")
+        );
+        assert!(
+            clock_skew(NOW - 120, NOW)
+                .unwrap()
+                .message
+                .contains("2m behind")
+        );
+    }
+}

@@ -1,0 +1,584 @@
+//! Where tokens come from: arguments, `-`, `@PATH` and stdin, read as streams, and the scanner
+//! that finds every compact JWS and JWE in any text, with a label saying where each was found.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::io::{self, BufRead};
+
+/// The largest token accepted by default; a longer one is refused without being held whole.
+pub const DEFAULT_MAX_TOKEN: usize = 1024 * 1024;
+
+/// How many bytes of a line are kept to recognise a header name or a `Date:` header.
+const HEAD_CAP: usize = 512;
+/// How many bytes before a token are kept to find its JSON key or parameter name.
+const RECENT_CAP: usize = 256;
+
+/// Where a token was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// `argument 1`, `stdin`, or a file's path.
+    pub input: String,
+    pub line: Option<u64>,
+    /// The HTTP header (or `Name:` field) the token stood in.
+    pub header: Option<String>,
+    /// The JSON key, query/fragment parameter or cookie name the token was the value of.
+    pub key: Option<(KeyKind, String)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Json,
+    Parameter,
+    Cookie,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::escape::text(&self.input))?;
+        if let Some(line) = self.line {
+            write!(f, " line {line}")?;
+        }
+        if let Some(h) = &self.header {
+            write!(f, ", header {}", crate::escape::text(h))?;
+        }
+        if let Some((kind, name)) = &self.key {
+            let name = crate::escape::text(name);
+            match kind {
+                KeyKind::Json => write!(f, ", JSON key \"{name}\"")?,
+                KeyKind::Parameter => write!(f, ", parameter {name}")?,
+                KeyKind::Cookie => write!(f, ", cookie {name}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What the scanner reports, in input order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A token candidate (it may still turn out malformed).
+    Token { text: String, source: Source },
+    /// A candidate longer than the size limit; only its length was counted.
+    TooLarge { len: usize, source: Source },
+    /// An HTTP `Date:` header, as Unix seconds.
+    Date(i64),
+}
+
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'
+}
+
+/// The scanner's state between chunks: everything it needs fits in a few small buffers, so
+/// memory is bounded by the largest token whatever the size of the input.
+struct State {
+    name: String,
+    numbered: bool,
+    max_token: usize,
+    line: u64,
+    head: Vec<u8>,
+    recent: Vec<u8>,
+    run: Vec<u8>,
+    run_len: usize,
+    run_dots: usize,
+    http: bool,
+    queue: VecDeque<Event>,
+}
+
+/// Finds tokens in a byte stream read chunk by chunk.
+pub struct Scanner<R> {
+    reader: R,
+    state: State,
+    offset: u64,
+    done: bool,
+}
+
+impl<R: BufRead> Scanner<R> {
+    /// `name` labels the input (`stdin`, `argument 2`, a path); `numbered` adds line numbers.
+    pub fn new(reader: R, name: String, numbered: bool, max_token: usize) -> Self {
+        Scanner {
+            reader,
+            state: State {
+                name,
+                numbered,
+                max_token,
+                line: 1,
+                head: Vec::with_capacity(HEAD_CAP),
+                recent: Vec::with_capacity(RECENT_CAP * 2),
+                run: Vec::new(),
+                run_len: 0,
+                run_dots: 0,
+                http: false,
+                queue: VecDeque::new(),
+            },
+            offset: 0,
+            done: false,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.state.name
+    }
+
+    pub fn max_token(&self) -> usize {
+        self.state.max_token
+    }
+
+    /// Bytes read so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The next event, or None at the end of the input.
+    pub fn next_event(&mut self) -> io::Result<Option<Event>> {
+        loop {
+            if let Some(e) = self.state.queue.pop_front() {
+                return Ok(Some(e));
+            }
+            if self.done {
+                return Ok(None);
+            }
+            let buf = match self.reader.fill_buf() {
+                Ok(b) => b,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if buf.is_empty() {
+                self.done = true;
+                self.state.end_line();
+                continue;
+            }
+            let n = buf.len();
+            self.state.feed(buf);
+            self.reader.consume(n);
+            self.offset += n as u64;
+        }
+    }
+}
+
+impl State {
+    fn feed(&mut self, buf: &[u8]) {
+        for &b in buf {
+            if is_token_byte(b) {
+                if self.run.len() < self.max_token + 3 {
+                    self.run.push(b);
+                }
+                self.run_len += 1;
+                self.run_dots += usize::from(b == b'.');
+            } else {
+                if self.run_len > 0 {
+                    self.end_run();
+                }
+                if b == b'\n' {
+                    self.end_line();
+                    continue;
+                }
+                if self.recent.len() >= RECENT_CAP * 2 {
+                    self.recent.drain(..RECENT_CAP);
+                }
+                self.recent.push(b);
+            }
+            if self.head.len() < HEAD_CAP {
+                self.head.push(b);
+            }
+        }
+    }
+
+    fn end_line(&mut self) {
+        if self.run_len > 0 {
+            self.end_run();
+        }
+        let head = strip_marker(&self.head);
+        if head.len() > 5 && head[..5].eq_ignore_ascii_case(b"date:") {
+            if let Some(t) = std::str::from_utf8(&head[5..])
+                .ok()
+                .and_then(crate::time::parse_http_date)
+            {
+                self.queue.push_back(Event::Date(t));
+            }
+        } else if head.starts_with(b"HTTP/")
+            || contains(&head, b" HTTP/1.")
+            || contains(&head, b" HTTP/2")
+        {
+            self.http = true;
+        }
+        self.head.clear();
+        self.recent.clear();
+        self.line += 1;
+    }
+
+    fn end_run(&mut self) {
+        let stored = self.run.len();
+        let total = self.run_len;
+        let found = find(&self.run, b"eyJ");
+        if let Some(p) = found {
+            let len = total - p;
+            let dots = self.run_dots - self.run[..p].iter().filter(|&&b| b == b'.').count();
+            if len > self.max_token && dots >= 2 {
+                let source = self.source(p);
+                self.queue.push_back(Event::TooLarge { len, source });
+            } else if len <= self.max_token {
+                let mut cand = &self.run[p..stored];
+                let segments = |c: &[u8]| c.iter().filter(|&&b| b == b'.').count() + 1;
+                // A sentence's full stop after a token is not an empty segment.
+                while cand.last() == Some(&b'.') && !matches!(segments(cand), 3 | 5) {
+                    cand = &cand[..cand.len() - 1];
+                }
+                if segments(cand) >= 3 {
+                    let source = self.source(p);
+                    let text = String::from_utf8_lossy(cand).into_owned();
+                    self.queue.push_back(Event::Token { text, source });
+                }
+            }
+        }
+        // What came before the next token: keep the tail of this run as context.
+        let keep = &self.run[stored.saturating_sub(RECENT_CAP)..];
+        if self.recent.len() + keep.len() >= RECENT_CAP * 2 {
+            let cut = (self.recent.len() + keep.len()).saturating_sub(RECENT_CAP);
+            self.recent.drain(..cut.min(self.recent.len()));
+        }
+        self.recent.extend_from_slice(keep);
+        self.run.clear();
+        self.run_len = 0;
+        self.run_dots = 0;
+    }
+
+    /// The label of a token starting `prefix` bytes into the current run.
+    fn source(&self, prefix: usize) -> Source {
+        let header = header_name(&self.head).filter(|h| self.http || notable_header(h));
+        let key = if prefix == 0 {
+            context_key(&self.recent, header.as_deref())
+        } else {
+            None
+        };
+        Source {
+            input: self.name.clone(),
+            line: self.numbered.then_some(self.line),
+            header,
+            key,
+        }
+    }
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    find(hay, needle).is_some()
+}
+
+/// Drops leading space and a `curl -v` direction marker (`> `, `< `).
+fn strip_marker(line: &[u8]) -> &[u8] {
+    let mut s = line.trim_ascii_start();
+    if let [b'>' | b'<', b' ', rest @ ..] = s {
+        s = rest;
+    }
+    s
+}
+
+/// `Authorization` in `Authorization: Bearer …` (after any `curl -v` marker).
+fn header_name(head: &[u8]) -> Option<String> {
+    let s = strip_marker(head);
+    let colon = s.iter().position(|&b| b == b':')?;
+    let name = &s[..colon];
+    if name.is_empty()
+        || name.len() > 64
+        || !name.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return None;
+    }
+    Some(String::from_utf8_lossy(name).into_owned())
+}
+
+/// Header names worth naming even outside an HTTP transcript.
+fn notable_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    matches!(n.as_str(), "cookie" | "set-cookie" | "location" | "referer")
+        || n.starts_with("x-")
+        || ["auth", "token", "jwt", "assertion", "bearer"]
+            .iter()
+            .any(|k| n.contains(k))
+}
+
+/// The JSON key, parameter or cookie name whose value starts right after `before`.
+fn context_key(before: &[u8], header: Option<&str>) -> Option<(KeyKind, String)> {
+    let mut s = before;
+    // `"Bearer eyJ…"` as a JSON value or a parameter.
+    if s.len() >= 7 && s[s.len() - 7..].eq_ignore_ascii_case(b"bearer ") {
+        s = &s[..s.len() - 7];
+    }
+    if let Some(k) = json_key(s) {
+        return Some((KeyKind::Json, k));
+    }
+    let rest = s.strip_suffix(b"=")?;
+    let start = rest
+        .iter()
+        .rposition(|&b| {
+            !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b'[' | b']'))
+        })
+        .map_or(0, |i| i + 1);
+    let name = &rest[start..];
+    if name.is_empty() {
+        return None;
+    }
+    let is_cookie = header
+        .is_some_and(|h| h.eq_ignore_ascii_case("cookie") || h.eq_ignore_ascii_case("set-cookie"));
+    let kind = if is_cookie {
+        KeyKind::Cookie
+    } else {
+        KeyKind::Parameter
+    };
+    Some((kind, String::from_utf8_lossy(name).into_owned()))
+}
+
+/// `"access_token": "` (or the escaped `\"access_token\":\"` of JSON inside a log string).
+fn json_key(s: &[u8]) -> Option<String> {
+    let quote = |s: &[u8]| -> Option<usize> {
+        if s.ends_with(b"\\\"") {
+            Some(2)
+        } else if s.ends_with(b"\"") {
+            Some(1)
+        } else {
+            None
+        }
+    };
+    let mut s = &s[..s.len() - quote(s)?];
+    s = s.trim_ascii_end();
+    s = s.strip_suffix(b":")?;
+    s = s.trim_ascii_end();
+    let q = quote(s)?;
+    s = &s[..s.len() - q];
+    let open = s.iter().rposition(|&b| b == b'"')?;
+    let key = &s[open + 1..];
+    if key.is_empty() || key.len() > 128 {
+        return None;
+    }
+    Some(String::from_utf8_lossy(key).into_owned())
+}
+
+/// What the user gave on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    /// A positional argument (1-based) holding a token or text.
+    Argument(usize, String),
+    Stdin,
+    File(usize, String),
+}
+
+impl Input {
+    pub fn from_args(args: &[String]) -> Vec<Input> {
+        args.iter()
+            .enumerate()
+            .map(|(i, a)| {
+                if a == "-" {
+                    Input::Stdin
+                } else if let Some(path) = a.strip_prefix('@') {
+                    Input::File(i + 1, path.to_string())
+                } else {
+                    Input::Argument(i + 1, a.clone())
+                }
+            })
+            .collect()
+    }
+}
+
+/// An argument that is one word shaped like a token is taken whole, so that a damaged token is
+/// reported as malformed instead of being skipped as "no token".
+pub fn word_candidate(arg: &str) -> Option<&str> {
+    let mut t = arg.trim();
+    for q in ['"', '\''] {
+        if t.len() >= 2 && t.starts_with(q) && t.ends_with(q) {
+            t = t[1..t.len() - 1].trim();
+        }
+    }
+    if t.len() > 7 && t[..7].eq_ignore_ascii_case("bearer ") {
+        t = t[7..].trim_start();
+    }
+    let allowed =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=' | '+' | '/');
+    if t.is_empty() || !t.chars().all(allowed) {
+        return None;
+    }
+    let dots = t.matches('.').count();
+    let first = t.split('.').next().unwrap_or("");
+    if first.contains("=eyJ") {
+        return None; // `id_token=eyJ…`: a parameter, scan it
+    }
+    ((t.starts_with("eyJ") && dots >= 1) || dots >= 2).then_some(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln";
+
+    fn scan(text: &str) -> Vec<Event> {
+        scan_with(text, DEFAULT_MAX_TOKEN)
+    }
+
+    fn scan_with(text: &str, max: usize) -> Vec<Event> {
+        let mut s = Scanner::new(text.as_bytes(), "stdin".into(), true, max);
+        let mut out = Vec::new();
+        while let Some(e) = s.next_event().unwrap() {
+            out.push(e);
+        }
+        out
+    }
+
+    fn labels(text: &str) -> Vec<(String, String)> {
+        scan(text)
+            .into_iter()
+            .filter_map(|e| match e {
+                Event::Token { text, source } => Some((text, source.to_string())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bare_and_bearer() {
+        assert_eq!(labels(T), [(T.into(), "stdin line 1".into())]);
+        assert_eq!(
+            labels(&format!("Bearer {T}\n")),
+            [(T.into(), "stdin line 1".into())]
+        );
+        assert_eq!(
+            labels(&format!("GET / HTTP/1.1\nAuthorization: Bearer {T}\r\n")),
+            [(T.into(), "stdin line 2, header Authorization".into())]
+        );
+    }
+
+    #[test]
+    fn curl_verbose_and_cookies() {
+        let text = format!(
+            "* Connected\n> GET /api HTTP/2\n> authorization: Bearer {T}\n< HTTP/2 200\n< set-cookie: session={T}; Path=/\n"
+        );
+        assert_eq!(
+            labels(&text),
+            [
+                (T.into(), "stdin line 3, header authorization".into()),
+                (
+                    T.into(),
+                    "stdin line 5, header set-cookie, cookie session".into()
+                ),
+            ]
+        );
+        let cookie = format!("Cookie: theme=dark; jwt={T}; x=1");
+        assert_eq!(
+            labels(&cookie)[0].1,
+            "stdin line 1, header Cookie, cookie jwt"
+        );
+    }
+
+    #[test]
+    fn json_bodies_in_order() {
+        let body = format!(
+            r#"{{"access_token":"{T}","token_type":"Bearer","id_token": "{T}x", "nested": {{"refresh_token" : "{T}"}}}}"#
+        );
+        let l = labels(&body);
+        assert_eq!(l.len(), 3);
+        assert_eq!(l[0].1, "stdin line 1, JSON key \"access_token\"");
+        assert_eq!(
+            l[1],
+            (
+                format!("{T}x"),
+                "stdin line 1, JSON key \"id_token\"".into()
+            )
+        );
+        assert_eq!(l[2].1, "stdin line 1, JSON key \"refresh_token\"");
+        let escaped = format!(r#"log msg="{{\"id_token\":\"{T}\"}}""#);
+        assert_eq!(labels(&escaped)[0].1, "stdin line 1, JSON key \"id_token\"");
+        let pretty = format!("{{\n  \"access_token\": \"{T}\",\n  \"expires_in\": 3600\n}}\n");
+        assert_eq!(
+            labels(&pretty)[0].1,
+            "stdin line 2, JSON key \"access_token\""
+        );
+    }
+
+    #[test]
+    fn urls_quotes_and_logs() {
+        let url = format!("https://app.example/cb#id_token={T}&state=xyz");
+        assert_eq!(
+            labels(&url),
+            [(T.into(), "stdin line 1, parameter id_token".into())]
+        );
+        let q = format!("https://app.example/cb?x=1&access_token={T}");
+        assert_eq!(labels(&q)[0].1, "stdin line 1, parameter access_token");
+        assert_eq!(labels(&format!("'{T}'"))[0].0, T);
+        let log = format!("2026-11-23T10:00:00Z INFO auth ok token {T}. next\nline two {T}");
+        let l = labels(&log);
+        assert_eq!(
+            l,
+            [
+                (T.into(), "stdin line 1".into()),
+                (T.into(), "stdin line 2".into())
+            ]
+        );
+        let encoded = format!("Bearer%20{T}");
+        assert_eq!(labels(&encoded)[0].0, T);
+    }
+
+    #[test]
+    fn segment_shapes() {
+        // Unsecured tokens end with an empty signature: the trailing dot is kept.
+        let unsecured = "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0.";
+        assert_eq!(labels(unsecured)[0].0, unsecured);
+        // JWE: five segments, possibly an empty encrypted key.
+        let jwe = "eyJhbGciOiJkaXIifQ..aXY.Y3Q.dGFn";
+        assert_eq!(labels(jwe)[0].0, jwe);
+        // One dot is not a token in text; four segments are kept for the parser to refuse.
+        assert!(labels("eyJhbGciOiJIUzI1NiJ9.eyJ").is_empty());
+        assert_eq!(labels("eyJa.b.c.d")[0].0, "eyJa.b.c.d");
+        assert!(labels("no tokens here, just example.com and a.b.c").is_empty());
+    }
+
+    #[test]
+    fn date_headers() {
+        let text = format!(
+            "HTTP/1.1 200 OK\nDate: Fri, 15 Jan 2027 08:00:00 GMT\n\n{{\"access_token\":\"{T}\"}}"
+        );
+        let events = scan(&text);
+        assert_eq!(events[0], Event::Date(1_800_000_000));
+        assert!(matches!(&events[1], Event::Token { .. }));
+        assert_eq!(
+            scan("< date: Fri, 15 Jan 2027 08:00:00 GMT\r\n"),
+            [Event::Date(1_800_000_000)]
+        );
+    }
+
+    #[test]
+    fn oversized_tokens_are_counted_not_held() {
+        let big = format!("x eyJ{}.a.b y", "A".repeat(5000));
+        let e = scan_with(&format!("{big} eyJ{} {T}", "B".repeat(5000)), 1000);
+        assert_eq!(e.len(), 2, "a long run without dots is no token: {e:?}");
+        assert!(matches!(&e[0], Event::TooLarge { len, .. } if *len == 5007));
+        assert!(matches!(&e[1], Event::Token { text, .. } if text == T));
+    }
+
+    #[test]
+    fn invalid_utf8_and_chunk_boundaries() {
+        let mut bytes = vec![0xff, 0xfe, b' '];
+        bytes.extend_from_slice(T.as_bytes());
+        bytes.extend_from_slice(&[0xc3, b'\n']);
+        // A reader with a 7-byte buffer splits the token across many chunks.
+        let reader = io::BufReader::with_capacity(7, bytes.as_slice());
+        let mut s = Scanner::new(reader, "f".into(), true, DEFAULT_MAX_TOKEN);
+        let e = s.next_event().unwrap().unwrap();
+        assert!(matches!(e, Event::Token { ref text, .. } if text == T));
+        assert_eq!(s.next_event().unwrap(), None);
+    }
+
+    #[test]
+    fn words() {
+        assert_eq!(word_candidate(T), Some(T));
+        assert_eq!(word_candidate(&format!("  \"Bearer {T}\" ")), Some(T));
+        assert_eq!(word_candidate("eyJhbGc.xyz"), Some("eyJhbGc.xyz"));
+        assert_eq!(word_candidate("a.b.c"), Some("a.b.c"));
+        assert_eq!(word_candidate("eyJ=.a.b"), Some("eyJ=.a.b"));
+        assert_eq!(word_candidate("example.com"), None);
+        assert_eq!(word_candidate("garbage"), None);
+        assert_eq!(word_candidate(&format!("id_token={T}")), None);
+        assert_eq!(word_candidate(&format!("Authorization: Bearer {T}")), None);
+    }
+}

@@ -1,0 +1,81 @@
+//! jwtctl: parse the command line, set color once, run the command, map the outcome to an exit code.
+
+mod claims;
+mod cli;
+mod commands;
+mod escape;
+mod exit;
+mod input;
+mod render;
+mod report;
+mod time;
+mod token;
+
+use clap::Parser;
+use cli::{Cli, ColorChoice, Command};
+use commands::Clock;
+use render::Sink;
+use render::json::JsonLines;
+use render::text::{Layout, Text};
+use std::io::{self, IsTerminal};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+    };
+    set_color(cli.global.color);
+    let g = &cli.global;
+    let clock = Clock {
+        now: g.now.unwrap_or_else(|| chrono::Utc::now().timestamp()),
+        leeway: g.leeway,
+    };
+    let stdout = io::stdout().lock();
+    let mut sink: Box<dyn Sink> = if g.json {
+        Box::new(JsonLines::new(stdout))
+    } else {
+        Box::new(Text::new(stdout, Layout::Full, g.local, clock.now))
+    };
+    let outcome = match &cli.command {
+        Command::Decode(a) => commands::decode::run(
+            &commands::decode::Options {
+                inputs: &a.input.inputs,
+                strict: a.strict,
+                max_token: g.max_token_size,
+            },
+            clock,
+            sink.as_mut(),
+        ),
+    };
+    match outcome {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(f) => {
+            render::print_error(&format!("{:#}", f.error), f.hint.as_deref());
+            ExitCode::from(f.exit.code())
+        }
+    }
+}
+
+/// Color is decided here, once: `--color`, then NO_COLOR, CLICOLOR_FORCE, TERM=dumb, and
+/// whether stdout is a terminal.
+fn set_color(choice: ColorChoice) {
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    let on = match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+                false
+            } else if set("CLICOLOR_FORCE") {
+                true
+            } else {
+                std::env::var("TERM").map_or(true, |t| t != "dumb") && io::stdout().is_terminal()
+            }
+        }
+    };
+    colored::control::set_override(on);
+}

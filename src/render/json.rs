@@ -1,0 +1,83 @@
+//! `--json`: one JSON object per token per line, every field of the contract.
+
+use super::Sink;
+use crate::escape::SafeJson;
+use crate::report::Report;
+use crate::token::Payload;
+use serde_json::{Map, Value, json};
+use std::io::{self, Write};
+
+pub struct JsonLines<W: Write> {
+    out: W,
+    buf: Vec<u8>,
+}
+
+impl<W: Write> JsonLines<W> {
+    pub fn new(out: W) -> Self {
+        JsonLines {
+            out,
+            buf: Vec::with_capacity(4096),
+        }
+    }
+}
+
+/// The report as the contract's JSON object.
+pub fn to_value(r: &Report) -> Value {
+    let token = r.token.as_ref();
+    let mut times = Map::new();
+    if let Some(j) = &r.judgement {
+        for t in &j.times {
+            times.insert(
+                t.name.to_string(),
+                json!({"unix": t.unix, "utc": t.utc(), "relative_seconds": t.relative}),
+            );
+        }
+    }
+    let payload = match token.map(|t| &t.payload) {
+        Some(Payload::Claims(c)) => Value::Object(c.clone()),
+        _ => Value::Null,
+    };
+    let warnings: Vec<Value> = r
+        .warnings
+        .iter()
+        .map(|w| json!({"code": w.code, "message": w.message}))
+        .collect();
+    let s = &r.signature;
+    let mut m = Map::new();
+    m.insert("source".into(), Value::String(r.source.to_string()));
+    m.insert("index".into(), json!(r.index));
+    m.insert("kind".into(), json!(token.map(|t| t.kind.as_str())));
+    m.insert(
+        "header".into(),
+        token.map_or(Value::Null, |t| Value::Object(t.header.clone())),
+    );
+    m.insert("payload".into(), payload);
+    m.insert(
+        "signature".into(),
+        json!({"alg": s.alg, "verified": s.verified, "kid": s.kid, "key": s.key, "error": s.error}),
+    );
+    m.insert("times".into(), Value::Object(times));
+    m.insert("status".into(), json!(r.status.as_str()));
+    m.insert("error".into(), json!(r.error));
+    m.insert("reasons".into(), json!(r.reasons));
+    m.insert("expires_in_seconds".into(), json!(r.expires_in()));
+    m.insert("lifetime_seconds".into(), json!(r.lifetime()));
+    m.insert("warnings".into(), Value::Array(warnings));
+    m.insert("exit_code".into(), json!(r.exit.code()));
+    Value::Object(m)
+}
+
+impl<W: Write> Sink for JsonLines<W> {
+    fn report(&mut self, report: &Report) -> io::Result<()> {
+        super::report_error(report);
+        self.buf.clear();
+        let mut ser = serde_json::Serializer::with_formatter(&mut self.buf, SafeJson);
+        serde::Serialize::serialize(&to_value(report), &mut ser).map_err(io::Error::other)?;
+        self.buf.push(b'\n');
+        self.out.write_all(&self.buf)
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}

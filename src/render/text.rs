@@ -1,0 +1,293 @@
+//! Text for people: the full view (decode, verify) and the one-line view (check-expiry).
+//! Every string that came from a token or an input passes through `escape` first.
+
+use super::Sink;
+use crate::claims::{Status, TimeClaim};
+use crate::escape;
+use crate::report::Report;
+use crate::time::{display, duration_words, relative_words};
+use crate::token::{Kind, Payload};
+use colored::Colorize;
+use serde_json::Value;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Header, payload, times, status, warnings, signature.
+    Full,
+    /// One line per token: status, time left, absolute time, reason.
+    Line,
+    /// Nothing at all: the exit code speaks.
+    Quiet,
+}
+
+pub struct Text<W: Write> {
+    out: W,
+    layout: Layout,
+    local: bool,
+    now: i64,
+    buf: String,
+}
+
+impl<W: Write> Text<W> {
+    pub fn new(out: W, layout: Layout, local: bool, now: i64) -> Self {
+        Text {
+            out,
+            layout,
+            local,
+            now,
+            buf: String::with_capacity(4096),
+        }
+    }
+}
+
+impl<W: Write> Sink for Text<W> {
+    fn report(&mut self, r: &Report) -> io::Result<()> {
+        self.buf.clear();
+        match self.layout {
+            Layout::Quiet => return Ok(()),
+            Layout::Full => {
+                super::report_error(r);
+                full(&mut self.buf, r, self.local, self.now);
+            }
+            Layout::Line => {
+                super::report_error(r);
+                line(&mut self.buf, r, self.local);
+            }
+        }
+        self.out.write_all(self.buf.as_bytes())
+    }
+
+    fn problem(&mut self, problem: &super::Problem) -> io::Result<()> {
+        if self.layout != Layout::Quiet {
+            super::print_error(&problem.message, problem.hint.as_deref());
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+fn status_word(s: Status) -> colored::ColoredString {
+    let w = s.as_str();
+    match s {
+        Status::Valid => w.green().bold(),
+        Status::Expiring | Status::NoExp | Status::NotYetValid | Status::Encrypted => {
+            w.yellow().bold()
+        }
+        Status::Expired | Status::Invalid | Status::Malformed => w.red().bold(),
+    }
+}
+
+/// The status in one line of words.
+fn verdict(r: &Report, local: bool) -> String {
+    let exp = r.judgement.as_ref().and_then(|j| j.time("exp"));
+    let when = |t: &TimeClaim| display(t.unix, local).unwrap_or_else(|| t.unix.to_string());
+    let detail = match r.status {
+        Status::Valid | Status::Expiring => match exp {
+            Some(e) => format!("expires {} ({})", relative_words(e.relative), when(e)),
+            None => String::new(),
+        },
+        Status::Expired => match exp {
+            Some(e) => format!("expired {} ({})", relative_words(e.relative), when(e)),
+            None => String::new(),
+        },
+        Status::NotYetValid => {
+            let j = r.judgement.as_ref();
+            let later = ["nbf", "iat"]
+                .iter()
+                .filter_map(|n| j.and_then(|j| j.time(n)))
+                .max_by_key(|t| t.unix);
+            match later {
+                Some(t) => format!("{} is {}", t.name, relative_words(t.relative)),
+                None => String::new(),
+            }
+        }
+        Status::NoExp => "no exp claim: it never expires".into(),
+        Status::Encrypted => "a JWE: its claims are encrypted".into(),
+        Status::Invalid | Status::Malformed => r.error.clone().unwrap_or_default(),
+    };
+    if detail.is_empty() {
+        status_word(r.status).to_string()
+    } else {
+        format!("{}, {}", status_word(r.status), escape::text(&detail))
+    }
+}
+
+fn heading(out: &mut String, name: &str) {
+    let _ = writeln!(out, "{}", name.bold());
+}
+
+fn field(out: &mut String, name: &str, value: &str) {
+    let _ = writeln!(out, "{}{value}", format!("{name:<12}").bold());
+}
+
+fn full(out: &mut String, r: &Report, local: bool, now: i64) {
+    if r.index > 1 {
+        out.push('\n');
+    }
+    let title = format!("Token {}", r.index);
+    let _ = writeln!(
+        out,
+        "{} {}",
+        title.bold().underline(),
+        format!("({})", r.source).dimmed()
+    );
+    if let Some(t) = &r.token {
+        let kind = match t.kind {
+            Kind::Jws => "JWS (signed)",
+            Kind::Jwe => "JWE (encrypted)",
+            Kind::Unsecured => "unsecured JWS (alg none)",
+        };
+        field(out, "Kind", kind);
+        heading(out, "Header");
+        pretty(out, &Value::Object(t.header.clone()), 1);
+        out.push('\n');
+        match &t.payload {
+            Payload::Claims(c) => {
+                heading(out, "Payload");
+                pretty(out, &Value::Object(c.clone()), 1);
+                out.push('\n');
+            }
+            Payload::NotClaims(_) => field(out, "Payload", "not a JSON object (see status)"),
+            Payload::Encrypted => field(out, "Payload", "encrypted, not decrypted"),
+        }
+    }
+    if let Some(j) = &r.judgement
+        && !j.times.is_empty()
+    {
+        heading(out, "Times");
+        for t in &j.times {
+            let abs = display(t.unix, local).unwrap_or_else(|| format!("{} (beyond 9999)", t.unix));
+            let _ = writeln!(
+                out,
+                "  {:<10}{abs}  {}",
+                t.name,
+                relative_words(t.relative).dimmed()
+            );
+        }
+        if let (Some(life), Some(iat)) = (j.lifetime, j.time("iat"))
+            && life > 0
+        {
+            let used = (now.saturating_sub(iat.unix)) as f64 / life as f64;
+            let used = used.clamp(0.0, 1.0);
+            let filled = (used * 10.0).round() as usize;
+            let bar = format!("[{}{}]", "#".repeat(filled), "-".repeat(10 - filled));
+            let _ = writeln!(
+                out,
+                "  {:<10}{} (exp - iat), {:.0}% used {bar}",
+                "lifetime",
+                duration_words(life),
+                used * 100.0
+            );
+        }
+    }
+    field(out, "Status", &verdict(r, local));
+    for reason in &r.reasons {
+        let _ = writeln!(out, "{:<12}{}", "", escape::text(reason));
+    }
+    if !r.warnings.is_empty() {
+        heading(out, "Warnings");
+        for w in &r.warnings {
+            let _ = writeln!(
+                out,
+                "  {} {}",
+                format!("{}:", w.code).yellow().bold(),
+                escape::text(&w.message)
+            );
+        }
+    }
+    if r.token.is_some() {
+        let s = &r.signature;
+        let line = match s.verified {
+            None => match &s.error {
+                Some(e) => format!("not checked: {}", escape::text(e)),
+                None => {
+                    "not checked (decode never verifies; use `jwtctl verify` with a key)".into()
+                }
+            },
+            Some(true) => format!(
+                "{} with {}",
+                "verified".green().bold(),
+                escape::text(s.key.as_deref().unwrap_or("the key"))
+            ),
+            Some(false) => format!(
+                "{}: {}",
+                "NOT verified".red().bold(),
+                escape::text(s.error.as_deref().unwrap_or("bad signature"))
+            ),
+        };
+        field(out, "Signature", &line);
+    }
+}
+
+fn line(out: &mut String, r: &Report, local: bool) {
+    let _ = write!(
+        out,
+        "{}  {}",
+        verdict(r, local),
+        format!("({})", r.source).dimmed()
+    );
+    for reason in &r.reasons {
+        let _ = write!(out, "; {}", escape::text(reason));
+    }
+    out.push('\n');
+}
+
+/// Pretty, colored JSON, indented by `depth` levels of two spaces, terminal-safe.
+pub fn pretty(out: &mut String, v: &Value, depth: usize) {
+    let pad = |out: &mut String, d: usize| {
+        for _ in 0..d {
+            out.push_str("  ");
+        }
+    };
+    if depth == 1 {
+        pad(out, 1);
+    }
+    match v {
+        Value::Object(m) if m.is_empty() => out.push_str("{}"),
+        Value::Object(m) => {
+            out.push_str("{\n");
+            for (i, (k, val)) in m.iter().enumerate() {
+                pad(out, depth + 1);
+                let _ = write!(out, "{}: ", escape::json_string(k).blue().bold());
+                pretty(out, val, depth + 1);
+                if i + 1 < m.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            pad(out, depth);
+            out.push('}');
+        }
+        Value::Array(a) if a.is_empty() => out.push_str("[]"),
+        Value::Array(a) => {
+            out.push_str("[\n");
+            for (i, val) in a.iter().enumerate() {
+                pad(out, depth + 1);
+                pretty(out, val, depth + 1);
+                if i + 1 < a.len() {
+                    out.push(',');
+                }
+                out.push('\n');
+            }
+            pad(out, depth);
+            out.push(']');
+        }
+        Value::String(s) => {
+            let _ = write!(out, "{}", escape::json_string(s).green());
+        }
+        Value::Number(n) => {
+            let _ = write!(out, "{}", n.to_string().cyan());
+        }
+        Value::Bool(b) => {
+            let _ = write!(out, "{}", b.to_string().magenta());
+        }
+        Value::Null => {
+            let _ = write!(out, "{}", "null".magenta());
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! What was found about one token: the data every renderer reads and the exit code it implies.
+
+use crate::claims::{Judgement, Status, Warning};
+use crate::exit::Exit;
+use crate::input::Source;
+use crate::token::Token;
+
+/// The signature part of a report.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Signature {
+    pub alg: Option<String>,
+    /// None when not checked (decode, check-expiry, or a check that could not run).
+    pub verified: Option<bool>,
+    pub kid: Option<String>,
+    /// Which key verified (or was tried): its kid and where it came from.
+    pub key: Option<String>,
+    pub error: Option<String>,
+}
+
+/// One token's report.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// 1-based position among the tokens of this run.
+    pub index: usize,
+    pub source: Source,
+    /// The parsed token; None when it could not be parsed at all.
+    pub token: Option<Token>,
+    /// Why the token is malformed or failed, in one line.
+    pub error: Option<String>,
+    pub judgement: Option<Judgement>,
+    pub status: Status,
+    pub signature: Signature,
+    pub warnings: Vec<Warning>,
+    /// Extra lines a command wants said about its verdict (e.g. the policy that failed).
+    pub reasons: Vec<String>,
+    pub exit: Exit,
+}
+
+impl Report {
+    pub fn expires_in(&self) -> Option<i64> {
+        self.judgement.as_ref().and_then(|j| j.expires_in)
+    }
+
+    pub fn lifetime(&self) -> Option<i64> {
+        self.judgement.as_ref().and_then(|j| j.lifetime)
+    }
+
+    pub fn has_security_warning(&self) -> bool {
+        self.warnings.iter().any(Warning::is_security)
+    }
+}
+
+impl Report {
+    /// A token that could not be parsed, or was refused before parsing.
+    pub fn malformed(source: Source, error: String) -> Report {
+        Report {
+            index: 0,
+            source,
+            token: None,
+            error: Some(error),
+            judgement: None,
+            status: Status::Malformed,
+            signature: Signature::default(),
+            warnings: Vec::new(),
+            reasons: Vec::new(),
+            exit: Exit::BadInput,
+        }
+    }
+}

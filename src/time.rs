@@ -1,0 +1,203 @@
+//! Reading and writing times and durations: `--now`, `--leeway`, `15m`, `in 14m 32s`.
+//! Judging times against each other is claims.rs's job, not this module's.
+
+use chrono::{DateTime, Local, TimeZone, Utc};
+
+/// The last second RFC 3339 can write with a four-digit year: 9999-12-31T23:59:59Z.
+pub const MAX_RFC3339: i64 = 253_402_300_799;
+
+/// `90s`, `15m`, `1h30m`, `7d`, `2w`, `1h 30m`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(
+            "empty duration: expected e.g. 90s, 15m, 1h30m, 7d or a number of seconds".into(),
+        );
+    }
+    if t.bytes().all(|b| b.is_ascii_digit()) {
+        return t
+            .parse::<i64>()
+            .map_err(|_| format!("duration '{}' is too large", crate::escape::text(t)));
+    }
+    let bad = || {
+        format!(
+            "invalid duration '{}': expected e.g. 90s, 15m, 1h30m, 7d or a number of seconds",
+            crate::escape::text(t)
+        )
+    };
+    let mut total: i64 = 0;
+    let mut number: Option<i64> = None;
+    for c in t.chars() {
+        if let Some(d) = c.to_digit(10) {
+            let n = number.unwrap_or(0);
+            number = Some(
+                n.checked_mul(10)
+                    .and_then(|n| n.checked_add(i64::from(d)))
+                    .ok_or_else(bad)?,
+            );
+            continue;
+        }
+        if c == ' ' && number.is_none() {
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            'w' => 604_800,
+            _ => return Err(bad()),
+        };
+        let n = number.take().ok_or_else(bad)?;
+        total = n
+            .checked_mul(unit)
+            .and_then(|v| total.checked_add(v))
+            .ok_or_else(bad)?;
+    }
+    if number.is_some() {
+        return Err(bad());
+    }
+    Ok(total)
+}
+
+/// `--now`: RFC 3339 (`2026-11-23T18:00:00Z`) or Unix seconds (`1800000000`).
+pub fn parse_instant(s: &str) -> Result<i64, String> {
+    let t = s.trim();
+    if let Ok(n) = t.parse::<i64>() {
+        return Ok(n);
+    }
+    DateTime::parse_from_rfc3339(t)
+        .map(|d| d.timestamp())
+        .map_err(|_| {
+            format!(
+                "invalid time '{}': expected RFC 3339 (2026-11-23T18:00:00Z) or Unix seconds",
+                crate::escape::text(t)
+            )
+        })
+}
+
+/// A length of time in words, the two largest units: `14m 32s`, `3h 2m`, `2d 4h`, `0s`.
+pub fn duration_words(secs: i64) -> String {
+    let mut rest = secs.unsigned_abs();
+    if rest == 0 {
+        return "0s".into();
+    }
+    let units = [("d", 86_400u64), ("h", 3600), ("m", 60), ("s", 1)];
+    let mut parts = Vec::with_capacity(2);
+    for (name, size) in units {
+        if rest >= size {
+            parts.push(format!("{}{name}", rest / size));
+            rest %= size;
+        } else if !parts.is_empty() {
+            // Keep the two parts adjacent: `1d 0h` would be noise, `1d` says it.
+            break;
+        }
+        if parts.len() == 2 {
+            break;
+        }
+    }
+    parts.join(" ")
+}
+
+/// `in 14m 32s`, `3h 2m ago`, or `now`, for a time `delta` seconds from now.
+pub fn relative_words(delta: i64) -> String {
+    match delta {
+        0 => "now".into(),
+        d if d > 0 => format!("in {}", duration_words(d)),
+        d => format!("{} ago", duration_words(d)),
+    }
+}
+
+/// A Unix time as UTC RFC 3339, or None when it is outside years 0000–9999.
+pub fn utc(unix: i64) -> Option<String> {
+    if !(-62_167_219_200..=MAX_RFC3339).contains(&unix) {
+        return None;
+    }
+    Utc.timestamp_opt(unix, 0)
+        .single()
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
+/// A Unix time for people: UTC RFC 3339, or the local time zone's with `--local`.
+pub fn display(unix: i64, local: bool) -> Option<String> {
+    if !local {
+        return utc(unix);
+    }
+    utc(unix)?;
+    Local
+        .timestamp_opt(unix, 0)
+        .single()
+        .map(|d| d.format("%Y-%m-%dT%H:%M:%S%:z").to_string())
+}
+
+/// The HTTP `Date:` header format (RFC 9110 IMF-fixdate, which RFC 2822 parsing covers).
+pub fn parse_http_date(s: &str) -> Option<i64> {
+    DateTime::parse_from_rfc2822(s.trim())
+        .ok()
+        .map(|d| d.timestamp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(90));
+        assert_eq!(parse_duration("15m"), Ok(900));
+        assert_eq!(parse_duration("1h30m"), Ok(5400));
+        assert_eq!(parse_duration("1h 30m"), Ok(5400));
+        assert_eq!(parse_duration("7d"), Ok(604_800));
+        assert_eq!(parse_duration("2w"), Ok(1_209_600));
+        assert_eq!(parse_duration("0"), Ok(0));
+        assert_eq!(parse_duration("3600"), Ok(3600));
+        for bad in [
+            "",
+            "m",
+            "10x",
+            "1h30",
+            "-5s",
+            "1.5h",
+            "99999999999999999999s",
+            "h1",
+        ] {
+            assert!(parse_duration(bad).is_err(), "{bad} must be refused");
+        }
+    }
+
+    #[test]
+    fn instants() {
+        assert_eq!(parse_instant("1800000000"), Ok(1_800_000_000));
+        assert_eq!(parse_instant("2027-01-15T08:00:00Z"), Ok(1_800_000_000));
+        assert_eq!(
+            parse_instant("2027-01-15T09:00:00+01:00"),
+            Ok(1_800_000_000)
+        );
+        assert!(parse_instant("yesterday").is_err());
+    }
+
+    #[test]
+    fn words() {
+        assert_eq!(duration_words(872), "14m 32s");
+        assert_eq!(duration_words(10_920), "3h 2m");
+        assert_eq!(duration_words(3600), "1h");
+        assert_eq!(duration_words(86_400 + 30), "1d");
+        assert_eq!(duration_words(90_000), "1d 1h");
+        assert_eq!(relative_words(872), "in 14m 32s");
+        assert_eq!(relative_words(-10_920), "3h 2m ago");
+        assert_eq!(relative_words(0), "now");
+        assert_eq!(duration_words(i64::MIN), "106751991167300d 15h");
+    }
+
+    #[test]
+    fn formatting_edges() {
+        assert_eq!(utc(0).as_deref(), Some("1970-01-01T00:00:00Z"));
+        assert_eq!(utc(MAX_RFC3339).as_deref(), Some("9999-12-31T23:59:59Z"));
+        assert_eq!(utc(MAX_RFC3339 + 1), None);
+        assert_eq!(utc(i64::MAX), None);
+        assert_eq!(
+            parse_http_date("Fri, 15 Jan 2027 08:00:00 GMT"),
+            Some(1_800_000_000)
+        );
+    }
+}

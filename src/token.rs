@@ -1,0 +1,357 @@
+//! The one token parser every command shares: segments, base64url, header and payload as JSON
+//! values kept as they were written (claim order, number text), and the token's kind.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// What kind of compact serialization a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A signed JWS (three segments).
+    Jws,
+    /// An encrypted JWE (five segments): only its header can be read.
+    Jwe,
+    /// A JWS whose `alg` is `none`, in any spelling.
+    Unsecured,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Jws => "jws",
+            Kind::Jwe => "jwe",
+            Kind::Unsecured => "unsecured",
+        }
+    }
+}
+
+/// The payload, as far as it could be read.
+#[derive(Debug, Clone)]
+pub enum Payload {
+    /// A JSON object: the claims of a JWT.
+    Claims(Map<String, Value>),
+    /// A JWS whose payload is not a JSON object: not a JWT, but its signature can still be
+    /// checked. The reason names what is wrong.
+    NotClaims(String),
+    /// A JWE: the payload is encrypted.
+    Encrypted,
+}
+
+/// A token whose header was read. The payload may still be unusable (see [`Payload`]).
+#[derive(Debug, Clone)]
+pub struct Token {
+    pub raw: String,
+    pub kind: Kind,
+    pub header: Map<String, Value>,
+    pub payload: Payload,
+    /// Length of `header.payload`, the JWS signing input, within `raw`.
+    pub signing_input_len: usize,
+    /// The decoded JWS signature (empty for JWE and for an empty segment).
+    pub signature: Vec<u8>,
+}
+
+impl Token {
+    pub fn signing_input(&self) -> &[u8] {
+        &self.raw.as_bytes()[..self.signing_input_len]
+    }
+
+    /// The header's `alg` when it is a string.
+    pub fn alg(&self) -> Option<&str> {
+        self.header.get("alg").and_then(Value::as_str)
+    }
+
+    pub fn kid(&self) -> Option<&str> {
+        self.header.get("kid").and_then(Value::as_str)
+    }
+
+    pub fn claims(&self) -> Option<&Map<String, Value>> {
+        match &self.payload {
+            Payload::Claims(c) => Some(c),
+            _ => None,
+        }
+    }
+}
+
+/// Why a token could not be parsed at all, naming the segment at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub message: String,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn error(message: String) -> ParseError {
+    ParseError { message }
+}
+
+const JWS_SEGMENTS: [&str; 3] = ["header", "payload", "signature"];
+const JWE_SEGMENTS: [&str; 5] = [
+    "header",
+    "encrypted key",
+    "initialization vector",
+    "ciphertext",
+    "authentication tag",
+];
+
+/// Decodes one base64url segment (RFC 7515: no padding, no other alphabet, canonical bits).
+fn decode_segment(name: &str, index: usize, of: usize, seg: &str) -> Result<Vec<u8>, ParseError> {
+    URL_SAFE_NO_PAD.decode(seg).map_err(|e| {
+        let why = match e {
+            base64::DecodeError::InvalidByte(offset, byte) => {
+                let hint = match byte {
+                    b'=' => " (padding '=' is not allowed in base64url)",
+                    b'+' | b'/' => " (standard base64, not base64url)",
+                    _ => "",
+                };
+                format!(
+                    "invalid character {} at offset {offset}{hint}",
+                    describe_byte(byte)
+                )
+            }
+            base64::DecodeError::InvalidLength(_) => {
+                format!("its length ({}) is impossible for base64url", seg.len())
+            }
+            base64::DecodeError::InvalidLastSymbol { offset, .. } => {
+                format!("its last character (offset {offset}) has non-zero trailing bits")
+            }
+            base64::DecodeError::InvalidPadding => "padding is not allowed in base64url".into(),
+        };
+        error(format!(
+            "{name} segment ({} of {of}) is not valid base64url: {why}",
+            index + 1
+        ))
+    })
+}
+
+fn describe_byte(b: u8) -> String {
+    if b.is_ascii_graphic() {
+        format!("'{}'", b as char)
+    } else {
+        format!("0x{b:02x}")
+    }
+}
+
+/// Describes a JSON error in a segment without quoting the (possibly hostile) bytes.
+fn json_error(name: &str, e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Eof => "is truncated JSON".to_string(),
+        _ if e.to_string().contains("recursion limit") => {
+            "is JSON nested too deeply (over 128 levels)".to_string()
+        }
+        _ if e.to_string().contains("UTF-8") || e.to_string().contains("unicode") => {
+            format!("is not valid UTF-8 JSON (column {})", e.column())
+        }
+        _ => format!(
+            "is not valid JSON (line {} column {})",
+            e.line(),
+            e.column()
+        ),
+    };
+    format!("{name} {what}")
+}
+
+/// Parses a compact JWS (3 segments) or JWE (5 segments).
+pub fn parse(raw: &str) -> Result<Token, ParseError> {
+    let segments: Vec<&str> = raw.split('.').collect();
+    let n = segments.len();
+    if n != 3 && n != 5 {
+        return Err(error(format!(
+            "{n} segment{} where a JWS has 3 and a JWE 5",
+            if n == 1 { "" } else { "s" }
+        )));
+    }
+    if segments[0].is_empty() {
+        return Err(error(format!("header segment (1 of {n}) is empty")));
+    }
+    let header_bytes = decode_segment("header", 0, n, segments[0])?;
+    let header: Value = serde_json::from_slice(&header_bytes).map_err(|e| {
+        error(format!(
+            "header segment (1 of {n}) {}",
+            json_error("", &e).trim_start()
+        ))
+    })?;
+    let Value::Object(header) = header else {
+        return Err(error(format!(
+            "header segment (1 of {n}) is JSON but not an object"
+        )));
+    };
+
+    if n == 5 {
+        for (i, seg) in segments.iter().enumerate().skip(1) {
+            decode_segment(JWE_SEGMENTS[i], i, n, seg)?;
+        }
+        return Ok(Token {
+            raw: raw.to_string(),
+            kind: Kind::Jwe,
+            header,
+            payload: Payload::Encrypted,
+            signing_input_len: 0,
+            signature: Vec::new(),
+        });
+    }
+
+    let payload_bytes = decode_segment(JWS_SEGMENTS[1], 1, n, segments[1])?;
+    let signature = decode_segment(JWS_SEGMENTS[2], 2, n, segments[2])?;
+    let payload = match serde_json::from_slice::<Value>(&payload_bytes) {
+        Ok(Value::Object(claims)) => Payload::Claims(claims),
+        Ok(_) => Payload::NotClaims("payload segment (2 of 3) is JSON but not an object".into()),
+        Err(_) if payload_bytes.is_empty() => {
+            Payload::NotClaims("payload segment (2 of 3) is empty".into())
+        }
+        Err(e) => Payload::NotClaims(json_error("payload segment (2 of 3)", &e)),
+    };
+    let unsecured = header
+        .get("alg")
+        .and_then(Value::as_str)
+        .is_some_and(|a| a.trim().eq_ignore_ascii_case("none"));
+    Ok(Token {
+        raw: raw.to_string(),
+        kind: if unsecured {
+            Kind::Unsecured
+        } else {
+            Kind::Jws
+        },
+        header,
+        payload,
+        signing_input_len: segments[0].len() + 1 + segments[1].len(),
+        signature,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn b64(s: &str) -> String {
+        URL_SAFE_NO_PAD.encode(s)
+    }
+
+    fn tok(h: &str, p: &str, sig: &str) -> String {
+        format!("{}.{}.{sig}", b64(h), b64(p))
+    }
+
+    #[test]
+    fn parses_a_jws_keeping_order_and_numbers() {
+        let raw = tok(
+            r#"{"typ":"JWT","alg":"HS256"}"#,
+            r#"{"z":1,"a":12345678901234567890123,"f":1.50,"n":{"b":2,"a":1}}"#,
+            "c2ln",
+        );
+        let t = parse(&raw).unwrap();
+        assert_eq!(t.kind, Kind::Jws);
+        assert_eq!(t.alg(), Some("HS256"));
+        let keys: Vec<_> = t.header.keys().collect();
+        assert_eq!(keys, ["typ", "alg"]);
+        let claims = t.claims().unwrap();
+        assert_eq!(
+            serde_json::to_string(claims).unwrap(),
+            r#"{"z":1,"a":12345678901234567890123,"f":1.50,"n":{"b":2,"a":1}}"#
+        );
+        assert_eq!(t.signature, b"sig");
+        assert_eq!(
+            t.signing_input(),
+            raw.rsplit_once('.').unwrap().0.as_bytes()
+        );
+    }
+
+    #[test]
+    fn any_alg_decodes_and_none_is_unsecured() {
+        for alg in ["ES512", "ES256K", "made-up", "RS256"] {
+            let t = parse(&tok(&format!(r#"{{"alg":"{alg}"}}"#), "{}", "")).unwrap();
+            assert_eq!(t.kind, Kind::Jws, "{alg}");
+        }
+        for alg in ["none", "None", "NONE", "nOnE"] {
+            let t = parse(&tok(&format!(r#"{{"alg":"{alg}"}}"#), "{}", "")).unwrap();
+            assert_eq!(t.kind, Kind::Unsecured, "{alg}");
+        }
+    }
+
+    #[test]
+    fn jwe_reads_only_the_header() {
+        let raw = format!("{}..aXY.Y3Q.dGFn", b64(r#"{"alg":"dir","enc":"A256GCM"}"#));
+        let t = parse(&raw).unwrap();
+        assert_eq!(t.kind, Kind::Jwe);
+        assert!(matches!(t.payload, Payload::Encrypted));
+    }
+
+    #[test]
+    fn segment_counts() {
+        for raw in ["eyJ", "eyJhIjoxfQ.e30", "a.b.c.d", "a.b.c.d.e.f"] {
+            let e = parse(raw).unwrap_err();
+            assert!(e.message.contains("segment"), "{raw}: {e}");
+        }
+        assert!(
+            parse("a.b.c.d")
+                .unwrap_err()
+                .message
+                .starts_with("4 segments")
+        );
+    }
+
+    #[test]
+    fn names_the_segment_at_fault() {
+        let bad_header = format!("e!J.{}.", b64("{}"));
+        assert!(
+            parse(&bad_header)
+                .unwrap_err()
+                .message
+                .starts_with("header segment (1 of 3)")
+        );
+        let padded = format!("{}=.{}.", b64(r#"{"alg":"HS256"}"#), b64("{}"));
+        let e = parse(&padded).unwrap_err().message;
+        assert!(e.contains("padding"), "{e}");
+        let not_object = tok("[1]", "{}", "");
+        assert!(
+            parse(&not_object)
+                .unwrap_err()
+                .message
+                .contains("not an object")
+        );
+        let bad_sig = format!("{}.{}.a", b64(r#"{"alg":"HS256"}"#), b64("{}"));
+        assert!(
+            parse(&bad_sig)
+                .unwrap_err()
+                .message
+                .starts_with("signature segment (3 of 3)")
+        );
+        let t = parse(&tok(r#"{"alg":"HS256"}"#, "foo", "")).unwrap();
+        assert!(
+            matches!(t.payload, Payload::NotClaims(ref m) if m.contains("payload segment (2 of 3)"))
+        );
+        let t = parse(&tok(r#"{"alg":"HS256"}"#, "[1,2]", "")).unwrap();
+        assert!(matches!(t.payload, Payload::NotClaims(ref m) if m.contains("not an object")));
+    }
+
+    #[test]
+    fn non_ascii_and_invalid_utf8() {
+        let t = parse(&tok(r#"{"alg":"HS256"}"#, r#"{"name":"Zoë 日本"}"#, "")).unwrap();
+        assert_eq!(t.claims().unwrap()["name"], "Zoë 日本");
+        let raw = format!(
+            "{}.{}.",
+            b64(r#"{"alg":"HS256"}"#),
+            URL_SAFE_NO_PAD.encode([b'"', 0xff, b'"'])
+        );
+        let t = parse(&raw).unwrap();
+        assert!(matches!(t.payload, Payload::NotClaims(_)));
+    }
+
+    #[test]
+    fn deep_json_is_an_error_not_a_crash() {
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        let t = parse(&tok(r#"{"alg":"HS256"}"#, &deep, "")).unwrap();
+        assert!(matches!(t.payload, Payload::NotClaims(ref m) if m.contains("deeply")));
+    }
+
+    #[test]
+    fn non_canonical_base64_is_refused() {
+        // "e30" is "{}"; "e31" decodes to the same bytes with non-zero trailing bits.
+        let raw = format!("{}.e31.", b64(r#"{"alg":"HS256"}"#));
+        assert!(parse(&raw).unwrap_err().message.contains("payload segment"));
+    }
+}
