@@ -64,7 +64,17 @@ pub enum Command {
     /// Show each token's header, claims, times and warnings (no signature check)
     #[command(after_help = DECODE_EXAMPLES)]
     Decode(DecodeArgs),
+
+    /// For scripts: is each token valid, and for how long (exit code 0, 1, 3, 4, 5 or 7)
+    #[command(after_help = CHECK_EXAMPLES)]
+    CheckExpiry(CheckExpiryArgs),
 }
+
+const CHECK_EXAMPLES: &str = "\
+Examples:
+  jwtctl check-expiry --min-ttl 10m \"$TOKEN\" || refresh_token
+  jwtctl check-expiry --max-lifetime 1h --json @tokens.txt | jq -r .status
+  jwtctl check-expiry -q \"$TOKEN\"; echo $?";
 
 const DECODE_EXAMPLES: &str = "\
 Examples:
@@ -87,6 +97,28 @@ pub struct DecodeArgs {
     /// Exit 7 when any security warning fires (alg_none, no_exp, …), for CI
     #[arg(long)]
     pub strict: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckExpiryArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Exit 4 when a token expires within DURATION
+    #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = parse_duration, help_heading = "Policy")]
+    pub min_ttl: i64,
+
+    /// Exit 7 when a token's lifetime (exp - iat) is longer than DURATION
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help_heading = "Policy")]
+    pub max_lifetime: Option<i64>,
+
+    /// Accept tokens without an exp claim (otherwise exit 7)
+    #[arg(long, help_heading = "Policy")]
+    pub allow_no_exp: bool,
+
+    /// Print nothing; only the exit code speaks
+    #[arg(short, long, help_heading = "Output")]
+    pub quiet: bool,
 }
 
 fn parse_instant(s: &str) -> Result<i64, String> {

@@ -55,7 +55,6 @@ impl Exit {
 #[cfg(test)]
 mod tests {
     use super::Exit::*;
-    use super::*;
 
     #[test]
     fn severity_follows_the_contract_order() {

@@ -196,8 +196,8 @@ impl State {
                 self.queue.push_back(Event::Date(t));
             }
         } else if head.starts_with(b"HTTP/")
-            || contains(&head, b" HTTP/1.")
-            || contains(&head, b" HTTP/2")
+            || contains(head, b" HTTP/1.")
+            || contains(head, b" HTTP/2")
         {
             self.http = true;
         }
@@ -391,20 +391,26 @@ pub fn word_candidate(arg: &str) -> Option<&str> {
             t = t[1..t.len() - 1].trim();
         }
     }
-    if t.len() > 7 && t[..7].eq_ignore_ascii_case("bearer ") {
-        t = t[7..].trim_start();
+    if let Some(rest) = t.get(7..)
+        && t[..7].eq_ignore_ascii_case("bearer ")
+    {
+        t = rest.trim_start();
     }
-    let allowed =
-        |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=' | '+' | '/');
-    if t.is_empty() || !t.chars().all(allowed) {
+    if t.is_empty() || t.chars().any(char::is_whitespace) {
         return None;
     }
     let dots = t.matches('.').count();
-    let first = t.split('.').next().unwrap_or("");
-    if first.contains("=eyJ") {
-        return None; // `id_token=eyJ…`: a parameter, scan it
+    if t.starts_with("eyJ") && dots >= 1 {
+        return Some(t);
     }
-    ((t.starts_with("eyJ") && dots >= 1) || dots >= 2).then_some(t)
+    let allowed =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '=' | '+' | '/');
+    // `id_token=eyJ…` is a parameter: scanning finds the token in it.
+    let parameter = t
+        .split('.')
+        .next()
+        .is_some_and(|first| first.contains("=eyJ"));
+    (dots >= 2 && t.chars().all(allowed) && !parameter).then_some(t)
 }
 
 #[cfg(test)]
@@ -576,6 +582,10 @@ mod tests {
         assert_eq!(word_candidate("eyJhbGc.xyz"), Some("eyJhbGc.xyz"));
         assert_eq!(word_candidate("a.b.c"), Some("a.b.c"));
         assert_eq!(word_candidate("eyJ=.a.b"), Some("eyJ=.a.b"));
+        assert_eq!(word_candidate("eyJhbGc.e3!x.sig"), Some("eyJhbGc.e3!x.sig"));
+        assert_eq!(word_candidate(&format!("\"{T}\",")), None);
+        assert_eq!(word_candidate("ééééé.x.y"), None);
+        assert_eq!(word_candidate("bearé"), None);
         assert_eq!(word_candidate("example.com"), None);
         assert_eq!(word_candidate("garbage"), None);
         assert_eq!(word_candidate(&format!("id_token={T}")), None);

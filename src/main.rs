@@ -35,16 +35,32 @@ fn main() -> ExitCode {
         leeway: g.leeway,
     };
     let stdout = io::stdout().lock();
-    let mut sink: Box<dyn Sink> = if g.json {
+    let layout = match &cli.command {
+        Command::CheckExpiry(a) if a.quiet => Layout::Quiet,
+        Command::CheckExpiry(_) => Layout::Line,
+        _ => Layout::Full,
+    };
+    let mut sink: Box<dyn Sink> = if g.json && layout != Layout::Quiet {
         Box::new(JsonLines::new(stdout))
     } else {
-        Box::new(Text::new(stdout, Layout::Full, g.local, clock.now))
+        Box::new(Text::new(stdout, layout, g.local, clock.now))
     };
     let outcome = match &cli.command {
         Command::Decode(a) => commands::decode::run(
             &commands::decode::Options {
                 inputs: &a.input.inputs,
                 strict: a.strict,
+                max_token: g.max_token_size,
+            },
+            clock,
+            sink.as_mut(),
+        ),
+        Command::CheckExpiry(a) => commands::check_expiry::run(
+            &commands::check_expiry::Options {
+                inputs: &a.input.inputs,
+                min_ttl: a.min_ttl,
+                max_lifetime: a.max_lifetime,
+                allow_no_exp: a.allow_no_exp,
                 max_token: g.max_token_size,
             },
             clock,

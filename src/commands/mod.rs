@@ -1,6 +1,7 @@
 //! Glue from command-line options to reports: the input pipeline the commands share, and the
 //! inspection (parse, judge, header warnings) every command starts from. Commands build, never print.
 
+pub mod check_expiry;
 pub mod decode;
 
 use crate::claims::{self, Status, Warning};

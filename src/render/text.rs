@@ -72,7 +72,10 @@ impl<W: Write> Sink for Text<W> {
 }
 
 fn status_word(s: Status) -> colored::ColoredString {
-    let w = s.as_str();
+    paint(s, s.as_str())
+}
+
+fn paint(s: Status, w: &str) -> colored::ColoredString {
     match s {
         Status::Valid => w.green().bold(),
         Status::Expiring | Status::NoExp | Status::NotYetValid | Status::Encrypted => {
@@ -92,7 +95,7 @@ fn verdict(r: &Report, local: bool) -> String {
             None => String::new(),
         },
         Status::Expired => match exp {
-            Some(e) => format!("expired {} ({})", relative_words(e.relative), when(e)),
+            Some(e) => format!("{} ({})", relative_words(e.relative), when(e)),
             None => String::new(),
         },
         Status::NotYetValid => {
@@ -112,6 +115,8 @@ fn verdict(r: &Report, local: bool) -> String {
     };
     if detail.is_empty() {
         status_word(r.status).to_string()
+    } else if r.status == Status::Expired {
+        format!("{} {}", status_word(r.status), escape::text(&detail))
     } else {
         format!("{}, {}", status_word(r.status), escape::text(&detail))
     }
@@ -225,14 +230,20 @@ fn full(out: &mut String, r: &Report, local: bool, now: i64) {
 }
 
 fn line(out: &mut String, r: &Report, local: bool) {
-    let _ = write!(
-        out,
-        "{}  {}",
-        verdict(r, local),
-        format!("({})", r.source).dimmed()
-    );
-    for reason in &r.reasons {
-        let _ = write!(out, "; {}", escape::text(reason));
+    let exp = r.judgement.as_ref().and_then(|j| j.time("exp"));
+    let (rel, abs) = match exp {
+        Some(e) => (
+            relative_words(e.relative),
+            display(e.unix, local).unwrap_or_else(|| e.unix.to_string()),
+        ),
+        None => ("-".to_string(), "-".to_string()),
+    };
+    let word = paint(r.status, &format!("{:<13}", r.status.as_str()));
+    let _ = write!(out, "{word} {rel:<12} {abs:<20}  {}", r.source);
+    let why = r.error.iter().chain(r.reasons.iter());
+    for (i, reason) in why.enumerate() {
+        let sep = if i == 0 { "  " } else { "; " };
+        let _ = write!(out, "{sep}{}", escape::text(reason));
     }
     out.push('\n');
 }

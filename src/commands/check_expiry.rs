@@ -1,0 +1,73 @@
+//! `jwtctl check-expiry`: for scripts, is each token valid and for how long, against a policy.
+
+use super::{Clock, Failure, each_token, inspect};
+use crate::claims::Status;
+use crate::exit::Exit;
+use crate::render::Sink;
+use crate::time::duration_words;
+
+pub struct Options<'a> {
+    pub inputs: &'a [String],
+    pub min_ttl: i64,
+    pub max_lifetime: Option<i64>,
+    pub allow_no_exp: bool,
+    pub max_token: usize,
+}
+
+pub fn run(opts: &Options, clock: Clock, sink: &mut dyn Sink) -> Result<Exit, Failure> {
+    let mut build = |text: &str, source| {
+        let mut r = inspect(text, source, clock);
+        let mut exit = match r.status {
+            Status::Malformed => Exit::BadInput,
+            Status::Encrypted => {
+                r.reasons
+                    .push("a JWE's claims are encrypted: its expiry cannot be read".into());
+                Exit::BadInput
+            }
+            Status::Invalid | Status::Expired => Exit::Invalid,
+            Status::NotYetValid => Exit::NotYetValid,
+            Status::NoExp if opts.allow_no_exp => Exit::Ok,
+            Status::NoExp => {
+                r.reasons
+                    .push("no exp claim (--allow-no-exp accepts that)".into());
+                Exit::Policy
+            }
+            Status::Valid | Status::Expiring => match r.expires_in() {
+                Some(left) if opts.min_ttl > 0 && left < opts.min_ttl => {
+                    r.status = Status::Expiring;
+                    r.reasons.push(format!(
+                        "expires within --min-ttl {}",
+                        duration_words(opts.min_ttl)
+                    ));
+                    Exit::Expiring
+                }
+                _ => Exit::Ok,
+            },
+        };
+        if let Some(max) = opts.max_lifetime
+            && r.token.as_ref().is_some_and(|t| t.claims().is_some())
+            && !matches!(r.status, Status::Invalid | Status::Malformed)
+        {
+            match r.lifetime() {
+                Some(life) if life > max => {
+                    r.reasons.push(format!(
+                        "lifetime {} (exp - iat) is over --max-lifetime {}",
+                        duration_words(life),
+                        duration_words(max)
+                    ));
+                    exit = exit.worst(Exit::Policy);
+                }
+                Some(_) => {}
+                None if r.expires_in().is_some() => {
+                    r.reasons
+                        .push("no iat claim, so --max-lifetime cannot be checked".into());
+                    exit = exit.worst(Exit::Policy);
+                }
+                None => {}
+            }
+        }
+        r.exit = exit;
+        r
+    };
+    each_token(opts.inputs, opts.max_token, clock, &mut build, sink)
+}

@@ -1,0 +1,226 @@
+//! `jwtctl check-expiry` through the real binary: every exit code, batches, streams.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+
+fn at(minutes: i64) -> String {
+    (T0 + minutes * 60).to_string()
+}
+
+fn exp_in(minutes: i64) -> String {
+    hs(&format!(r#"{{"iat":{T0},"exp":{}}}"#, T0 + minutes * 60))
+}
+
+#[test]
+fn each_exit_code() {
+    let fresh = exp_in(30);
+    jwtctl()
+        .args(["check-expiry", "--now", &at(0), &fresh])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::starts_with("valid "))
+        .stdout(predicate::str::contains("in 30m"))
+        .stdout(predicate::str::contains("2027-01-15T08:30:00Z"));
+    jwtctl()
+        .args(["check-expiry", "--now", &at(25), "--min-ttl", "10m", &fresh])
+        .assert()
+        .code(4)
+        .stdout(predicate::str::starts_with("expiring "))
+        .stdout(predicate::str::contains("expires within --min-ttl 10m"));
+    jwtctl()
+        .args(["check-expiry", "--now", &at(31), &fresh])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::starts_with("expired "))
+        .stdout(predicate::str::contains("1m ago"));
+    jwtctl()
+        .args(["check-expiry", "--now", &at(31), "--leeway", "2m", &fresh])
+        .assert()
+        .code(0);
+    let later = hs(&format!(r#"{{"nbf":{},"exp":{}}}"#, T0 + 600, T0 + 1200));
+    jwtctl()
+        .args(["check-expiry", "--now", &at(0), &later])
+        .assert()
+        .code(5)
+        .stdout(predicate::str::starts_with("not_yet_valid"));
+    let no_exp = hs(r#"{"sub":"x"}"#);
+    jwtctl()
+        .args(["check-expiry", &no_exp])
+        .assert()
+        .code(7)
+        .stdout(predicate::str::contains("--allow-no-exp"));
+    jwtctl()
+        .args(["check-expiry", "--allow-no-exp", &no_exp])
+        .assert()
+        .code(0);
+    jwtctl()
+        .args([
+            "check-expiry",
+            "--now",
+            &at(0),
+            "--max-lifetime",
+            "1h",
+            &exp_in(60),
+        ])
+        .assert()
+        .code(0);
+    jwtctl()
+        .args([
+            "check-expiry",
+            "--now",
+            &at(0),
+            "--max-lifetime",
+            "1h",
+            &exp_in(61),
+        ])
+        .assert()
+        .code(7)
+        .stdout(predicate::str::contains(
+            "lifetime 1h 1m (exp - iat) is over --max-lifetime 1h",
+        ));
+    jwtctl()
+        .args(["check-expiry", "not a token"])
+        .assert()
+        .code(3);
+    jwtctl()
+        .args(["check-expiry", "eyJhbGciOiJIUzI1NiJ9.e30"])
+        .assert()
+        .code(3);
+    let bad_exp = hs(r#"{"exp":"soon"}"#);
+    jwtctl().args(["check-expiry", &bad_exp]).assert().code(1);
+}
+
+#[test]
+fn quiet_prints_nothing() {
+    for (args, code) in [
+        (vec!["-q", "--now", "1800000000"], 0),
+        (vec!["--quiet", "--now", "1800003000"], 1),
+    ] {
+        jwtctl()
+            .arg("check-expiry")
+            .args(args)
+            .arg(exp_in(30))
+            .assert()
+            .code(code)
+            .stdout("")
+            .stderr("");
+    }
+    jwtctl()
+        .args(["check-expiry", "-q", "junk"])
+        .assert()
+        .code(3)
+        .stdout("")
+        .stderr("");
+}
+
+#[test]
+fn several_tokens_take_the_most_severe_code() {
+    let expiring = exp_in(5);
+    let expired = exp_in(-5);
+    let policy = hs(r#"{"sub":"no exp"}"#);
+    let later = hs(&format!(r#"{{"nbf":{},"exp":{}}}"#, T0 + 600, T0 + 1200));
+    let cases: Vec<(Vec<&str>, i32)> = vec![
+        (vec![&expiring], 4),
+        (vec![&expiring, &policy], 7),
+        (vec![&policy, &later], 5),
+        (vec![&later, &expired], 1),
+        (vec![&expired, "eyJhbGciOiJIUzI1NiJ9.e30"], 3),
+    ];
+    for (tokens, code) in cases {
+        jwtctl()
+            .args(["check-expiry", "-q", "--min-ttl", "10m", "--now", &at(0)])
+            .args(&tokens)
+            .assert()
+            .code(code);
+    }
+}
+
+#[test]
+fn a_file_of_tokens_and_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokens.txt");
+    std::fs::write(
+        &path,
+        format!("{}\n{}\n{}\n", exp_in(30), exp_in(-1), exp_in(90)),
+    )
+    .unwrap();
+    let out = jwtctl()
+        .args([
+            "check-expiry",
+            "--json",
+            "--now",
+            &at(0),
+            "--max-lifetime",
+            "1h",
+        ])
+        .arg(format!("@{}", path.display()))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let l = json_lines(&out.stdout);
+    let got: Vec<_> = l
+        .iter()
+        .map(|v| {
+            (
+                v["status"].as_str().unwrap(),
+                v["exit_code"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got, [("valid", 0), ("expired", 1), ("valid", 7)]);
+    assert_eq!(l[0]["expires_in_seconds"], 1800);
+    assert_eq!(l[1]["expires_in_seconds"], -60);
+    assert!(
+        l[2]["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("--max-lifetime")
+    );
+    assert_eq!(l[2]["source"], format!("{} line 3", path.display()));
+}
+
+/// A 200 MB log with one token at its very end is streamed: the process's peak memory, read
+/// from /proc once nearly all of the log has gone through, stays far below the input's size.
+#[test]
+fn large_input_streams_in_bounded_memory() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let token = exp_in(30);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
+        .args(["check-expiry", "--now", &at(0)])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    let line = "2027-01-15T08:00:00Z INFO served in 12ms path=/api/orders?id=42 user=anonymous\n"
+        .repeat(1000);
+    let mut written = 0usize;
+    while written < 200 * 1024 * 1024 {
+        stdin.write_all(line.as_bytes()).unwrap();
+        written += line.len();
+    }
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let peak_kib: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    writeln!(stdin, "auth token={token}").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .contains("parameter token")
+    );
+    assert!(peak_kib < 32 * 1024, "peak RSS {peak_kib} KiB");
+}

@@ -1,0 +1,504 @@
+//! `jwtctl decode` through the real binary: input forms, exit codes, output modes.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+
+fn at(minutes: i64) -> String {
+    (T0 + minutes * 60).to_string()
+}
+
+#[test]
+fn decodes_an_argument_with_times_in_words() {
+    let t = hs(&format!(r#"{{"sub":"a","iat":{T0},"exp":{}}}"#, T0 + 900));
+    jwtctl()
+        .args(["decode", "--now", &format!("{}", T0 + 28), &t])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("Token 1 (argument 1)"))
+        .stdout(predicate::str::contains("\"sub\": \"a\""))
+        .stdout(predicate::str::contains(
+            "exp       2027-01-15T08:15:00Z  in 14m 32s",
+        ))
+        .stdout(predicate::str::contains(
+            "iat       2027-01-15T08:00:00Z  28s ago",
+        ))
+        .stdout(predicate::str::contains(
+            "lifetime  15m (exp - iat), 3% used",
+        ))
+        .stdout(predicate::str::contains(
+            "Status      valid, expires in 14m 32s",
+        ))
+        .stdout(predicate::str::contains("Signature   not checked"));
+}
+
+#[test]
+fn json_has_every_contract_field_and_the_exact_payload() {
+    let payload = r#"{"z":1,"big":123456789012345678901234567890,"f":1.250,"nested":{"b":[1,{"c":null}],"a":"é"},"iat":1800000000,"exp":1800003600}"#;
+    let out = jwtctl()
+        .args(["decode", "--json", "--now", &at(30), &hs(payload)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout.clone()).unwrap();
+    assert!(text.contains(&format!("\"payload\":{payload}")), "{text}");
+    let v = &json_lines(&out.stdout)[0];
+    for field in [
+        "source",
+        "kind",
+        "header",
+        "payload",
+        "signature",
+        "times",
+        "status",
+        "expires_in_seconds",
+        "lifetime_seconds",
+        "warnings",
+        "exit_code",
+    ] {
+        assert!(v.get(field).is_some(), "missing {field}");
+    }
+    assert_eq!(v["source"], "argument 1");
+    assert_eq!(v["kind"], "jws");
+    assert_eq!(v["status"], "valid");
+    assert_eq!(v["expires_in_seconds"], 1800);
+    assert_eq!(v["lifetime_seconds"], 3600);
+    assert_eq!(v["signature"]["verified"], serde_json::Value::Null);
+    assert_eq!(v["signature"]["alg"], "HS256");
+    assert_eq!(v["times"]["exp"]["utc"], "2027-01-15T09:00:00Z");
+    assert_eq!(v["times"]["iat"]["relative_seconds"], -1800);
+    assert!(v["times"].get("nbf").is_none());
+    assert_eq!(v["exit_code"], 0);
+}
+
+#[test]
+fn stdin_dash_and_file_inputs() {
+    let t = hs(r#"{"exp":1800000600}"#);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    std::fs::write(&path, format!("start\nINFO token={t} ok\n")).unwrap();
+    let out = jwtctl()
+        .args([
+            "decode",
+            "--json",
+            "--now",
+            &at(0),
+            "-",
+            &format!("@{}", path.display()),
+            &t,
+        ])
+        .write_stdin(format!("\n\nBearer {t}\n"))
+        .output()
+        .unwrap();
+    let lines = json_lines(&out.stdout);
+    let sources: Vec<_> = lines
+        .iter()
+        .map(|v| v["source"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        sources,
+        [
+            "stdin line 3".to_string(),
+            format!("{} line 2, parameter token", path.display()),
+            "argument 3".to_string(),
+        ]
+    );
+    // No INPUT at all reads stdin.
+    jwtctl()
+        .args(["decode", "--json", "--now", &at(0)])
+        .write_stdin(t.clone())
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("\"source\":\"stdin line 1\""));
+}
+
+#[test]
+fn curl_transcript_finds_every_token_in_order_with_clock_skew() {
+    let access = hs(r#"{"sub":"a","exp":1800000600}"#);
+    let id = hs(r#"{"sub":"b","exp":1800000600}"#);
+    let refresh = hs(r#"{"sub":"c","exp":1800000600}"#);
+    let transcript = format!(
+        "* Connected to api.example (127.0.0.1) port 443\n\
+         > POST /token HTTP/1.1\n\
+         > Authorization: Bearer {access}\n\
+         >\n\
+         < HTTP/1.1 200 OK\n\
+         < Date: Fri, 15 Jan 2027 08:02:00 GMT\n\
+         < Set-Cookie: session={refresh}; HttpOnly\n\
+         <\n\
+         {{\"id_token\":\"{id}\",\"token_type\":\"Bearer\"}}\n"
+    );
+    let out = jwtctl()
+        .args(["decode", "--json", "--now", &at(0)])
+        .write_stdin(transcript)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let lines = json_lines(&out.stdout);
+    let got: Vec<_> = lines
+        .iter()
+        .map(|v| {
+            (
+                v["payload"]["sub"].as_str().unwrap(),
+                v["source"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("a", "stdin line 3, header Authorization"),
+            ("c", "stdin line 7, header Set-Cookie, cookie session"),
+            ("b", "stdin line 9, JSON key \"id_token\""),
+        ]
+    );
+    // The Date header is 2 minutes ahead of --now: every token of that input carries the warning,
+    // including the one that came before the header.
+    for v in &lines {
+        let codes: Vec<_> = v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["code"].clone())
+            .collect();
+        assert!(codes.contains(&"clock_skew".into()), "{v}");
+    }
+}
+
+#[test]
+fn no_date_skew_within_thirty_seconds() {
+    let t = hs(r#"{"exp":1800000600}"#);
+    let out = jwtctl()
+        .args(["decode", "--json", "--now", &at(0)])
+        .write_stdin(format!(
+            "HTTP/2 200\ndate: Fri, 15 Jan 2027 08:00:30 GMT\n\n{t}\n"
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(
+        json_lines(&out.stdout)[0]["warnings"],
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn malformed_tokens_exit_3_naming_the_segment_and_others_still_report() {
+    let good = hs(r#"{"exp":1800000600}"#);
+    let bad_payload = format!("{}.e3!x.c2ln", b64(r#"{"alg":"HS256"}"#));
+    let out = jwtctl()
+        .args(["decode", "--json", "--now", &at(0), &bad_payload, &good])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let lines = json_lines(&out.stdout);
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["status"], "malformed");
+    assert_eq!(lines[0]["exit_code"], 3);
+    assert_eq!(lines[1]["status"], "valid");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.starts_with("error: argument 1: malformed token: payload segment (2 of 3)"),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn segment_count_and_header_errors() {
+    for (input, needle) in [
+        ("eyJhbGciOiJIUzI1NiJ9.e30", "2 segments"),
+        ("a.b.c.d", "4 segments"),
+        ("a.b.c.d.e.f", "6 segments"),
+        (
+            "W10.e30.c2ln",
+            "header segment (1 of 3) is JSON but not an object",
+        ),
+        ("eyJhbGciOiJIUzI1NiJ9=.e30.c2ln", "padding"),
+    ] {
+        jwtctl()
+            .args(["decode", input])
+            .assert()
+            .code(3)
+            .stderr(predicate::str::contains(needle));
+    }
+}
+
+#[test]
+fn non_json_payload_keeps_the_header() {
+    let t = format!(
+        "{}.{}.c2ln",
+        b64(r#"{"alg":"HS256","kid":"k1"}"#),
+        b64("foo")
+    );
+    let out = jwtctl().args(["decode", "--json", &t]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let v = &json_lines(&out.stdout)[0];
+    assert_eq!(v["header"]["kid"], "k1");
+    assert_eq!(v["payload"], serde_json::Value::Null);
+    assert!(v["error"].as_str().unwrap().contains("not a JWT"));
+}
+
+#[test]
+fn no_token_found_exits_3_and_says_what_was_looked_for() {
+    jwtctl()
+        .args(["decode", "hello world"])
+        .assert()
+        .code(3)
+        .stdout("")
+        .stderr(predicate::str::contains(
+            "error: no token found in argument 1: looked for a JWS",
+        ));
+    jwtctl()
+        .args(["decode"])
+        .write_stdin("nothing to see\n")
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains("no token found in stdin"));
+    jwtctl()
+        .args(["decode", "@/nonexistent/file.txt"])
+        .assert()
+        .code(3)
+        .stderr("error: cannot read /nonexistent/file.txt: No such file or directory\n");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    jwtctl()
+        .args(["decode", "--leeway", "soon", "x"])
+        .assert()
+        .code(2);
+    jwtctl()
+        .args(["decode", "--now", "yesterday", "x"])
+        .assert()
+        .code(2);
+    jwtctl()
+        .args(["decode", "--color", "sometimes", "x"])
+        .assert()
+        .code(2);
+    jwtctl().assert().code(2);
+}
+
+#[test]
+fn unsecured_jwe_and_odd_algs() {
+    let none = format!(
+        "{}.{}.",
+        b64(r#"{"alg":"none"}"#),
+        b64(r#"{"exp":1800000600}"#)
+    );
+    let jwe = format!("{}..aXY.Y3Q.dGFn", b64(r#"{"alg":"dir","enc":"A256GCM"}"#));
+    let es512 = token(r#"{"alg":"ES512"}"#, r#"{"exp":1800000600}"#);
+    let es256k = token(r#"{"alg":"ES256K"}"#, r#"{"exp":1800000600}"#);
+    let out = jwtctl()
+        .args([
+            "decode",
+            "--json",
+            "--now",
+            &at(0),
+            &none,
+            &jwe,
+            &es512,
+            &es256k,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let l = json_lines(&out.stdout);
+    assert_eq!(l[0]["kind"], "unsecured");
+    assert_eq!(l[0]["warnings"][0]["code"], "alg_none");
+    assert_eq!(l[1]["kind"], "jwe");
+    assert_eq!(l[1]["payload"], serde_json::Value::Null);
+    assert_eq!(l[1]["header"]["enc"], "A256GCM");
+    assert_eq!(l[1]["warnings"][0]["code"], "jwe_not_decrypted");
+    assert_eq!(l[2]["signature"]["alg"], "ES512");
+    assert_eq!(l[3]["signature"]["alg"], "ES256K");
+}
+
+#[test]
+fn strict_exits_7_on_security_warnings() {
+    let none = format!(
+        "{}.{}.",
+        b64(r#"{"alg":"none"}"#),
+        b64(r#"{"exp":1800000600}"#)
+    );
+    jwtctl()
+        .args(["decode", "--now", &at(0), &none])
+        .assert()
+        .code(0);
+    jwtctl()
+        .args(["decode", "--strict", "--now", &at(0), &none])
+        .assert()
+        .code(7);
+    let no_exp = hs(r#"{"sub":"x"}"#);
+    jwtctl()
+        .args(["decode", "--strict", &no_exp])
+        .assert()
+        .code(7);
+    let fine = hs(r#"{"exp":1800000600}"#);
+    jwtctl()
+        .args(["decode", "--strict", "--now", &at(0), &fine])
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn time_warnings_and_leeway() {
+    let t = hs(&format!(
+        r#"{{"iat":{},"nbf":{},"exp":{}}}"#,
+        T0 + 20,
+        T0 + 20,
+        T0 + 600
+    ));
+    let out = jwtctl()
+        .args(["decode", "--json", "--now", &at(0), &t])
+        .output()
+        .unwrap();
+    let v = &json_lines(&out.stdout)[0];
+    assert_eq!(v["status"], "not_yet_valid");
+    let codes: Vec<_> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["iat_in_future", "nbf_in_future"]);
+    let out = jwtctl()
+        .args(["decode", "--json", "--now", &at(0), "--leeway", "30s", &t])
+        .output()
+        .unwrap();
+    assert_eq!(json_lines(&out.stdout)[0]["status"], "valid");
+    let ms = hs(&format!(r#"{{"iat":{T0},"exp":{}}}"#, (T0 + 600) * 1000));
+    let out = jwtctl()
+        .args(["decode", "--json", "--now", &at(0), &ms])
+        .output()
+        .unwrap();
+    let v = &json_lines(&out.stdout)[0];
+    let codes: Vec<_> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"millisecond_timestamp"), "{codes:?}");
+    assert_eq!(v["times"]["exp"]["utc"], serde_json::Value::Null);
+    let bad = hs(r#"{"exp":"tomorrow","iat":-1,"nbf":1e400}"#);
+    let out = jwtctl().args(["decode", "--json", &bad]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v = &json_lines(&out.stdout)[0];
+    assert_eq!(v["status"], "invalid");
+}
+
+#[test]
+fn control_characters_are_escaped_even_with_color_always() {
+    // JSON escapes for C0, raw UTF-8 for C1 and the bidi override: both are valid JSON.
+    let t = hs(
+        "{\"name\":\"\\u001b]0;pwned\\u0007\\u001b[2J\\r\u{9b}31m\u{202e}evil\\u0000\",\"exp\":1800000600}",
+    );
+    for color in ["always", "never"] {
+        let out = jwtctl()
+            .args(["decode", "--color", color, "--now", &at(0), &t])
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        // Only our own SGR color codes may start with ESC, never the token's.
+        let stripped = text.replace("\u{1b}[", "");
+        assert!(!stripped.contains('\u{1b}'), "raw ESC in {color}: {text:?}");
+        for c in ['\u{9b}', '\u{202e}', '\u{7}', '\0', '\r'] {
+            assert!(!text.contains(c), "raw {c:?} in {color}");
+        }
+        assert!(text.contains("\\u001b]0;pwned"), "{text}");
+        assert!(
+            !text.contains("\u{1b}[2J"),
+            "the token's clear-screen passed through"
+        );
+    }
+    let out = jwtctl().args(["decode", "--json", &t]).output().unwrap();
+    let raw = String::from_utf8(out.stdout.clone()).unwrap();
+    assert!(!raw.contains('\u{9b}') && !raw.contains('\u{202e}') && !raw.contains('\u{1b}'));
+    assert!(
+        json_lines(&out.stdout)[0]["payload"]["name"]
+            .as_str()
+            .unwrap()
+            .contains('\u{202e}')
+    );
+}
+
+#[test]
+fn color_switches() {
+    let t = hs(r#"{"exp":1800000600}"#);
+    let has_sgr = |args: &[&str], env: &[(&str, &str)]| {
+        let mut c = jwtctl();
+        c.args(["decode", "--now", &at(0)]).args(args).arg(&t);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        String::from_utf8(c.output().unwrap().stdout)
+            .unwrap()
+            .contains("\u{1b}[")
+    };
+    assert!(!has_sgr(&[], &[]), "auto: not a terminal");
+    assert!(has_sgr(&["--color", "always"], &[]));
+    assert!(has_sgr(&[], &[("CLICOLOR_FORCE", "1")]));
+    assert!(!has_sgr(&[], &[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]));
+    assert!(!has_sgr(&["--color", "never"], &[("CLICOLOR_FORCE", "1")]));
+}
+
+#[test]
+fn local_time_zone() {
+    let t = hs(r#"{"exp":1800000600}"#);
+    jwtctl()
+        .env("TZ", "Asia/Kolkata")
+        .args(["decode", "--local", "--now", &at(0), &t])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("2027-01-15T13:40:00+05:30"));
+}
+
+#[test]
+fn closed_pipe_ends_quietly() {
+    use std::io::{Read, Write};
+    use std::process::{Command, Stdio};
+    let t = hs(r#"{"exp":1800000600}"#);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
+        .args(["decode", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 16];
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        for _ in 0..20_000 {
+            if writeln!(stdin, "{t}").is_err() {
+                break;
+            }
+        }
+    });
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !err.contains("panicked") && !err.contains("Broken pipe"),
+        "{err}"
+    );
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn oversized_token_is_refused_with_a_clear_error() {
+    let big = hs(&format!(r#"{{"pad":"{}"}}"#, "x".repeat(3000)));
+    let out = jwtctl()
+        .args(["decode", "--max-token-size", "1000"])
+        .write_stdin(format!("x {big} y"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("over the 1000 byte limit")
+    );
+}
