@@ -65,10 +65,21 @@ pub enum Command {
     #[command(after_help = DECODE_EXAMPLES)]
     Decode(DecodeArgs),
 
+    /// Check each token's signature with a key you name, then its claims
+    #[command(after_help = VERIFY_EXAMPLES)]
+    Verify(Box<VerifyArgs>),
+
     /// For scripts: is each token valid, and for how long (exit code 0, 1, 3, 4, 5 or 7)
     #[command(after_help = CHECK_EXAMPLES)]
     CheckExpiry(CheckExpiryArgs),
 }
+
+const VERIFY_EXAMPLES: &str = "\
+Examples:
+  jwtctl verify --key public.pem \"$TOKEN\"
+  jwtctl verify --jwks https://auth.example.com/.well-known/jwks.json --iss https://auth.example.com --aud api \"$TOKEN\"
+  jwtctl verify --oidc-issuer https://accounts.example.com --aud my-client \"$ID_TOKEN\"
+  jwtctl verify --secret-env JWT_SECRET --alg HS256 \"$TOKEN\"";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -119,6 +130,73 @@ pub struct CheckExpiryArgs {
     /// Print nothing; only the exit code speaks
     #[arg(short, long, help_heading = "Output")]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("keysource").multiple(false))]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Public or private key (its public half is used): PEM, DER, certificate, JWK or JWKS
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath, group = "keysource", help_heading = "Keys")]
+    pub key: Option<String>,
+
+    /// A JWKS file or http(s) URL; the token's kid picks the key
+    #[arg(long, value_name = "PATH_OR_URL", value_hint = ValueHint::AnyPath, group = "keysource", help_heading = "Keys")]
+    pub jwks: Option<String>,
+
+    /// Fetch URL/.well-known/openid-configuration, then its jwks_uri; iss must equal URL
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url, group = "keysource", help_heading = "Keys")]
+    pub oidc_issuer: Option<String>,
+
+    /// HMAC secret read from a file (a trailing newline is ignored)
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath, group = "keysource", help_heading = "Keys")]
+    pub secret_file: Option<String>,
+
+    /// HMAC secret read from the environment variable NAME
+    #[arg(long, value_name = "NAME", group = "keysource", help_heading = "Keys")]
+    pub secret_env: Option<String>,
+
+    /// HMAC secret as text; other users can see it in `ps`, prefer --secret-file or --secret-env
+    #[arg(long, value_name = "TEXT", group = "keysource", help_heading = "Keys")]
+    pub secret: Option<String>,
+
+    /// The secret is base64 or base64url, not text
+    #[arg(long, help_heading = "Keys")]
+    pub secret_base64: bool,
+
+    /// Time limit for fetching a JWKS or discovery document
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, help_heading = "Keys")]
+    pub timeout: i64,
+
+    /// Accept RSA keys under 2048 bits and short HMAC secrets (still warned about)
+    #[arg(long, help_heading = "Keys")]
+    pub allow_weak_key: bool,
+
+    /// Accept only this algorithm (repeatable); default: those that fit the key
+    #[arg(long = "alg", value_name = "ALG", value_enum, help_heading = "Claims")]
+    pub algs: Vec<crate::verify::Alg>,
+
+    /// Required issuer (repeatable: any one may match)
+    #[arg(long, value_name = "ISS", help_heading = "Claims")]
+    pub iss: Vec<String>,
+
+    /// Required audience; aud may be a string or an array (repeatable: any one may match)
+    #[arg(long, value_name = "AUD", help_heading = "Claims")]
+    pub aud: Vec<String>,
+
+    /// Required subject (repeatable: any one may match)
+    #[arg(long, value_name = "SUB", help_heading = "Claims")]
+    pub sub: Vec<String>,
+
+    /// A claim that must be present (repeatable)
+    #[arg(long, value_name = "CLAIM", help_heading = "Claims")]
+    pub require: Vec<String>,
+
+    /// Accept tokens without an exp claim
+    #[arg(long, help_heading = "Claims")]
+    pub allow_no_exp: bool,
 }
 
 fn parse_instant(s: &str) -> Result<i64, String> {

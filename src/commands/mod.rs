@@ -3,6 +3,7 @@
 
 pub mod check_expiry;
 pub mod decode;
+pub mod verify;
 
 use crate::claims::{self, Status, Warning};
 use crate::exit::Exit;

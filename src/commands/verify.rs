@@ -1,0 +1,358 @@
+//! `jwtctl verify`: the signature with a key the user named, then the claims.
+
+use super::{Clock, Failure, each_token, inspect};
+use crate::claims::{Status, Warning};
+use crate::exit::Exit;
+use crate::input::Source;
+use crate::keys::{self, Key, Material};
+use crate::render::Sink;
+use crate::report::Report;
+use crate::token::{Kind, Payload};
+use crate::verify::{self, Alg};
+use serde_json::Value;
+use std::time::Duration;
+
+/// Where the keys come from: exactly one source.
+pub enum KeySource<'a> {
+    File(&'a str),
+    Jwks(&'a str),
+    Oidc(&'a str),
+    Secret {
+        bytes: Vec<u8>,
+        base64: bool,
+        origin: String,
+    },
+}
+
+pub struct Options<'a> {
+    pub inputs: &'a [String],
+    pub max_token: usize,
+    pub source: KeySource<'a>,
+    pub timeout: Duration,
+    pub algs: &'a [Alg],
+    pub allow_weak_key: bool,
+    pub allow_no_exp: bool,
+    pub iss: Vec<String>,
+    pub aud: &'a [String],
+    pub sub: &'a [String],
+    pub require: &'a [String],
+}
+
+pub fn load_keys(source: KeySource, timeout: Duration) -> Result<Vec<Key>, Failure> {
+    let loaded = match source {
+        KeySource::File(path) => keys::load_key_file(path),
+        KeySource::Jwks(src) => keys::load_jwks(src, timeout),
+        KeySource::Oidc(url) => keys::load_oidc(url, timeout),
+        KeySource::Secret {
+            bytes,
+            base64,
+            origin,
+        } => keys::secret_key(bytes, base64, &origin).map(|k| vec![k]),
+    };
+    loaded.map_err(|e| Failure::new(Exit::KeyProblem, e, None))
+}
+
+pub fn run(opts: Options, clock: Clock, sink: &mut dyn Sink) -> Result<Exit, Failure> {
+    let keys = load_keys(opts.source, opts.timeout)?;
+    let (inputs, max_token) = (opts.inputs, opts.max_token);
+    let policy = Policy {
+        keys,
+        algs: opts.algs,
+        allow_weak_key: opts.allow_weak_key,
+        allow_no_exp: opts.allow_no_exp,
+        iss: opts.iss,
+        aud: opts.aud,
+        sub: opts.sub,
+        require: opts.require,
+    };
+    let mut build = |text: &str, source: Source| policy.judge(text, source, clock);
+    each_token(inputs, max_token, clock, &mut build, sink)
+}
+
+struct Policy<'a> {
+    keys: Vec<Key>,
+    algs: &'a [Alg],
+    allow_weak_key: bool,
+    allow_no_exp: bool,
+    iss: Vec<String>,
+    aud: &'a [String],
+    sub: &'a [String],
+    require: &'a [String],
+}
+
+/// The signature verdict: Ok(key description) or the exit code and why.
+type SignatureVerdict = Result<String, (Exit, Option<bool>, String)>;
+
+impl Policy<'_> {
+    fn judge(&self, text: &str, source: Source, clock: Clock) -> Report {
+        let mut r = inspect(text, source, clock);
+        let Some(token) = r.token.take() else {
+            return r;
+        };
+        let mut exit = r.exit;
+        if token.kind == Kind::Jwe {
+            r.signature.error =
+                Some("a JWE is encrypted, not signed: jwtctl does not decrypt".into());
+            r.exit = Exit::BadInput;
+            r.token = Some(token);
+            return r;
+        }
+        match self.signature(&token, &mut r.warnings) {
+            Ok(key) => {
+                r.signature.verified = Some(true);
+                r.signature.key = Some(key);
+            }
+            Err((code, verified, why)) => {
+                r.signature.verified = verified;
+                if r.status != Status::Malformed {
+                    r.status = Status::Invalid;
+                    r.error
+                        .get_or_insert_with(|| "the signature is not verified".into());
+                }
+                r.signature.error = Some(why);
+                exit = exit.worst(code);
+            }
+        }
+        if let Payload::Claims(claims) = &token.payload {
+            exit = exit.worst(self.claims(&mut r, claims));
+        }
+        r.exit = exit;
+        r.token = Some(token);
+        r
+    }
+
+    fn signature(
+        &self,
+        token: &crate::token::Token,
+        warnings: &mut Vec<Warning>,
+    ) -> SignatureVerdict {
+        let Some(alg_name) = token.alg() else {
+            return Err((
+                Exit::Invalid,
+                Some(false),
+                "the header has no alg string".into(),
+            ));
+        };
+        if alg_name.trim().eq_ignore_ascii_case("none") {
+            return Err((
+                Exit::Invalid,
+                Some(false),
+                "alg \"none\" is never accepted: the token is unsigned and anyone could have made it".into(),
+            ));
+        }
+        let Some(alg) = Alg::from_name(alg_name) else {
+            return Err((
+                Exit::Invalid,
+                Some(false),
+                format!(
+                    "unsupported algorithm \"{}\"",
+                    crate::escape::text(alg_name)
+                ),
+            ));
+        };
+        if let Some(crit) = token.header.get("crit") {
+            let names: Vec<String> = match crit {
+                Value::Array(a) if !a.is_empty() => a
+                    .iter()
+                    .map(|v| v.as_str().unwrap_or("?").to_string())
+                    .collect(),
+                _ => {
+                    return Err((
+                        Exit::Invalid,
+                        Some(false),
+                        "the header's crit must be a non-empty array of names".into(),
+                    ));
+                }
+            };
+            return Err((
+                Exit::Invalid,
+                Some(false),
+                format!(
+                    "the header's crit names {}, which jwtctl does not understand; RFC 7515 §4.1.11 requires rejecting it",
+                    crate::escape::text(&names.join(", "))
+                ),
+            ));
+        }
+        if !self.algs.is_empty() && !self.algs.contains(&alg) {
+            let pinned: Vec<&str> = self.algs.iter().map(|a| a.name()).collect();
+            return Err((
+                Exit::Invalid,
+                Some(false),
+                format!(
+                    "alg {} is not among --alg {}",
+                    alg.name(),
+                    pinned.join(", ")
+                ),
+            ));
+        }
+        // Keys named by kid; a token without a kid, or keys without kids, try every key.
+        let kid = token.kid();
+        let mut candidates: Vec<&Key> = match kid {
+            Some(kid) => self
+                .keys
+                .iter()
+                .filter(|k| k.kid.as_deref() == Some(kid))
+                .collect(),
+            None => self.keys.iter().collect(),
+        };
+        if candidates.is_empty() {
+            candidates = self.keys.iter().filter(|k| k.kid.is_none()).collect();
+        }
+        if candidates.is_empty() {
+            let known: Vec<String> = self
+                .keys
+                .iter()
+                .filter_map(|k| k.kid.as_deref())
+                .map(|k| crate::escape::text(k).into_owned())
+                .collect();
+            return Err((
+                Exit::KeyProblem,
+                None,
+                format!(
+                    "no key has kid \"{}\" (the keys have: {})",
+                    crate::escape::text(kid.unwrap_or("")),
+                    known.join(", ")
+                ),
+            ));
+        }
+        if alg.is_hmac()
+            && candidates
+                .iter()
+                .all(|k| !matches!(k.material, Material::Hmac(_)))
+        {
+            return Err((
+                Exit::Invalid,
+                Some(false),
+                format!(
+                    "the token says {} (HMAC) but the key is {} public key: checking an HMAC with a public key is \
+                     the algorithm-confusion attack, so it is refused",
+                    alg.name(),
+                    candidates[0].material.family()
+                ),
+            ));
+        }
+        let mut refusals = Vec::new();
+        let mut weak_refused = false;
+        let mut tried = 0;
+        for key in candidates {
+            if !alg.fits(&key.material) {
+                refusals.push(format!(
+                    "{}: a {} key cannot verify {}",
+                    key.describe(),
+                    key.material.family(),
+                    alg.name()
+                ));
+                continue;
+            }
+            if let Err(why) = verify::permits(key, alg) {
+                refusals.push(format!("{}: {why}", key.describe()));
+                continue;
+            }
+            if let Some(why) = verify::weakness(key, alg) {
+                if !self.allow_weak_key {
+                    weak_refused = true;
+                    refusals.push(format!("{}: weak key refused: {why}", key.describe()));
+                    continue;
+                }
+                warnings.push(Warning::new(
+                    "weak_key",
+                    format!(
+                        "{} is weak: {why}. It was used because of --allow-weak-key; replace it.",
+                        key.describe()
+                    ),
+                ));
+            }
+            tried += 1;
+            let segment = token.raw.rsplit('.').next().unwrap_or("");
+            match verify::check(
+                alg,
+                &key.material,
+                token.signing_input(),
+                &token.signature,
+                segment,
+            ) {
+                Ok(true) => return Ok(key.describe()),
+                Ok(false) => {
+                    let why = verify::signature_shape_problem(alg, &key.material, &token.signature)
+                        .unwrap_or_else(|| "the signature does not match".into());
+                    refusals.push(format!("{}: {why}", key.describe()));
+                }
+                Err(why) => refusals.push(format!("{}: {why}", key.describe())),
+            }
+        }
+        if tried == 0 {
+            let mut why = format!("no key can verify {}: {}", alg.name(), refusals.join("; "));
+            if weak_refused {
+                why.push_str(" (--allow-weak-key accepts weak keys)");
+            }
+            return Err((Exit::KeyProblem, None, why));
+        }
+        Err((
+            Exit::Invalid,
+            Some(false),
+            format!("bad signature: {}", refusals.join("; ")),
+        ))
+    }
+
+    /// The claim checks; reasons go into the report, the exit code comes back.
+    fn claims(&self, r: &mut Report, claims: &serde_json::Map<String, Value>) -> Exit {
+        let mut exit = match r.status {
+            Status::Expired | Status::Invalid => Exit::Invalid,
+            Status::NotYetValid => Exit::NotYetValid,
+            Status::NoExp if self.allow_no_exp => Exit::Ok,
+            Status::NoExp => {
+                r.reasons
+                    .push("exp is required (--allow-no-exp accepts tokens without it)".into());
+                Exit::Policy
+            }
+            _ => Exit::Ok,
+        };
+        let text = |v: &Value| v.as_str().map(str::to_string);
+        let mut check = |name: &str, wanted: &[String], found: Vec<String>| {
+            if wanted.is_empty() {
+                return;
+            }
+            if !found.iter().any(|f| wanted.contains(f)) {
+                let got = if found.is_empty() {
+                    "it is missing".to_string()
+                } else {
+                    format!("it is {}", crate::escape::text(&found.join(", ")))
+                };
+                r.reasons.push(format!(
+                    "{name} must be one of {}, but {got}",
+                    crate::escape::text(&wanted.join(", "))
+                ));
+                exit = exit.worst(Exit::Invalid);
+            }
+        };
+        check(
+            "iss",
+            &self.iss,
+            claims.get("iss").and_then(text).into_iter().collect(),
+        );
+        let aud = match claims.get("aud") {
+            Some(Value::Array(a)) => a.iter().filter_map(text).collect(),
+            Some(v) => text(v).into_iter().collect(),
+            None => Vec::new(),
+        };
+        check("aud", self.aud, aud);
+        check(
+            "sub",
+            self.sub,
+            claims.get("sub").and_then(text).into_iter().collect(),
+        );
+        for name in self.require {
+            if !claims.contains_key(name) {
+                r.reasons.push(format!(
+                    "required claim {} is missing",
+                    crate::escape::text(name)
+                ));
+                exit = exit.worst(Exit::Invalid);
+            }
+        }
+        if exit == Exit::Invalid && r.status == Status::Valid {
+            r.status = Status::Invalid;
+        }
+        exit
+    }
+}
