@@ -760,12 +760,12 @@ mod tests {
 
     #[test]
     fn base64_secrets() {
-        let k = secret_key(b"aGVsbG8-_w".to_vec(), true, "x").unwrap();
+        let k = secret_key(b"aGVsbG_7_w".to_vec(), true, "x").unwrap();
         assert_eq!(
             k.material,
             Material::Hmac(Secret::new(b"hello\xfb\xff".to_vec()))
         );
-        let k = secret_key(b"aGVsbG8+/w==".to_vec(), true, "x").unwrap();
+        let k = secret_key(b"aGVsbG/7/w==".to_vec(), true, "x").unwrap();
         assert_eq!(
             k.material,
             Material::Hmac(Secret::new(b"hello\xfb\xff".to_vec()))
