@@ -277,6 +277,20 @@ pub fn inspect(text: &str, source: Source, clock: Clock) -> Report {
              jwtctl verify always refuses it.",
         ));
     }
+    let embedded: Vec<&str> = ["jwk", "jku", "x5u", "x5c"]
+        .into_iter()
+        .filter(|k| t.header.contains_key(*k))
+        .collect();
+    if !embedded.is_empty() {
+        warnings.push(Warning::new(
+            "embedded_key",
+            format!(
+                "the header carries {}: a key or key URL chosen by whoever made the token. jwtctl never trusts \
+                 or fetches it; verify only with keys you supply (--key, --jwks, --oidc-issuer).",
+                embedded.join(", ")
+            ),
+        ));
+    }
     let (judgement, status, error) = match &t.payload {
         Payload::Claims(c) => {
             let mut j = claims::judge(c, clock.now, clock.leeway);

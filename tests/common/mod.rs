@@ -43,3 +43,91 @@ pub fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON: {e}: {l}")))
         .collect()
 }
+
+/// A one-thread HTTP server on 127.0.0.1 for tests: each path maps to (status, body), where
+/// `{base}` in a body stands for the server's own URL. A path absent from the map gets 404; the
+/// path `/hang` never answers. Returns the base URL.
+pub fn http_server(routes: Vec<(&'static str, u16, String)>) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let routes: Vec<_> = routes
+        .into_iter()
+        .map(|(p, s, b)| (p, s, b.replace("{base}", &base)))
+        .collect();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(64) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let path = request_line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("/")
+                .to_string();
+            if path == "/hang" {
+                std::thread::sleep(std::time::Duration::from_secs(5));
+                continue;
+            }
+            let (status, body) = routes
+                .iter()
+                .find(|(p, _, _)| *p == path)
+                .map(|(_, s, b)| (*s, b.clone()))
+                .unwrap_or((404, "not found".to_string()));
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    format!("http://{addr}")
+}
+
+/// The token fixtures signed by an independent implementation: alg -> (token, key path).
+pub fn signed(alg: &str) -> (String, String) {
+    let all: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_path("tokens.json")).unwrap())
+            .unwrap();
+    let t = &all[alg];
+    (
+        t["token"].as_str().unwrap().to_string(),
+        fixture_path(t["key"].as_str().unwrap()),
+    )
+}
+
+pub const ALGS: [&str; 14] = [
+    "HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256",
+    "ES384", "ES512", "ES256K", "EdDSA",
+];
+
+/// An ES256 token over `claims` (JSON text) signed with the P-256 fixture key, kid "ES256-key".
+pub fn es256(claims: &str) -> String {
+    use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+    use base64::Engine as _;
+    let pem = std::fs::read_to_string(fixture_path("keys/ec256.key.pem")).unwrap();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .unwrap();
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der).unwrap();
+    let input = format!(
+        "{}.{}",
+        b64(r#"{"alg":"ES256","kid":"ES256-key"}"#),
+        b64(claims)
+    );
+    let sig = pair
+        .sign(&aws_lc_rs::rand::SystemRandom::new(), input.as_bytes())
+        .unwrap();
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref()))
+}

@@ -1,0 +1,581 @@
+//! `jwtctl verify` through the real binary: algorithms, key formats, policy, claims, HTTP.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+use serde_json::Value;
+
+/// Inside the fixtures' lifetime (iat 1800000000, exp +15m).
+const NOW: &str = "1800000100";
+
+fn verify_json(args: &[&str]) -> (i32, Value, String) {
+    let out = jwtctl()
+        .args(["verify", "--json", "--now", NOW])
+        .args(args)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let line = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .next()
+        .map(|l| serde_json::from_str(l).unwrap());
+    (
+        out.status.code().unwrap(),
+        line.unwrap_or(Value::Null),
+        stderr,
+    )
+}
+
+#[test]
+fn every_algorithm_verifies_tokens_from_an_independent_implementation() {
+    for alg in ALGS {
+        let (token, key) = signed(alg);
+        let (code, v, err) = verify_json(&["--key", &key, &token]);
+        assert_eq!(code, 0, "{alg}: {v} {err}");
+        assert_eq!(v["signature"]["verified"], true, "{alg}");
+        assert_eq!(v["signature"]["alg"], alg);
+        assert!(
+            v["signature"]["key"]
+                .as_str()
+                .unwrap()
+                .contains(key.rsplit('/').next().unwrap()),
+            "{alg}: {v}"
+        );
+        assert_eq!(v["status"], "valid");
+    }
+}
+
+#[test]
+fn every_key_format_is_read() {
+    let cases = [
+        ("RS256", "rsa.pub.pem"),
+        ("RS256", "rsa.pkcs1.pub.pem"),
+        ("RS256", "rsa.pub.der"),
+        ("RS256", "rsa.key.pem"),
+        ("RS256", "rsa.pkcs1.pem"),
+        ("RS256", "rsa.key.der"),
+        ("RS256", "rsa.crt.pem"),
+        ("RS256", "jwks.json"),
+        ("ES256", "ec256.pub.pem"),
+        ("ES256", "ec256.pub.der"),
+        ("ES256", "ec256.key.pem"),
+        ("ES256", "ec256.sec1.pem"),
+        ("ES256", "ec256.crt.pem"),
+        ("ES256", "jwks.json"),
+        ("ES512", "ec521.sec1.pem"),
+        ("ES512", "ec521.key.pem"),
+        ("ES512", "jwks.json"),
+        ("ES256K", "secp256k1.key.pem"),
+        ("EdDSA", "ed25519.pub.der"),
+        ("EdDSA", "ed25519.key.pem"),
+        ("EdDSA", "ed25519.jwk.json"),
+        ("EdDSA", "jwks.json"),
+    ];
+    for (alg, file) in cases {
+        let (token, _) = signed(alg);
+        let key = fixture_path(&format!("keys/{file}"));
+        let (code, v, err) = verify_json(&["--key", &key, &token]);
+        assert_eq!(
+            (code, &v["signature"]["verified"]),
+            (0, &Value::Bool(true)),
+            "{alg} with {file}: {v} {err}"
+        );
+    }
+}
+
+#[test]
+fn jwks_picks_by_kid_and_names_the_key() {
+    let (token, _) = signed("ES256");
+    let jwks = fixture_path("keys/jwks.json");
+    let (code, v, _) = verify_json(&["--jwks", &jwks, &token]);
+    assert_eq!(code, 0);
+    assert_eq!(v["signature"]["kid"], "ES256-key");
+    assert!(
+        v["signature"]["key"]
+            .as_str()
+            .unwrap()
+            .starts_with("kid ES256-key from")
+    );
+    // A kid the set does not have is a key problem.
+    let (token, _) = signed("PS256");
+    let (code, v, _) = verify_json(&["--jwks", &jwks, &token]);
+    assert_eq!(code, 6);
+    assert!(
+        v["signature"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no key has kid \"PS256-key\"")
+    );
+}
+
+#[test]
+fn wrong_keys_and_tampering_fail() {
+    let (token, _) = signed("RS256");
+    // Another algorithm's key cannot verify.
+    let (code, v, _) = verify_json(&["--key", &fixture_path("keys/ec256.pub.pem"), &token]);
+    assert_eq!(code, 6);
+    assert_eq!(v["signature"]["verified"], Value::Null);
+    // A changed payload breaks the signature.
+    let parts: Vec<&str> = token.split('.').collect();
+    let forged = format!(
+        "{}.{}.{}",
+        parts[0],
+        b64(r#"{"sub":"admin","exp":1800000900}"#),
+        parts[2]
+    );
+    let (code, v, _) = verify_json(&["--key", &fixture_path("keys/rsa.pub.pem"), &forged]);
+    assert_eq!(code, 1);
+    assert_eq!(v["signature"]["verified"], false);
+    assert_eq!(v["status"], "invalid");
+    assert!(
+        v["signature"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("does not match")
+    );
+}
+
+#[test]
+fn algorithm_confusion_is_refused_and_explained() {
+    // An HS256 token whose "secret" is the RSA public key's PEM text: the classic attack.
+    let pem = std::fs::read(fixture_path("keys/rsa.pub.pem")).unwrap();
+    let header = b64(r#"{"alg":"HS256","typ":"JWT"}"#);
+    let payload = b64(r#"{"sub":"admin","exp":1800000900}"#);
+    let signing_input = format!("{header}.{payload}");
+    let tag = aws_lc_rs::hmac::sign(
+        &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &pem),
+        signing_input.as_bytes(),
+    );
+    let token = format!("{signing_input}.{}", b64_bytes(tag.as_ref()));
+    let (code, v, _) = verify_json(&["--key", &fixture_path("keys/rsa.pub.pem"), &token]);
+    assert_eq!(code, 1);
+    assert_eq!(v["signature"]["verified"], false);
+    assert!(
+        v["signature"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("algorithm-confusion")
+    );
+}
+
+fn b64_bytes(b: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+#[test]
+fn alg_none_in_every_spelling_is_refused() {
+    for alg in ["none", "None", "NONE", "nOnE"] {
+        let token = format!(
+            "{}.{}.",
+            b64(&format!(r#"{{"alg":"{alg}"}}"#)),
+            b64(r#"{"exp":1800000900}"#)
+        );
+        let (code, v, _) = verify_json(&["--key", &fixture_path("keys/rsa.pub.pem"), &token]);
+        assert_eq!(code, 1, "{alg}");
+        assert_eq!(v["signature"]["verified"], false);
+        assert!(
+            v["signature"]["error"]
+                .as_str()
+                .unwrap()
+                .contains("never accepted")
+        );
+    }
+}
+
+#[test]
+fn alg_pinning_and_crit() {
+    let (token, key) = signed("PS256");
+    let (code, v, _) = verify_json(&["--key", &key, "--alg", "RS256", "--alg", "RS512", &token]);
+    assert_eq!(code, 1);
+    assert!(
+        v["signature"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not among --alg RS256, RS512")
+    );
+    let (code, _, _) = verify_json(&["--key", &key, "--alg", "PS256", &token]);
+    assert_eq!(code, 0);
+    jwtctl()
+        .args(["verify", "--key", &key, "--alg", "none", &token])
+        .assert()
+        .code(2);
+    let crit = token_with_header(r#"{"alg":"HS256","crit":["exp"],"exp":1}"#);
+    let (code, v, _) = verify_json(&["--secret-file", &fixture_path("hs256.secret"), &crit]);
+    assert_eq!(code, 1);
+    assert!(
+        v["signature"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("crit names exp")
+    );
+}
+
+fn token_with_header(header: &str) -> String {
+    format!("{}.{}.c2ln", b64(header), b64(r#"{"exp":1800000900}"#))
+}
+
+#[test]
+fn jwk_alg_use_and_key_ops_are_honored() {
+    let (token, _) = signed("RS256");
+    let dir = tempfile::tempdir().unwrap();
+    let jwks: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_path("keys/jwks.json")).unwrap())
+            .unwrap();
+    let rsa = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kty"] == "RSA")
+        .unwrap()
+        .clone();
+    for (patch, needle) in [
+        (
+            ("alg", Value::from("PS256")),
+            "the key is for PS256, not RS256",
+        ),
+        (("use", Value::from("enc")), "use is \"enc\""),
+        (("key_ops", serde_json::json!(["encrypt"])), "key_ops"),
+    ] {
+        let mut k = rsa.clone();
+        k[patch.0] = patch.1.clone();
+        let path = dir.path().join("k.json");
+        std::fs::write(&path, k.to_string()).unwrap();
+        let (code, v, _) = verify_json(&["--key", path.to_str().unwrap(), &token]);
+        assert_eq!(code, 6, "{needle}");
+        assert!(
+            v["signature"]["error"].as_str().unwrap().contains(needle),
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn weak_keys_are_refused_unless_allowed() {
+    let short = format!(
+        "{}.{}",
+        b64(r#"{"alg":"HS256"}"#),
+        b64(r#"{"exp":1800000900}"#)
+    );
+    let tag = aws_lc_rs::hmac::sign(
+        &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, b"tiny"),
+        short.as_bytes(),
+    );
+    let token = format!("{short}.{}", b64_bytes(tag.as_ref()));
+    let (code, v, _) = verify_json(&["--secret", "tiny", &token]);
+    assert_eq!(code, 6);
+    assert!(
+        v["signature"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("--allow-weak-key")
+    );
+    let (code, v, _) = verify_json(&["--secret", "tiny", "--allow-weak-key", &token]);
+    assert_eq!(code, 0);
+    assert_eq!(v["warnings"][0]["code"], "weak_key");
+}
+
+#[test]
+fn secrets_from_file_env_and_base64_never_printed() {
+    let (token, _) = signed("HS256");
+    let secret = "an-hs256-secret-of-32-bytes-at-least!!";
+    let (code, _, _) = verify_json(&["--secret", secret, &token]);
+    assert_eq!(code, 0);
+    let out = jwtctl()
+        .args([
+            "verify",
+            "--now",
+            NOW,
+            "--secret-env",
+            "JWT_TEST_SECRET",
+            &token,
+        ])
+        .env("JWT_TEST_SECRET", secret)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("s.b64");
+    use base64::Engine as _;
+    std::fs::write(
+        &file,
+        format!(
+            "{}\n",
+            base64::engine::general_purpose::STANDARD.encode(secret)
+        ),
+    )
+    .unwrap();
+    let (code, _, _) = verify_json(&[
+        "--secret-file",
+        file.to_str().unwrap(),
+        "--secret-base64",
+        &token,
+    ]);
+    assert_eq!(code, 0);
+    // A wrong secret: nothing printed anywhere may contain it.
+    let wrong = "wrong-secret-but-long-enough-0123456789";
+    for args in [vec!["--json"], vec![]] {
+        let out = jwtctl()
+            .args(["verify", "--now", NOW, "--secret", wrong])
+            .args(args)
+            .arg(&token)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains(wrong) && !all.contains("0123456789"), "{all}");
+    }
+    jwtctl()
+        .args(["verify", "--secret-env", "JWT_UNSET_VARIABLE_X", &token])
+        .env_remove("JWT_UNSET_VARIABLE_X")
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("JWT_UNSET_VARIABLE_X is not set"));
+}
+
+#[test]
+fn claims_checks() {
+    let (token, key) = signed("ES256");
+    let ok = |args: &[&str]| verify_json(&[&["--key", &key], args, &[&token]].concat()).0;
+    assert_eq!(
+        ok(&[
+            "--iss",
+            "https://auth.example.com",
+            "--aud",
+            "api",
+            "--sub",
+            "user-42"
+        ]),
+        0
+    );
+    assert_eq!(ok(&["--aud", "other", "--aud", "api"]), 0);
+    assert_eq!(ok(&["--require", "sub", "--require", "iat"]), 0);
+    let (code, v, _) = verify_json(&["--key", &key, "--aud", "other", &token]);
+    assert_eq!(code, 1);
+    assert_eq!(v["signature"]["verified"], true);
+    assert_eq!(v["reasons"][0], "aud must be one of other, but it is api");
+    let (code, v, _) = verify_json(&["--key", &key, "--require", "scope", &token]);
+    assert_eq!(code, 1);
+    assert_eq!(v["reasons"][0], "required claim scope is missing");
+    assert_eq!(
+        verify_json(&["--key", &key, "--iss", "https://evil.example", &token]).0,
+        1
+    );
+    // Time: expired, not yet valid, leeway.
+    let run = |now: &str, extra: &[&str]| {
+        jwtctl()
+            .args(["verify", "--now", now, "--key", &key])
+            .args(extra)
+            .arg(&token)
+            .output()
+            .unwrap()
+            .status
+            .code()
+            .unwrap()
+    };
+    assert_eq!(run("1800000900", &[]), 1);
+    assert_eq!(run("1800000900", &["--leeway", "1m"]), 0);
+    assert_eq!(run("1799999000", &[]), 5);
+}
+
+#[test]
+fn exp_is_required_unless_allowed() {
+    let input = format!("{}.{}", b64(r#"{"alg":"HS256"}"#), b64(r#"{"sub":"x"}"#));
+    let secret = b"a-secret-that-is-32-bytes-long!!";
+    let tag = aws_lc_rs::hmac::sign(
+        &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret),
+        input.as_bytes(),
+    );
+    let token = format!("{input}.{}", b64_bytes(tag.as_ref()));
+    let s = std::str::from_utf8(secret).unwrap();
+    assert_eq!(verify_json(&["--secret", s, &token]).0, 7);
+    assert_eq!(verify_json(&["--secret", s, "--allow-no-exp", &token]).0, 0);
+}
+
+#[test]
+fn not_a_jwt_still_gets_its_signature_checked() {
+    let input = format!("{}.{}", b64(r#"{"alg":"HS256"}"#), b64("hello"));
+    let secret = b"a-secret-that-is-32-bytes-long!!";
+    let tag = aws_lc_rs::hmac::sign(
+        &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret),
+        input.as_bytes(),
+    );
+    let token = format!("{input}.{}", b64_bytes(tag.as_ref()));
+    let (code, v, _) = verify_json(&["--secret", std::str::from_utf8(secret).unwrap(), &token]);
+    assert_eq!(code, 3);
+    assert_eq!(v["signature"]["verified"], true);
+    assert_eq!(v["header"]["alg"], "HS256");
+}
+
+#[test]
+fn ecdsa_signatures_must_be_raw_and_nonzero() {
+    let (token, key) = signed("ES256");
+    let (head, _) = token.rsplit_once('.').unwrap();
+    // r = s = 0 ("psychic signatures"), and a DER-shaped signature.
+    for sig in [vec![0u8; 64], vec![0x30, 0x44, 0x02, 0x20]] {
+        let forged = format!("{head}.{}", b64_bytes(&sig));
+        let (code, v, _) = verify_json(&["--key", &key, &forged]);
+        assert_eq!(code, 1);
+        assert_eq!(v["signature"]["verified"], false);
+    }
+}
+
+#[test]
+fn embedded_keys_are_never_trusted() {
+    // A token that brings its own key in the header, signed with that (attacker's) key.
+    let (token, _) = signed("ES256");
+    let jwks: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture_path("keys/jwks.json")).unwrap())
+            .unwrap();
+    let ec = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["crv"] == "P-256")
+        .unwrap();
+    let payload = token.split('.').nth(1).unwrap();
+    let header = b64(&format!(r#"{{"alg":"ES256","jwk":{ec}}}"#));
+    let forged = format!("{header}.{payload}.{}", token.rsplit('.').next().unwrap());
+    let (code, v, _) = verify_json(&["--key", &fixture_path("keys/rsa.pub.pem"), &forged]);
+    assert_ne!(code, 0);
+    assert_ne!(v["signature"]["verified"], true);
+    let codes: Vec<_> = v["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"embedded_key"), "{codes:?}");
+}
+
+#[test]
+fn jwe_is_not_verifiable() {
+    let jwe = format!("{}..aXY.Y3Q.dGFn", b64(r#"{"alg":"dir","enc":"A256GCM"}"#));
+    let (code, v, _) = verify_json(&["--key", &fixture_path("keys/rsa.pub.pem"), &jwe]);
+    assert_eq!(code, 3);
+    assert_eq!(v["signature"]["verified"], Value::Null);
+}
+
+#[test]
+fn key_problems_exit_6_with_clear_errors() {
+    let (token, _) = signed("RS256");
+    jwtctl()
+        .args(["verify", "--key", "/nonexistent/key.pem", &token])
+        .assert()
+        .code(6)
+        .stderr("error: cannot read key file /nonexistent/key.pem: No such file or directory\n");
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(
+        &junk,
+        "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n",
+    )
+    .unwrap();
+    jwtctl()
+        .args(["verify", "--key", junk.to_str().unwrap(), &token])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::starts_with("error: "));
+    std::fs::write(&junk, [0u8, 1, 2, 3, 0xff]).unwrap();
+    jwtctl()
+        .args(["verify", "--key", junk.to_str().unwrap(), &token])
+        .assert()
+        .code(6);
+    jwtctl()
+        .args(["verify", &token])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("verify needs a key"))
+        .stderr(predicate::str::contains("hint: name one: --key PATH"));
+    jwtctl()
+        .args(["verify", "--key", "a", "--jwks", "b", &token])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn jwks_and_oidc_over_http() {
+    let jwks = std::fs::read_to_string(fixture_path("keys/jwks.json")).unwrap();
+    let base = http_server(vec![
+        ("/jwks.json", 200, jwks.clone()),
+        ("/bad.json", 200, "{not json".to_string()),
+        ("/broken", 500, "oops".to_string()),
+    ]);
+    let (token, _) = signed("EdDSA");
+    let (code, v, err) = verify_json(&["--jwks", &format!("{base}/jwks.json"), &token]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        v["signature"]["key"]
+            .as_str()
+            .unwrap()
+            .contains("/jwks.json")
+    );
+    for (path, needle) in [
+        ("/missing", "HTTP 404"),
+        ("/broken", "HTTP 500"),
+        ("/bad.json", "not valid JSON"),
+    ] {
+        let (code, _, err) = verify_json(&["--jwks", &format!("{base}{path}"), &token]);
+        assert_eq!(code, 6, "{path}");
+        assert!(err.contains(needle), "{path}: {err}");
+    }
+    let (code, _, err) =
+        verify_json(&["--timeout", "1s", "--jwks", &format!("{base}/hang"), &token]);
+    assert_eq!(code, 6);
+    assert!(err.contains("timed out"), "{err}");
+    let (code, _, err) = verify_json(&["--jwks", "http://127.0.0.1:1/jwks.json", &token]);
+    assert_eq!(code, 6);
+    assert!(err.starts_with("error: cannot fetch"), "{err}");
+}
+
+#[test]
+fn oidc_discovery() {
+    let jwks = std::fs::read_to_string(fixture_path("keys/jwks.json")).unwrap();
+    // The issuer must be the server's own URL, which is known only once it listens: serve the
+    // discovery document from a second server whose routes name the first.
+    let keys = http_server(vec![("/jwks.json", 200, jwks)]);
+    let (token, _) = signed("ES256");
+    let issuer_claim = "https://auth.example.com";
+    let doc = format!(r#"{{"issuer":"{issuer_claim}","jwks_uri":"{keys}/jwks.json"}}"#);
+    let base = http_server(vec![("/.well-known/openid-configuration", 200, doc)]);
+    // The discovery document names another issuer than the URL given: refused.
+    let (code, _, err) = verify_json(&["--oidc-issuer", &base, &token]);
+    assert_eq!(code, 6);
+    assert!(err.contains("names issuer"), "{err}");
+    // A real discovery: the token's iss must equal the issuer URL.
+    let jwks = std::fs::read_to_string(fixture_path("keys/jwks.json")).unwrap();
+    let issuer = http_server(vec![
+        (
+            "/.well-known/openid-configuration",
+            200,
+            r#"{"issuer":"{base}","jwks_uri":"{base}/jwks.json"}"#.into(),
+        ),
+        ("/jwks.json", 200, jwks),
+    ]);
+    let good = es256(&format!(r#"{{"iss":"{issuer}","exp":1800000900}}"#));
+    let (code, v, err) = verify_json(&["--oidc-issuer", &issuer, &good]);
+    assert_eq!(code, 0, "{v} {err}");
+    assert_eq!(v["signature"]["verified"], true);
+    let foreign = es256(r#"{"iss":"https://elsewhere.example","exp":1800000900}"#);
+    let (code, v, _) = verify_json(&["--oidc-issuer", &issuer, &foreign]);
+    assert_eq!(code, 1);
+    assert!(
+        v["reasons"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("iss must be one of http://127.0.0.1:")
+    );
+    let empty = http_server(vec![(
+        "/.well-known/openid-configuration",
+        200,
+        "{}".into(),
+    )]);
+    let (code, _, err) = verify_json(&["--oidc-issuer", &empty, &token]);
+    assert_eq!(code, 6);
+    assert!(err.contains("no jwks_uri"), "{err}");
+}
