@@ -69,6 +69,10 @@ pub enum Command {
     #[command(after_help = VERIFY_EXAMPLES)]
     Verify(Box<VerifyArgs>),
 
+    /// Make and sign a token (for tests and local development)
+    #[command(after_help = ENCODE_EXAMPLES)]
+    Encode(Box<EncodeArgs>),
+
     /// For scripts: is each token valid, and for how long (exit code 0, 1, 3, 4, 5 or 7)
     #[command(after_help = CHECK_EXAMPLES)]
     CheckExpiry(CheckExpiryArgs),
@@ -80,6 +84,12 @@ Examples:
   jwtctl verify --jwks https://auth.example.com/.well-known/jwks.json --iss https://auth.example.com --aud api \"$TOKEN\"
   jwtctl verify --oidc-issuer https://accounts.example.com --aud my-client \"$ID_TOKEN\"
   jwtctl verify --secret-env JWT_SECRET --alg HS256 \"$TOKEN\"";
+
+const ENCODE_EXAMPLES: &str = "\
+Examples:
+  jwtctl encode --alg HS256 --secret-file secret.txt --claim sub=user-42 --exp 15m
+  jwtctl encode '{\"sub\":\"svc\",\"scope\":[\"read\"]}' --alg ES256 --key ec.key.pem --kid k1
+  echo '{\"sub\":\"x\"}' | jwtctl encode - --alg EdDSA --key ed25519.key.pem";
 
 const CHECK_EXAMPLES: &str = "\
 Examples:
@@ -132,23 +142,12 @@ pub struct CheckExpiryArgs {
     pub quiet: bool,
 }
 
+/// Key sources shared by verify and encode.
 #[derive(Debug, Args)]
-#[command(group = clap::ArgGroup::new("keysource").multiple(false))]
-pub struct VerifyArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-
-    /// Public or private key (its public half is used): PEM, DER, certificate, JWK or JWKS
+pub struct KeyArgs {
+    /// Key file: PEM (SPKI, PKCS#1, PKCS#8, SEC1, X.509 certificate), DER, JWK or JWKS
     #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath, group = "keysource", help_heading = "Keys")]
     pub key: Option<String>,
-
-    /// A JWKS file or http(s) URL; the token's kid picks the key
-    #[arg(long, value_name = "PATH_OR_URL", value_hint = ValueHint::AnyPath, group = "keysource", help_heading = "Keys")]
-    pub jwks: Option<String>,
-
-    /// Fetch URL/.well-known/openid-configuration, then its jwks_uri; iss must equal URL
-    #[arg(long, value_name = "URL", value_hint = ValueHint::Url, group = "keysource", help_heading = "Keys")]
-    pub oidc_issuer: Option<String>,
 
     /// HMAC secret read from a file (a trailing newline is ignored)
     #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath, group = "keysource", help_heading = "Keys")]
@@ -166,13 +165,31 @@ pub struct VerifyArgs {
     #[arg(long, help_heading = "Keys")]
     pub secret_base64: bool,
 
+    /// Accept RSA keys under 2048 bits and HMAC secrets shorter than the hash (still warned about)
+    #[arg(long, help_heading = "Keys")]
+    pub allow_weak_key: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("keysource").multiple(false))]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    #[command(flatten)]
+    pub keys: KeyArgs,
+
+    /// A JWKS file or http(s) URL; the token's kid picks the key
+    #[arg(long, value_name = "PATH_OR_URL", value_hint = ValueHint::AnyPath, group = "keysource", help_heading = "Keys")]
+    pub jwks: Option<String>,
+
+    /// Fetch URL/.well-known/openid-configuration, then its jwks_uri; iss must equal URL
+    #[arg(long, value_name = "URL", value_hint = ValueHint::Url, group = "keysource", help_heading = "Keys")]
+    pub oidc_issuer: Option<String>,
+
     /// Time limit for fetching a JWKS or discovery document
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, help_heading = "Keys")]
     pub timeout: i64,
-
-    /// Accept RSA keys under 2048 bits and short HMAC secrets (still warned about)
-    #[arg(long, help_heading = "Keys")]
-    pub allow_weak_key: bool,
 
     /// Accept only this algorithm (repeatable); default: those that fit the key
     #[arg(long = "alg", value_name = "ALG", value_enum, help_heading = "Claims")]
@@ -197,6 +214,77 @@ pub struct VerifyArgs {
     /// Accept tokens without an exp claim
     #[arg(long, help_heading = "Claims")]
     pub allow_no_exp: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("keysource").multiple(false))]
+pub struct EncodeArgs {
+    /// The claims as a JSON object; `-` reads stdin, `@PATH` a file [default: {}]
+    #[arg(value_name = "CLAIMS_JSON")]
+    pub claims: Option<String>,
+
+    /// Signing algorithm (`none` needs --unsecured)
+    #[arg(long, value_name = "ALG", value_parser = encode_alg)]
+    pub alg: EncodeAlg,
+
+    #[command(flatten)]
+    pub keys: KeyArgs,
+
+    /// Make an unsigned `alg: none` token (never accepted by jwtctl verify)
+    #[arg(long)]
+    pub unsecured: bool,
+
+    /// A claim, KEY=VALUE; VALUE is JSON when it parses as JSON, else a string (repeatable)
+    #[arg(long, value_name = "KEY=VALUE", help_heading = "Claims")]
+    pub claim: Vec<String>,
+
+    /// exp: a duration from now (15m, 1h) or an RFC 3339 time
+    #[arg(long, value_name = "WHEN", help_heading = "Claims")]
+    pub exp: Option<String>,
+
+    /// nbf: a duration from now or an RFC 3339 time
+    #[arg(long, value_name = "WHEN", help_heading = "Claims")]
+    pub nbf: Option<String>,
+
+    /// Do not add iat (set to now by default)
+    #[arg(long, help_heading = "Claims")]
+    pub no_iat: bool,
+
+    /// The header's kid
+    #[arg(long, value_name = "KID", help_heading = "Header")]
+    pub kid: Option<String>,
+
+    /// The header's typ; an empty value leaves it out
+    #[arg(
+        long,
+        value_name = "TYP",
+        default_value = "JWT",
+        help_heading = "Header"
+    )]
+    pub typ: String,
+
+    /// A header parameter, KEY=VALUE, VALUE as JSON when it parses (repeatable)
+    #[arg(long, value_name = "KEY=VALUE", help_heading = "Header")]
+    pub header: Vec<String>,
+}
+
+/// `--alg` for encode: a signing algorithm or `none`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EncodeAlg {
+    Signed(crate::verify::Alg),
+    None,
+}
+
+fn encode_alg(s: &str) -> Result<EncodeAlg, String> {
+    if s == "none" {
+        return Ok(EncodeAlg::None);
+    }
+    crate::verify::Alg::from_name(s)
+        .map(EncodeAlg::Signed)
+        .ok_or_else(|| {
+            let names: Vec<&str> = crate::verify::ALL.iter().map(|a| a.name()).collect();
+            format!("unknown algorithm; one of: {}, none", names.join(", "))
+        })
 }
 
 fn parse_instant(s: &str) -> Result<i64, String> {

@@ -275,7 +275,12 @@ pub fn parse_jwk(jwk: &Map<String, Value>, origin: &str) -> Result<Key> {
         "oct" => Material::Hmac(Secret::new(b64url("k", required(jwk, "k")?)?)),
         other => bail!("unsupported JWK kty \"{}\"", crate::escape::text(other)),
     };
+    let private_der = match (&material, str_member(jwk, "d")?) {
+        (_, None) | (Material::Hmac(_), _) => None,
+        (m, Some(d)) => Some(jwk_private_der(m, jwk, &b64url("d", d)?)?),
+    };
     let mut key = Key::new(material, origin);
+    key.private_der = private_der;
     key.kid = str_member(jwk, "kid")?.map(str::to_string);
     key.alg = str_member(jwk, "alg")?.map(str::to_string);
     key.use_ = str_member(jwk, "use")?.map(str::to_string);
@@ -294,6 +299,65 @@ pub fn parse_jwk(jwk: &Map<String, Value>, origin: &str) -> Result<Key> {
     };
     key.private = private;
     Ok(key)
+}
+
+/// The private half of a JWK as DER, for signing.
+fn jwk_private_der(material: &Material, jwk: &Map<String, Value>, d: &[u8]) -> Result<PrivateDer> {
+    use aws_lc_rs::signature::{EcdsaKeyPair, Ed25519KeyPair};
+    let invalid =
+        |what: &str| anyhow!("the JWK's private key (\"d\") does not match its public {what}");
+    match material {
+        Material::Ec { curve, point } => {
+            let pair = EcdsaKeyPair::from_private_key_and_public_key(signing_alg(*curve), d, point)
+                .map_err(|_| invalid("point"))?;
+            let doc = pair.to_pkcs8v1().map_err(|_| invalid("point"))?;
+            Ok(PrivateDer::Pkcs8(doc.as_ref().to_vec()))
+        }
+        Material::Ed25519 { x } => {
+            let pair =
+                Ed25519KeyPair::from_seed_and_public_key(d, x).map_err(|_| invalid("key"))?;
+            let doc = pair.to_pkcs8().map_err(|_| invalid("key"))?;
+            Ok(PrivateDer::Pkcs8(doc.as_ref().to_vec()))
+        }
+        Material::Rsa { n, e } => {
+            use der::Encode as _;
+            let member = |name: &str| -> Result<Vec<u8>> {
+                b64url(
+                    name,
+                    required(jwk, name)
+                        .map_err(|_| anyhow!("an RSA private JWK needs p, q, dp, dq and qi"))?,
+                )
+            };
+            let (p, q, dp, dq, qi) = (
+                member("p")?,
+                member("q")?,
+                member("dp")?,
+                member("dq")?,
+                member("qi")?,
+            );
+            fn uint(b: &[u8]) -> Result<der::asn1::UintRef<'_>> {
+                der::asn1::UintRef::new(b)
+                    .map_err(|_| anyhow!("an RSA JWK member is not a valid integer"))
+            }
+            let key = pkcs1::RsaPrivateKeyRef {
+                modulus: uint(n)?,
+                public_exponent: uint(e)?,
+                private_exponent: uint(d)?,
+                prime1: uint(&p)?,
+                prime2: uint(&q)?,
+                exponent1: uint(&dp)?,
+                exponent2: uint(&dq)?,
+                coefficient: uint(&qi)?,
+                other_prime_infos: None,
+            };
+            let der = key
+                .to_der()
+                .map_err(|e| anyhow!("cannot encode the RSA private key ({e})"))?;
+            aws_lc_rs::signature::RsaKeyPair::from_der(&der).map_err(|_| invalid("modulus"))?;
+            Ok(PrivateDer::Pkcs1(der))
+        }
+        Material::Hmac(_) => Err(anyhow!("an oct JWK has no private part")),
+    }
 }
 
 /// A JWKS (`{"keys": [...]}`). Keys of a type jwtctl cannot use are skipped, and said so in

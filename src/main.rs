@@ -57,10 +57,16 @@ fn main() -> ExitCode {
             clock,
             sink.as_mut(),
         ),
-        Command::Verify(a) => match verify_options(a, g.max_token_size) {
-            Ok(opts) => commands::verify::run(opts, clock, sink.as_mut()),
-            Err(f) => Err(f),
-        },
+        Command::Verify(a) => commands::verify::run(a, g.max_token_size, clock, sink.as_mut()),
+        Command::Encode(a) => {
+            return match commands::encode::run(a, clock.now) {
+                Ok(token) => {
+                    println!("{token}");
+                    ExitCode::SUCCESS
+                }
+                Err(f) => finish(Err(f)),
+            };
+        }
         Command::CheckExpiry(a) => commands::check_expiry::run(
             &commands::check_expiry::Options {
                 inputs: &a.input.inputs,
@@ -104,90 +110,4 @@ fn set_color(choice: ColorChoice) {
         }
     };
     colored::control::set_override(on);
-}
-
-/// The key source and claim policy of `verify`, from its flags.
-fn verify_options(
-    a: &cli::VerifyArgs,
-    max_token: usize,
-) -> Result<commands::verify::Options<'_>, commands::Failure> {
-    use commands::Failure;
-    use commands::verify::KeySource;
-    use exit::Exit;
-    let source = if let Some(p) = &a.key {
-        KeySource::File(p)
-    } else if let Some(j) = &a.jwks {
-        KeySource::Jwks(j)
-    } else if let Some(u) = &a.oidc_issuer {
-        KeySource::Oidc(u)
-    } else if let Some(path) = &a.secret_file {
-        let mut bytes = std::fs::read(path).map_err(|e| {
-            Failure::new(
-                Exit::KeyProblem,
-                anyhow::anyhow!(
-                    "cannot read secret file {}: {}",
-                    escape::text(path),
-                    commands::io_reason(&e)
-                ),
-                None,
-            )
-        })?;
-        while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-            bytes.pop();
-        }
-        KeySource::Secret {
-            bytes,
-            base64: a.secret_base64,
-            origin: format!("--secret-file {}", escape::text(path)),
-        }
-    } else if let Some(name) = &a.secret_env {
-        let value = std::env::var_os(name).ok_or_else(|| {
-            Failure::new(
-                Exit::KeyProblem,
-                anyhow::anyhow!("environment variable {} is not set", escape::text(name)),
-                Some(format!(
-                    "export {}=… first, or use --secret-file",
-                    escape::text(name)
-                )),
-            )
-        })?;
-        KeySource::Secret {
-            bytes: value.into_encoded_bytes(),
-            base64: a.secret_base64,
-            origin: format!("--secret-env {}", escape::text(name)),
-        }
-    } else if let Some(text) = &a.secret {
-        KeySource::Secret {
-            bytes: text.as_bytes().to_vec(),
-            base64: a.secret_base64,
-            origin: "--secret".into(),
-        }
-    } else {
-        return Err(Failure::new(
-            Exit::Usage,
-            anyhow::anyhow!("verify needs a key"),
-            Some(
-                "name one: --key PATH (PEM, DER, JWK or JWKS), --jwks PATH_OR_URL, --oidc-issuer URL, \
-                 or --secret-file PATH / --secret-env NAME for HMAC tokens"
-                    .into(),
-            ),
-        ));
-    };
-    let mut iss = a.iss.clone();
-    if let Some(u) = &a.oidc_issuer {
-        iss = vec![u.clone()];
-    }
-    Ok(commands::verify::Options {
-        inputs: &a.input.inputs,
-        max_token,
-        source,
-        timeout: std::time::Duration::from_secs(a.timeout.max(1) as u64),
-        algs: &a.algs,
-        allow_weak_key: a.allow_weak_key,
-        allow_no_exp: a.allow_no_exp,
-        iss,
-        aud: &a.aud,
-        sub: &a.sub,
-        require: &a.require,
-    })
 }

@@ -1,4 +1,4 @@
-//! Signature checks behind one interface, and the algorithm policy around them: no `none`, no
+//! Signature checks and signing behind one interface, and the algorithm policy around them: no `none`, no
 //! HMAC against a public key, raw ECDSA signatures only, a JWK's alg/use/key_ops honored, weak
 //! keys refused. jsonwebtoken (aws-lc-rs backend) checks what it supports; aws-lc-rs checks
 //! ES512, ES256K and legacy-size RSA directly. No caller knows which one ran.
@@ -322,6 +322,68 @@ pub fn check(
         }
         (None, m) => Err(format!("a {} key cannot verify {}", m.family(), alg.name())),
     }
+}
+
+/// Signs `message` with `key` (its private half), returning the base64url signature segment.
+pub fn sign(alg: Alg, key: &crate::keys::Key, message: &[u8]) -> Result<String, String> {
+    use crate::keys::PrivateDer;
+    use aws_lc_rs::signature::{self as s, EcdsaKeyPair};
+    use base64::Engine as _;
+    use der::Decode as _;
+    use jsonwebtoken::EncodingKey;
+    if !alg.fits(&key.material) {
+        return Err(format!(
+            "a {} key cannot sign {}",
+            key.material.family(),
+            alg.name()
+        ));
+    }
+    let needs_private = || {
+        format!(
+            "{} holds a public key, which cannot sign: give the private key (PEM PRIVATE KEY, or a JWK with \"d\")",
+            crate::escape::text(&key.origin)
+        )
+    };
+    let private = key.private_der.as_ref();
+    let encoding_key = match (&key.material, private) {
+        (Material::Hmac(secret), _) => EncodingKey::from_secret(secret.bytes()),
+        (_, None) => return Err(needs_private()),
+        (Material::Rsa { .. }, Some(PrivateDer::Pkcs1(der))) => EncodingKey::from_rsa_der(der),
+        (Material::Rsa { .. }, Some(PrivateDer::Pkcs8(der))) => {
+            let info = pkcs8::PrivateKeyInfoRef::from_der(der).map_err(|e| e.to_string())?;
+            EncodingKey::from_rsa_der(info.private_key.as_bytes())
+        }
+        (Material::Ec { curve, .. }, Some(der)) => {
+            let algorithm = crate::keys::signing_alg(*curve);
+            let pair = match der {
+                PrivateDer::Pkcs8(d) => EcdsaKeyPair::from_pkcs8(algorithm, d),
+                PrivateDer::Sec1(d) => EcdsaKeyPair::from_private_key_der(algorithm, d),
+                PrivateDer::Pkcs1(_) => return Err(needs_private()),
+            }
+            .map_err(|e| format!("invalid {} private key: {e}", curve.jwk_name()))?;
+            if alg.jsonwebtoken().is_none() {
+                let sig = pair
+                    .sign(&aws_lc_rs::rand::SystemRandom::new(), message)
+                    .map_err(|_| format!("{} signing failed", alg.name()))?;
+                return Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sig.as_ref()));
+            }
+            let pkcs8 = pair
+                .to_pkcs8v1()
+                .map_err(|_| "cannot re-encode the EC private key".to_string())?;
+            EncodingKey::from_ec_der(pkcs8.as_ref())
+        }
+        (Material::Ed25519 { .. }, Some(PrivateDer::Pkcs8(der))) => {
+            s::Ed25519KeyPair::from_pkcs8(der)
+                .map_err(|e| format!("invalid Ed25519 private key: {e}"))?;
+            EncodingKey::from_ed_der(der)
+        }
+        _ => return Err(needs_private()),
+    };
+    let jwt_alg = alg
+        .jsonwebtoken()
+        .ok_or_else(|| format!("{} cannot sign with this key", alg.name()))?;
+    jsonwebtoken::crypto::sign(message, &encoding_key, jwt_alg)
+        .map_err(|e| format!("{} signing failed: {e}", alg.name()))
 }
 
 #[cfg(test)]

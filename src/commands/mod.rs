@@ -3,6 +3,7 @@
 
 pub mod check_expiry;
 pub mod decode;
+pub mod encode;
 pub mod verify;
 
 use crate::claims::{self, Status, Warning};
@@ -338,4 +339,87 @@ pub fn inspect(text: &str, source: Source, clock: Clock) -> Report {
         reasons: Vec::new(),
         exit,
     }
+}
+
+/// Where keys come from, as the user named them.
+pub enum KeySource {
+    File(String),
+    Jwks(String),
+    Oidc(String),
+    Secret {
+        bytes: Vec<u8>,
+        base64: bool,
+        origin: String,
+    },
+}
+
+/// The key source among `--key` and the `--secret…` flags, if one was given.
+pub fn key_source(k: &crate::cli::KeyArgs) -> Result<Option<KeySource>, Failure> {
+    use crate::escape;
+    let secret = |bytes: Vec<u8>, origin: String| KeySource::Secret {
+        bytes,
+        base64: k.secret_base64,
+        origin,
+    };
+    if let Some(p) = &k.key {
+        return Ok(Some(KeySource::File(p.clone())));
+    }
+    if let Some(path) = &k.secret_file {
+        let mut bytes = std::fs::read(path).map_err(|e| {
+            Failure::new(
+                Exit::KeyProblem,
+                anyhow::anyhow!(
+                    "cannot read secret file {}: {}",
+                    escape::text(path),
+                    io_reason(&e)
+                ),
+                None,
+            )
+        })?;
+        while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+            bytes.pop();
+        }
+        return Ok(Some(secret(
+            bytes,
+            format!("--secret-file {}", escape::text(path)),
+        )));
+    }
+    if let Some(name) = &k.secret_env {
+        let value = std::env::var_os(name).ok_or_else(|| {
+            Failure::new(
+                Exit::KeyProblem,
+                anyhow::anyhow!("environment variable {} is not set", escape::text(name)),
+                Some(format!(
+                    "export {}=… first, or use --secret-file",
+                    escape::text(name)
+                )),
+            )
+        })?;
+        return Ok(Some(secret(
+            value.into_encoded_bytes(),
+            format!("--secret-env {}", escape::text(name)),
+        )));
+    }
+    Ok(k.secret
+        .as_ref()
+        .map(|t| secret(t.as_bytes().to_vec(), "--secret".into())))
+}
+
+/// Loads the keys of a source; any failure is a key problem (exit 6).
+pub fn load_keys(
+    source: KeySource,
+    timeout: std::time::Duration,
+) -> Result<Vec<crate::keys::Key>, Failure> {
+    use crate::keys;
+    let loaded = match source {
+        KeySource::File(path) => keys::load_key_file(&path),
+        KeySource::Jwks(src) => keys::load_jwks(&src, timeout),
+        KeySource::Oidc(url) => keys::load_oidc(&url, timeout),
+        KeySource::Secret {
+            bytes,
+            base64,
+            origin,
+        } => keys::secret_key(bytes, base64, &origin).map(|k| vec![k]),
+    };
+    loaded.map_err(|e| Failure::new(Exit::KeyProblem, e, None))
 }

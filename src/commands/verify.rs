@@ -1,10 +1,11 @@
 //! `jwtctl verify`: the signature with a key the user named, then the claims.
 
-use super::{Clock, Failure, each_token, inspect};
+use super::{Clock, Failure, KeySource, each_token, inspect, key_source, load_keys};
 use crate::claims::{Status, Warning};
+use crate::cli::VerifyArgs;
 use crate::exit::Exit;
 use crate::input::Source;
-use crate::keys::{self, Key, Material};
+use crate::keys::{Key, Material};
 use crate::render::Sink;
 use crate::report::Report;
 use crate::token::{Kind, Payload};
@@ -12,61 +13,50 @@ use crate::verify::{self, Alg};
 use serde_json::Value;
 use std::time::Duration;
 
-/// Where the keys come from: exactly one source.
-pub enum KeySource<'a> {
-    File(&'a str),
-    Jwks(&'a str),
-    Oidc(&'a str),
-    Secret {
-        bytes: Vec<u8>,
-        base64: bool,
-        origin: String,
-    },
-}
-
-pub struct Options<'a> {
-    pub inputs: &'a [String],
-    pub max_token: usize,
-    pub source: KeySource<'a>,
-    pub timeout: Duration,
-    pub algs: &'a [Alg],
-    pub allow_weak_key: bool,
-    pub allow_no_exp: bool,
-    pub iss: Vec<String>,
-    pub aud: &'a [String],
-    pub sub: &'a [String],
-    pub require: &'a [String],
-}
-
-pub fn load_keys(source: KeySource, timeout: Duration) -> Result<Vec<Key>, Failure> {
-    let loaded = match source {
-        KeySource::File(path) => keys::load_key_file(path),
-        KeySource::Jwks(src) => keys::load_jwks(src, timeout),
-        KeySource::Oidc(url) => keys::load_oidc(url, timeout),
-        KeySource::Secret {
-            bytes,
-            base64,
-            origin,
-        } => keys::secret_key(bytes, base64, &origin).map(|k| vec![k]),
+/// Runs verify over every token with the key source and claim policy of `args`.
+pub fn run(
+    args: &VerifyArgs,
+    max_token: usize,
+    clock: Clock,
+    sink: &mut dyn Sink,
+) -> Result<Exit, Failure> {
+    let source = match key_source(&args.keys)? {
+        Some(s) => s,
+        None if args.jwks.is_some() => KeySource::Jwks(args.jwks.clone().unwrap_or_default()),
+        None if args.oidc_issuer.is_some() => {
+            KeySource::Oidc(args.oidc_issuer.clone().unwrap_or_default())
+        }
+        None => {
+            return Err(Failure::new(
+                Exit::Usage,
+                anyhow::anyhow!("verify needs a key"),
+                Some(
+                    "name one: --key PATH (PEM, DER, JWK or JWKS), --jwks PATH_OR_URL, --oidc-issuer URL, \
+                     or --secret-file PATH / --secret-env NAME for HMAC tokens"
+                        .into(),
+                ),
+            ));
+        }
     };
-    loaded.map_err(|e| Failure::new(Exit::KeyProblem, e, None))
-}
-
-pub fn run(opts: Options, clock: Clock, sink: &mut dyn Sink) -> Result<Exit, Failure> {
-    let keys = load_keys(opts.source, opts.timeout)?;
-    let (inputs, max_token) = (opts.inputs, opts.max_token);
+    let timeout = Duration::from_secs(args.timeout.max(1).unsigned_abs());
+    let keys = load_keys(source, timeout)?;
+    // With --oidc-issuer the token's iss must be that issuer.
+    let iss = match &args.oidc_issuer {
+        Some(url) => vec![url.clone()],
+        None => args.iss.clone(),
+    };
     let policy = Policy {
         keys,
-        algs: opts.algs,
-        allow_weak_key: opts.allow_weak_key,
-        allow_no_exp: opts.allow_no_exp,
-        iss: opts.iss,
-        aud: opts.aud,
-        sub: opts.sub,
-        require: opts.require,
+        algs: &args.algs,
+        allow_weak_key: args.keys.allow_weak_key,
+        allow_no_exp: args.allow_no_exp,
+        iss,
+        aud: &args.aud,
+        sub: &args.sub,
+        require: &args.require,
     };
     let mut build = |text: &str, source: Source| policy.judge(text, source, clock);
-    each_token(inputs, max_token, clock, &mut build, sink)
+    each_token(&args.input.inputs, max_token, clock, &mut build, sink)
 }
 
 struct Policy<'a> {

@@ -1,0 +1,235 @@
+//! `jwtctl encode`: make and sign a token for tests and local development.
+
+use super::{Failure, key_source, load_keys};
+use crate::cli::{EncodeAlg, EncodeArgs};
+use crate::exit::Exit;
+use crate::keys::Key;
+use crate::verify::{self, Alg};
+use anyhow::anyhow;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Map, Value};
+
+/// Reads `encode`'s flags, loads its key and makes the token.
+pub fn run(args: &EncodeArgs, now: i64) -> Result<String, Failure> {
+    let alg = match args.alg {
+        EncodeAlg::None if !args.unsecured => {
+            return Err(Failure::new(
+                Exit::Usage,
+                anyhow!("--alg none makes a token anyone can forge"),
+                Some("add --unsecured if that is really what you want (tests only)".into()),
+            ));
+        }
+        EncodeAlg::None => None,
+        EncodeAlg::Signed(a) => Some(a),
+    };
+    let key = match (alg, key_source(&args.keys)?) {
+        (None, _) | (_, None) => None,
+        (Some(_), Some(source)) => {
+            let mut keys = load_keys(source, std::time::Duration::from_secs(10))?;
+            let pick = match &args.kid {
+                Some(kid) if keys.len() > 1 => keys
+                    .iter()
+                    .position(|k| k.kid.as_deref() == Some(kid.as_str())),
+                _ if keys.len() == 1 => Some(0),
+                _ => None,
+            };
+            let i = pick.ok_or_else(|| {
+                Failure::new(
+                    Exit::KeyProblem,
+                    anyhow!(
+                        "the key file holds {} keys: name the one to sign with by --kid",
+                        keys.len()
+                    ),
+                    None,
+                )
+            })?;
+            Some(keys.swap_remove(i))
+        }
+    };
+    let when = |flag: &str, v: &Option<String>| -> Result<Option<i64>, Failure> {
+        let Some(v) = v else { return Ok(None) };
+        if let Ok(d) = crate::time::parse_duration(v.trim_start_matches('+')) {
+            return Ok(Some(now.saturating_add(d)));
+        }
+        crate::time::parse_instant(v).map(Some).map_err(|_| {
+            usage(format!(
+                "{flag} takes a duration (15m, 1h30m) or an RFC 3339 time, not '{}'",
+                crate::escape::text(v)
+            ))
+        })
+    };
+    let claims = match args.claims.as_deref() {
+        None => None,
+        Some("-") => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
+                Failure::new(
+                    Exit::BadInput,
+                    anyhow!("cannot read the claims from stdin: {e}"),
+                    None,
+                )
+            })?;
+            Some(text)
+        }
+        Some(arg) => match arg.strip_prefix('@') {
+            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
+                Failure::new(
+                    Exit::BadInput,
+                    anyhow!(
+                        "cannot read {}: {}",
+                        crate::escape::text(path),
+                        super::io_reason(&e)
+                    ),
+                    None,
+                )
+            })?),
+            None => Some(arg.to_string()),
+        },
+    };
+    encode(Options {
+        claims,
+        claim: &args.claim,
+        header: &args.header,
+        alg,
+        key,
+        exp: when("--exp", &args.exp)?,
+        nbf: when("--nbf", &args.nbf)?,
+        iat: !args.no_iat,
+        kid: args.kid.as_deref(),
+        typ: &args.typ,
+        allow_weak_key: args.keys.allow_weak_key,
+        now,
+    })
+}
+
+struct Options<'a> {
+    /// The claims as JSON text already read (from the argument, `-` or `@PATH`).
+    pub claims: Option<String>,
+    pub claim: &'a [String],
+    pub header: &'a [String],
+    /// None: `--alg none` (with --unsecured).
+    pub alg: Option<Alg>,
+    pub key: Option<Key>,
+    pub exp: Option<i64>,
+    pub nbf: Option<i64>,
+    pub iat: bool,
+    pub kid: Option<&'a str>,
+    pub typ: &'a str,
+    pub allow_weak_key: bool,
+    pub now: i64,
+}
+
+fn usage(msg: String) -> Failure {
+    Failure::new(Exit::Usage, anyhow!(msg), None)
+}
+
+/// `K=V`: V as JSON when it parses as JSON, else as a string.
+fn pair(kv: &str, flag: &str) -> Result<(String, Value), Failure> {
+    let (k, v) = kv.split_once('=').ok_or_else(|| {
+        usage(format!(
+            "{flag} takes KEY=VALUE, not '{}'",
+            crate::escape::text(kv)
+        ))
+    })?;
+    if k.is_empty() {
+        return Err(usage(format!(
+            "{flag} '{}' has an empty name",
+            crate::escape::text(kv)
+        )));
+    }
+    let value = serde_json::from_str(v).unwrap_or_else(|_| Value::String(v.to_string()));
+    Ok((k.to_string(), value))
+}
+
+/// The signed token, without a newline.
+fn encode(opts: Options) -> Result<String, Failure> {
+    let mut claims = match &opts.claims {
+        None => Map::new(),
+        Some(text) => match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(m)) => m,
+            Ok(_) => {
+                return Err(Failure::new(
+                    Exit::BadInput,
+                    anyhow!("the claims must be a JSON object"),
+                    None,
+                ));
+            }
+            Err(e) => {
+                return Err(Failure::new(
+                    Exit::BadInput,
+                    anyhow!("the claims are not valid JSON: {e}"),
+                    None,
+                ));
+            }
+        },
+    };
+    for kv in opts.claim {
+        let (k, v) = pair(kv, "--claim")?;
+        claims.insert(k, v);
+    }
+    if opts.iat && !claims.contains_key("iat") {
+        claims.insert("iat".into(), Value::from(opts.now));
+    }
+    if let Some(nbf) = opts.nbf {
+        claims.insert("nbf".into(), Value::from(nbf));
+    }
+    if let Some(exp) = opts.exp {
+        claims.insert("exp".into(), Value::from(exp));
+    }
+
+    let mut header = Map::new();
+    header.insert(
+        "alg".into(),
+        Value::from(opts.alg.map_or("none", Alg::name)),
+    );
+    if !opts.typ.is_empty() {
+        header.insert("typ".into(), Value::from(opts.typ));
+    }
+    if let Some(kid) = opts.kid {
+        header.insert("kid".into(), Value::from(kid));
+    }
+    for kv in opts.header {
+        let (k, v) = pair(kv, "--header")?;
+        if k == "alg" {
+            return Err(usage("--header cannot set alg: use --alg".into()));
+        }
+        header.insert(k, v);
+    }
+    let json = |m: Map<String, Value>| {
+        serde_json::to_vec(&Value::Object(m))
+            .map_err(|e| Failure::new(Exit::BadInput, anyhow!(e), None))
+    };
+    let signing_input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(json(header)?),
+        URL_SAFE_NO_PAD.encode(json(claims)?)
+    );
+
+    let Some(alg) = opts.alg else {
+        return Ok(format!("{signing_input}."));
+    };
+    let key = opts.key.ok_or_else(|| {
+        Failure::new(
+            Exit::Usage,
+            anyhow!("{} needs a key", alg.name()),
+            Some(if alg.is_hmac() {
+                "give the secret with --secret-file PATH or --secret-env NAME".into()
+            } else {
+                "give the private key with --key PATH".into()
+            }),
+        )
+    })?;
+    if let Some(why) = verify::weakness(&key, alg)
+        && !opts.allow_weak_key
+    {
+        return Err(Failure::new(
+            Exit::KeyProblem,
+            anyhow!("refusing to sign with a weak key: {why}"),
+            Some("--allow-weak-key signs anyway (for tests only)".into()),
+        ));
+    }
+    let signature = verify::sign(alg, &key, signing_input.as_bytes())
+        .map_err(|e| Failure::new(Exit::KeyProblem, anyhow!(e), None))?;
+    Ok(format!("{signing_input}.{signature}"))
+}

@@ -1,0 +1,316 @@
+//! `jwtctl encode` through the real binary: every algorithm and key format, round trips through
+//! `verify`, an independent implementation as oracle, claims and header options, refusals.
+
+mod common;
+use common::*;
+use predicates::prelude::*;
+use serde_json::Value;
+
+/// (alg, signing key, verifying key) across every private key format.
+const MATRIX: [(&str, &str, &str); 16] = [
+    ("HS256", "hs256.jwk.json", "hs256.jwk.json"),
+    ("HS384", "hs384.jwk.json", "hs384.jwk.json"),
+    ("HS512", "hs512.jwk.json", "hs512.jwk.json"),
+    ("RS256", "rsa.key.pem", "rsa.pub.pem"),
+    ("RS384", "rsa.pkcs1.pem", "rsa.crt.pem"),
+    ("RS512", "rsa.key.der", "rsa.pub.der"),
+    ("PS256", "rsa.private.jwk.json", "rsa.pkcs1.pub.pem"),
+    ("PS384", "rsa.key.pem", "rsa.pub.pem"),
+    ("PS512", "rsa.pkcs1.pem", "rsa.pub.pem"),
+    ("ES256", "ec256.sec1.pem", "ec256.pub.pem"),
+    ("ES256", "ec256.private.jwk.json", "ec256.crt.pem"),
+    ("ES384", "ec384.key.pem", "ec384.pub.pem"),
+    ("ES512", "ec521.sec1.pem", "ec521.pub.pem"),
+    ("ES512", "ec521.private.jwk.json", "ec521.pub.pem"),
+    ("ES256K", "secp256k1.key.pem", "secp256k1.pub.pem"),
+    ("EdDSA", "ed25519.private.jwk.json", "ed25519.pub.der"),
+];
+
+fn key(name: &str) -> String {
+    fixture_path(&format!("keys/{name}"))
+}
+
+fn encode(args: &[&str]) -> String {
+    let out = jwtctl()
+        .args(["encode", "--now", "1800000000"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stderr.is_empty());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.ends_with('\n') && text.matches('\n').count() == 1,
+        "one token and a newline: {text:?}"
+    );
+    text.trim_end().to_string()
+}
+
+fn parts(token: &str) -> (Value, Value) {
+    use base64::Engine as _;
+    let d = |s: &str| {
+        serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(s)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    let mut it = token.split('.');
+    (d(it.next().unwrap()), d(it.next().unwrap()))
+}
+
+#[test]
+fn every_algorithm_and_key_format_round_trips_through_verify() {
+    for (alg, signing, verifying) in MATRIX {
+        let token = encode(&[
+            "--alg",
+            alg,
+            "--key",
+            &key(signing),
+            "--claim",
+            "sub=me",
+            "--exp",
+            "15m",
+        ]);
+        let out = jwtctl()
+            .args([
+                "verify",
+                "--json",
+                "--now",
+                "1800000001",
+                "--key",
+                &key(verifying),
+                &token,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{alg} {signing} -> {verifying}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let v = &json_lines(&out.stdout)[0];
+        assert_eq!(v["signature"]["verified"], true, "{alg}");
+        assert_eq!(v["header"]["alg"], alg);
+    }
+}
+
+#[test]
+fn tokens_verify_in_an_independent_implementation() {
+    use std::io::Write;
+    let mut lines = String::new();
+    for (alg, signing, verifying) in MATRIX {
+        let token = encode(&[
+            "--alg",
+            alg,
+            "--key",
+            &key(signing),
+            "--claim",
+            "sub=oracle",
+        ]);
+        // joserfc reads public keys as SPKI PEM or JWK.
+        let public = match alg {
+            "HS256" | "HS384" | "HS512" => verifying,
+            "ES256" => "ec256.pub.pem",
+            "ES384" => "ec384.pub.pem",
+            "ES512" => "ec521.pub.pem",
+            "ES256K" => "secp256k1.pub.pem",
+            "EdDSA" => "ed25519.pub.pem",
+            _ => "rsa.pub.pem",
+        };
+        lines.push_str(&format!("{alg} {} {token}\n", key(public)));
+    }
+    let script = format!("{}/tests/oracle.py", env!("CARGO_MANIFEST_DIR"));
+    let mut child = std::process::Command::new("python3")
+        .arg(&script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3 is needed for the oracle test");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        !stderr.contains("No module named"),
+        "the oracle needs joserfc: pip install joserfc ({stderr})"
+    );
+    assert_eq!(
+        stdout.lines().filter(|l| l.starts_with("ok ")).count(),
+        MATRIX.len(),
+        "{stdout}{stderr}"
+    );
+}
+
+#[test]
+fn claims_and_header_options() {
+    let token = encode(&[
+        r#"{"z":1,"a":{"n":[1,2]},"big":123456789012345678901234567890}"#,
+        "--alg",
+        "HS256",
+        "--key",
+        &key("hs256.jwk.json"),
+        "--claim",
+        "scope=read write",
+        "--claim",
+        "admin=false",
+        "--claim",
+        "n=42",
+        "--claim",
+        "z=2",
+        "--nbf",
+        "1m",
+        "--exp",
+        "2027-01-15T09:00:00Z",
+        "--kid",
+        "k1",
+        "--typ",
+        "at+jwt",
+        "--header",
+        "cty=JWT",
+        "--header",
+        "x5t=\"abc\"",
+    ]);
+    let (header, payload) = parts(&token);
+    assert_eq!(
+        header.to_string(),
+        r#"{"alg":"HS256","typ":"at+jwt","kid":"k1","cty":"JWT","x5t":"abc"}"#
+    );
+    assert_eq!(
+        payload.to_string(),
+        r#"{"z":2,"a":{"n":[1,2]},"big":123456789012345678901234567890,"scope":"read write","admin":false,"n":42,"iat":1800000000,"nbf":1800000060,"exp":1800003600}"#
+    );
+    let token = encode(&[
+        "--alg",
+        "HS256",
+        "--key",
+        &key("hs256.jwk.json"),
+        "--no-iat",
+        "--typ",
+        "",
+    ]);
+    let (header, payload) = parts(&token);
+    assert_eq!(header.to_string(), r#"{"alg":"HS256"}"#);
+    assert_eq!(payload.to_string(), "{}");
+}
+
+#[test]
+fn claims_from_stdin_and_file() {
+    let out = jwtctl()
+        .args([
+            "encode",
+            "-",
+            "--alg",
+            "HS256",
+            "--no-iat",
+            "--key",
+            &key("hs256.jwk.json"),
+        ])
+        .write_stdin(r#"{"sub":"from-stdin"}"#)
+        .output()
+        .unwrap();
+    assert_eq!(
+        parts(String::from_utf8(out.stdout).unwrap().trim()).1["sub"],
+        "from-stdin"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("claims.json");
+    std::fs::write(&f, r#"{"sub":"from-file"}"#).unwrap();
+    let token = encode(&[
+        &format!("@{}", f.display()),
+        "--alg",
+        "HS256",
+        "--key",
+        &key("hs256.jwk.json"),
+    ]);
+    assert_eq!(parts(&token).1["sub"], "from-file");
+    jwtctl()
+        .args([
+            "encode",
+            "[1]",
+            "--alg",
+            "HS256",
+            "--key",
+            &key("hs256.jwk.json"),
+        ])
+        .assert()
+        .code(3);
+    jwtctl()
+        .args([
+            "encode",
+            "{nope",
+            "--alg",
+            "HS256",
+            "--key",
+            &key("hs256.jwk.json"),
+        ])
+        .assert()
+        .code(3);
+}
+
+#[test]
+fn unsafe_tokens_need_asking() {
+    jwtctl()
+        .args(["encode", "--alg", "none"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--unsecured"));
+    let token = encode(&["--alg", "none", "--unsecured", "--no-iat"]);
+    assert!(token.ends_with('.'));
+    assert_eq!(parts(&token).0["alg"], "none");
+    jwtctl()
+        .args(["encode", "--alg", "ES256", "--key", &key("ec256.pub.pem")])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("public key, which cannot sign"));
+    jwtctl()
+        .args(["encode", "--alg", "ES256", "--key", &key("rsa.key.pem")])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("cannot sign ES256"));
+    jwtctl()
+        .args(["encode", "--alg", "HS256", "--secret", "short"])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("--allow-weak-key"));
+    encode(&["--alg", "HS256", "--secret", "short", "--allow-weak-key"]);
+    jwtctl()
+        .args(["encode", "--alg", "RS256", "--key", &key("rsa1024.key.pem")])
+        .assert()
+        .code(6)
+        .stderr(predicate::str::contains("1024-bit"));
+    jwtctl()
+        .args(["encode", "--alg", "RS256"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--key PATH"));
+    jwtctl()
+        .args(["encode", "--alg", "HS999", "--secret", "x"])
+        .assert()
+        .code(2);
+    jwtctl()
+        .args([
+            "encode",
+            "--alg",
+            "HS256",
+            "--secret-file",
+            &fixture_path("hs256.secret"),
+            "--claim",
+            "novalue",
+        ])
+        .assert()
+        .code(2);
+}
