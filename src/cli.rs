@@ -76,7 +76,24 @@ pub enum Command {
     /// For scripts: is each token valid, and for how long (exit code 0, 1, 3, 4, 5 or 7)
     #[command(after_help = CHECK_EXAMPLES)]
     CheckExpiry(CheckExpiryArgs),
+
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish)
+    #[command(after_help = COMPLETION_EXAMPLES)]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page (roff)
+    #[command(after_help = "Example:\n  jwtctl man > ~/.local/share/man/man1/jwtctl.1")]
+    Man,
 }
+
+const COMPLETION_EXAMPLES: &str = "\
+Examples:
+  jwtctl completions bash > ~/.local/share/bash-completion/completions/jwtctl
+  jwtctl completions zsh > ~/.zfunc/_jwtctl
+  jwtctl completions fish > ~/.config/fish/completions/jwtctl.fish";
 
 const VERIFY_EXAMPLES: &str = "\
 Examples:
@@ -115,7 +132,7 @@ pub struct DecodeArgs {
     #[command(flatten)]
     pub input: InputArgs,
 
-    /// Exit 7 when any security warning fires (alg_none, no_exp, …), for CI
+    /// Exit 7 when any security warning fires (alg_none, no_exp, embedded_key, weak_key), for CI
     #[arg(long)]
     pub strict: bool,
 }
@@ -224,7 +241,7 @@ pub struct EncodeArgs {
     pub claims: Option<String>,
 
     /// Signing algorithm (`none` needs --unsecured)
-    #[arg(long, value_name = "ALG", value_parser = encode_alg)]
+    #[arg(long, value_name = "ALG", value_parser = clap::builder::TypedValueParser::map(encode_alg_names(), |s: String| encode_alg(&s)))]
     pub alg: EncodeAlg,
 
     #[command(flatten)]
@@ -275,16 +292,14 @@ pub enum EncodeAlg {
     None,
 }
 
-fn encode_alg(s: &str) -> Result<EncodeAlg, String> {
-    if s == "none" {
-        return Ok(EncodeAlg::None);
-    }
-    crate::verify::Alg::from_name(s)
-        .map(EncodeAlg::Signed)
-        .ok_or_else(|| {
-            let names: Vec<&str> = crate::verify::ALL.iter().map(|a| a.name()).collect();
-            format!("unknown algorithm; one of: {}, none", names.join(", "))
-        })
+fn encode_alg_names() -> clap::builder::PossibleValuesParser {
+    let mut names: Vec<&'static str> = crate::verify::ALL.iter().map(|a| a.name()).collect();
+    names.push("none");
+    clap::builder::PossibleValuesParser::new(names)
+}
+
+fn encode_alg(s: &str) -> EncodeAlg {
+    crate::verify::Alg::from_name(s).map_or(EncodeAlg::None, EncodeAlg::Signed)
 }
 
 fn parse_instant(s: &str) -> Result<i64, String> {

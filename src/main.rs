@@ -7,6 +7,7 @@ mod escape;
 mod exit;
 mod input;
 mod keys;
+mod manual;
 mod render;
 mod report;
 mod time;
@@ -58,6 +59,8 @@ fn main() -> ExitCode {
             sink.as_mut(),
         ),
         Command::Verify(a) => commands::verify::run(a, g.max_token_size, clock, sink.as_mut()),
+        Command::Completions { shell } => return document(|out| manual::completions(*shell, out)),
+        Command::Man => return document(manual::man_page),
         Command::Encode(a) => {
             return match commands::encode::run(a, clock.now) {
                 Ok(token) => {
@@ -110,4 +113,16 @@ fn set_color(choice: ColorChoice) {
         }
     };
     colored::control::set_override(on);
+}
+
+/// Writes a generated document to stdout; a closed pipe is not an error.
+fn document(write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) -> ExitCode {
+    let mut out = io::stdout().lock();
+    match write(&mut out).and_then(|()| io::Write::flush(&mut out)) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
+            render::print_error(&format!("cannot write output: {e}"), None);
+            ExitCode::from(exit::Exit::BadInput.code())
+        }
+        _ => ExitCode::SUCCESS,
+    }
 }
