@@ -214,8 +214,8 @@ impl Policy<'_> {
                 Exit::Invalid,
                 Some(false),
                 format!(
-                    "the token says {} (HMAC) but the key is {} public key: checking an HMAC with a public key is \
-                     the algorithm-confusion attack, so it is refused",
+                    "the token says {} (HMAC) but the key given is a public key ({}): checking an HMAC with a public \
+                     key is the algorithm-confusion attack, so it is refused",
                     alg.name(),
                     candidates[0].material.family()
                 ),
