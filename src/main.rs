@@ -7,6 +7,7 @@ mod escape;
 mod exit;
 mod input;
 mod keys;
+mod lint;
 mod manual;
 mod render;
 mod report;

@@ -502,3 +502,59 @@ fn oversized_token_is_refused_with_a_clear_error() {
             .contains("over the 1000 byte limit")
     );
 }
+
+#[test]
+fn security_lint_in_decode_with_strict() {
+    let secret_signed = {
+        let input = format!(
+            "{}.{}",
+            b64(r#"{"alg":"HS256","typ":"JWT"}"#),
+            b64(r#"{"exp":1800000600}"#)
+        );
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, b"your-256-bit-secret");
+        let tag = aws_lc_rs::hmac::sign(&key, input.as_bytes());
+        use base64::Engine as _;
+        format!(
+            "{input}.{}",
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(tag.as_ref())
+        )
+    };
+    let kid = token(
+        r#"{"alg":"RS256","typ":"JWT","kid":"../../../dev/null"}"#,
+        r#"{"exp":1800000600}"#,
+    );
+    let sensitive = hs(r#"{"exp":1800000600,"password":"hunter2"}"#);
+    let embedded = token(
+        r#"{"alg":"RS256","typ":"JWT","jku":"https://evil.example/jwks"}"#,
+        r#"{"exp":1800000600}"#,
+    );
+    for (t, code) in [
+        (&secret_signed, "weak_secret"),
+        (&kid, "suspicious_kid"),
+        (&sensitive, "sensitive_claim"),
+        (&embedded, "embedded_key"),
+    ] {
+        let out = jwtctl()
+            .args(["decode", "--strict", "--now", &at(0), t])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(7), "{code}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(&format!("{code}:")), "{code}: {text}");
+        assert!(
+            !text.contains("your-256-bit-secret"),
+            "a secret was printed"
+        );
+        jwtctl()
+            .args(["decode", "--now", &at(0), t])
+            .assert()
+            .code(0);
+    }
+    // no_typ is advice, not a security finding: --strict stays 0.
+    let untyped = token(r#"{"alg":"RS256"}"#, r#"{"exp":1800000600}"#);
+    jwtctl()
+        .args(["decode", "--strict", "--now", &at(0), &untyped])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("no_typ:"));
+}

@@ -31,8 +31,15 @@ fn blocks(markdown: &str) -> Vec<(String, String)> {
 fn readme_bash_snippets() {
     let root = env!("CARGO_MANIFEST_DIR");
     let readme = std::fs::read_to_string(format!("{root}/README.md")).unwrap();
-    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_jwtctl")).parent().unwrap().to_path_buf();
-    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_jwtctl"))
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
     let all = blocks(&readme);
     let mut ran = 0;
     for (i, (info, script)) in all.iter().enumerate() {
@@ -41,7 +48,9 @@ fn readme_bash_snippets() {
         }
         let expected = match all.get(i + 1) {
             Some((next, text)) if next == "text" => text.clone(),
-            _ => panic!("README bash block {i} must be followed by a ```text block with its output"),
+            _ => {
+                panic!("README bash block {i} must be followed by a ```text block with its output")
+            }
         };
         let out = std::process::Command::new("bash")
             .args(["-euo", "pipefail", "-c", script])
@@ -57,7 +66,10 @@ fn readme_bash_snippets() {
             out.status,
             String::from_utf8_lossy(&out.stderr)
         );
-        assert_eq!(stdout, expected, "README bash block's output differs:\n{script}");
+        assert_eq!(
+            stdout, expected,
+            "README bash block's output differs:\n{script}"
+        );
         ran += 1;
     }
     assert!(ran >= 3, "expected the README's bash examples, found {ran}");

