@@ -1,26 +1,12 @@
 //! jwtctl: parse the command line, set color once, run the command, map the outcome to an exit code.
 
-mod claims;
-mod cli;
-mod commands;
-mod escape;
-mod exit;
-mod input;
-mod keys;
-mod lint;
-mod manual;
-mod render;
-mod report;
-mod time;
-mod token;
-mod verify;
-
 use clap::Parser;
-use cli::{Cli, ColorChoice, Command};
-use commands::Clock;
-use render::Sink;
-use render::json::JsonLines;
-use render::text::{Layout, Text};
+use jwtctl::cli::{Cli, ColorChoice, Command};
+use jwtctl::commands::{self, Clock};
+use jwtctl::render::json::JsonLines;
+use jwtctl::render::text::{Layout, Text};
+use jwtctl::render::{self, Sink};
+use jwtctl::{exit, manual};
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 

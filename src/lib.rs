@@ -1,0 +1,17 @@
+//! jwtctl as a library: the modules behind the `jwtctl` command, public for its fuzz targets and
+//! benchmarks. The command-line contract is the stable interface; this API is not.
+
+pub mod claims;
+pub mod cli;
+pub mod commands;
+pub mod escape;
+pub mod exit;
+pub mod input;
+pub mod keys;
+pub mod lint;
+pub mod manual;
+pub mod render;
+pub mod report;
+pub mod time;
+pub mod token;
+pub mod verify;

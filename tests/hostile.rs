@@ -1,0 +1,159 @@
+//! Hostile input through the real binary: size limits, deep and wide JSON, huge numbers, inputs
+//! without newlines, and SIGINT during a long stream.
+
+mod common;
+use common::*;
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+/// A gibibyte without a single newline, a token at its end: streamed in bounded memory.
+#[test]
+fn a_gigabyte_without_newlines_streams_in_bounded_memory() {
+    let token = hs(r#"{"exp":1800000600}"#);
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
+        .args(["decode", "--json", "--now", "1800000000"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    // Long base64-looking runs, broken by spaces: the scanner's worst case for bookkeeping.
+    let chunk = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0123456789 abc.def ".repeat(20_000);
+    let mut written = 0usize;
+    while written < 1 << 30 {
+        stdin.write_all(chunk.as_bytes()).unwrap();
+        written += chunk.len();
+    }
+    let peak = peak_rss_kib(pid);
+    write!(stdin, " {token}").unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json_lines(&out.stdout)[0]["source"], "stdin line 1");
+    assert!(peak < 16 * 1024, "peak RSS {peak} KiB");
+}
+
+#[test]
+fn an_endless_run_of_token_characters_is_refused_not_held() {
+    // 64 MiB of one run that starts like a token: over the limit, refused with its length.
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
+        .args(["decode"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"eyJhbGciOiJIUzI1NiJ9.eyJ.").unwrap();
+    let run = "A".repeat(1 << 20);
+    for _ in 0..64 {
+        stdin.write_all(run.as_bytes()).unwrap();
+    }
+    let peak = peak_rss_kib(pid);
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("over the 1048576 byte limit"), "{err}");
+    assert!(peak < 16 * 1024, "peak RSS {peak} KiB");
+}
+
+#[test]
+fn wide_deep_and_huge_payloads() {
+    // 100,000 claims: decoded in well under the time a quadratic path would take.
+    let mut wide = String::from("{");
+    for i in 0..100_000 {
+        wide.push_str(&format!("\"c{i}\":{i},"));
+    }
+    wide.push_str("\"exp\":1800000600}");
+    let t = hs(&wide);
+    let start = Instant::now();
+    let out = jwtctl()
+        .args([
+            "decode",
+            "--json",
+            "--now",
+            "1800000000",
+            "--max-token-size",
+            "8000000",
+        ])
+        .write_stdin(t)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json_lines(&out.stdout)[0]["payload"]["c99999"], 99999);
+    assert!(
+        start.elapsed() < Duration::from_secs(20),
+        "{:?}",
+        start.elapsed()
+    );
+
+    // Nesting beyond 128 levels is refused as malformed, never a stack overflow.
+    let deep = format!("{{\"a\":{}1{}}}", "[".repeat(50_000), "]".repeat(50_000));
+    let out = jwtctl()
+        .arg("decode")
+        .write_stdin(hs(&deep))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("nested too deeply")
+    );
+
+    // Huge numbers and long strings are kept exactly.
+    let big = format!(
+        r#"{{"n":{},"s":"{}","exp":1e400}}"#,
+        "9".repeat(5000),
+        "x".repeat(200_000)
+    );
+    let out = jwtctl()
+        .args(["decode", "--json"])
+        .write_stdin(hs(&big))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let line = String::from_utf8(out.stdout).unwrap();
+    assert!(line.contains(&"9".repeat(5000)));
+    assert_eq!(json_lines(line.as_bytes())[0]["status"], "invalid");
+}
+
+#[test]
+fn sigint_stops_a_long_stream_promptly() {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
+        .args(["decode"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        let line = "log line without tokens\n".repeat(1000);
+        while stdin.write_all(line.as_bytes()).is_ok() {}
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    let sent = Instant::now();
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert!(
+        sent.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        sent.elapsed()
+    );
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
+    feeder.join().unwrap();
+}

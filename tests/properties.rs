@@ -1,0 +1,169 @@
+//! Property tests over the library: hostile bytes and JSON never panic, payloads survive
+//! byte-exact, and the scanner finds every token hidden in random text.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jwtctl::input::{DEFAULT_MAX_TOKEN, Event, Scanner};
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+
+fn scan(bytes: &[u8], max: usize) -> Vec<Event> {
+    let mut s = Scanner::new(bytes, "stdin".into(), true, max);
+    let mut out = Vec::new();
+    while let Some(e) = s.next_event().unwrap() {
+        out.push(e);
+    }
+    out
+}
+
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        ".{0,20}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 64, 8, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..8).prop_map(Value::Array),
+            prop::collection::vec((".{0,10}", inner), 0..8)
+                .prop_map(|kv| Value::Object(kv.into_iter().collect())),
+        ]
+    })
+}
+
+fn claims() -> impl Strategy<Value = Map<String, Value>> {
+    let time = prop_oneof![
+        any::<i64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
+        json_value(),
+    ];
+    (
+        prop::collection::vec(
+            (
+                prop::sample::select(vec!["iat", "nbf", "exp", "auth_time", "sub", "aud"]),
+                time,
+            ),
+            0..6,
+        ),
+        prop::collection::vec((".{0,10}", json_value()), 0..4),
+    )
+        .prop_map(|(times, rest)| {
+            let mut m = Map::new();
+            for (k, v) in times {
+                m.insert(k.to_string(), v);
+            }
+            for (k, v) in rest {
+                m.insert(k, v);
+            }
+            m
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic_the_scanner_or_parser(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
+        for event in scan(&bytes, 512) {
+            if let Event::Token { text, .. } = event {
+                let _ = jwtctl::token::parse(&text);
+            }
+        }
+        let _ = jwtctl::token::parse(&String::from_utf8_lossy(&bytes));
+    }
+
+    #[test]
+    fn arbitrary_segments_never_panic_the_parser(segs in prop::collection::vec("[A-Za-z0-9_=+/-]{0,40}", 0..7)) {
+        let raw = segs.join(".");
+        let _ = jwtctl::token::parse(&raw);
+    }
+
+    #[test]
+    fn arbitrary_claims_never_panic_the_judge(c in claims(), now in any::<i64>(), leeway in 0i64..i64::MAX) {
+        let j = jwtctl::claims::judge(&c, now, leeway);
+        prop_assert!(!j.status.as_str().is_empty());
+        for w in &j.warnings {
+            prop_assert!(!w.message.is_empty());
+        }
+    }
+
+    #[test]
+    fn payloads_survive_byte_exact(c in claims()) {
+        let payload = serde_json::to_string(&Value::Object(c)).unwrap();
+        let raw = format!("{}.{}.c2ln", URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256"}"#), URL_SAFE_NO_PAD.encode(&payload));
+        let t = jwtctl::token::parse(&raw).unwrap();
+        let back = serde_json::to_string(t.claims().unwrap()).unwrap();
+        prop_assert_eq!(back, payload);
+    }
+
+    #[test]
+    fn the_scanner_finds_every_embedded_token(
+        fillers in prop::collection::vec("[ \n\t\"'=:;,{}()<>&?#%!]{1,3}[a-z ]{0,12}[ \n\"',;]{1,2}", 1..6),
+        payloads in prop::collection::vec(claims(), 1..5),
+    ) {
+        let tokens: Vec<String> = payloads
+            .iter()
+            .map(|c| format!(
+                "{}.{}.c2ln",
+                URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+                URL_SAFE_NO_PAD.encode(serde_json::to_string(c).unwrap())
+            ))
+            .collect();
+        let mut text = String::new();
+        for (i, t) in tokens.iter().enumerate() {
+            text.push_str(&fillers[i % fillers.len()]);
+            text.push_str(t);
+        }
+        text.push_str(&fillers[0]);
+        let found: Vec<String> = scan(text.as_bytes(), DEFAULT_MAX_TOKEN)
+            .into_iter()
+            .filter_map(|e| match e { Event::Token { text, .. } => Some(text), _ => None })
+            .collect();
+        prop_assert_eq!(found, tokens);
+    }
+
+    #[test]
+    fn terminal_escaping_leaves_nothing_unsafe(s in any::<String>()) {
+        let t = jwtctl::escape::text(&s);
+        prop_assert!(!t.chars().any(jwtctl::escape::is_unsafe));
+        let j = jwtctl::escape::json_string(&s);
+        prop_assert!(!j.chars().any(jwtctl::escape::is_unsafe));
+        let back: String = serde_json::from_str(&j).unwrap();
+        prop_assert_eq!(back, s);
+    }
+}
+
+#[test]
+fn key_loaders_never_panic_on_garbage() {
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::new(ProptestConfig::with_cases(256));
+    runner
+        .run(&prop::collection::vec(any::<u8>(), 0..600), |bytes| {
+            let _ = jwtctl::keys::parse_key_bytes(&bytes, "fuzz");
+            let mut pem = b"-----BEGIN PUBLIC KEY-----\n".to_vec();
+            pem.extend(
+                base64::engine::general_purpose::STANDARD
+                    .encode(&bytes)
+                    .into_bytes(),
+            );
+            pem.extend(b"\n-----END PUBLIC KEY-----\n");
+            let _ = jwtctl::keys::parse_key_bytes(&pem, "fuzz");
+            Ok(())
+        })
+        .unwrap();
+    runner
+        .run(&json_value(), |v| {
+            let _ = jwtctl::keys::parse_key_bytes(v.to_string().as_bytes(), "fuzz");
+            let set = serde_json::json!({"keys": [v.clone(), {"kty": "EC", "crv": "P-256", "x": v, "y": "AA"}]});
+            let _ = jwtctl::keys::parse_key_bytes(set.to_string().as_bytes(), "fuzz");
+            Ok(())
+        })
+        .unwrap();
+}
