@@ -123,6 +123,11 @@ impl<R: BufRead> Scanner<R> {
         self.state.max_token
     }
 
+    /// Whether events are waiting, so that the next call will not read (and maybe block).
+    pub fn has_pending(&self) -> bool {
+        !self.state.queue.is_empty()
+    }
+
     /// Bytes read so far.
     pub fn offset(&self) -> u64 {
         self.offset

@@ -13,9 +13,20 @@ use std::process::ExitCode;
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
+        Err(e) if !e.use_stderr() => {
+            // --help and --version: our own text, styled by clap.
             let _ = e.print();
             return ExitCode::from(e.exit_code().clamp(0, 255) as u8);
+        }
+        Err(e) => {
+            // A usage error quotes what was typed: escape it like any other input.
+            let text = e.render().to_string();
+            let safe: Vec<String> = text
+                .lines()
+                .map(|l| jwtctl::escape::text(l).into_owned())
+                .collect();
+            eprintln!("{}", safe.join("\n"));
+            return ExitCode::from(exit::Exit::Usage.code());
         }
     };
     set_color(cli.global.color);
@@ -24,7 +35,7 @@ fn main() -> ExitCode {
         now: g.now.unwrap_or_else(|| chrono::Utc::now().timestamp()),
         leeway: g.leeway,
     };
-    let stdout = io::stdout().lock();
+    let stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let layout = match &cli.command {
         Command::CheckExpiry(a) if a.quiet => Layout::Quiet,
         Command::CheckExpiry(_) => Layout::Line,

@@ -224,3 +224,71 @@ fn large_input_streams_in_bounded_memory() {
     );
     assert!(peak_kib < 32 * 1024, "peak RSS {peak_kib} KiB");
 }
+
+/// A million tokens on stdin: each checked, in bounded memory, with the most severe exit code.
+#[test]
+fn a_million_tokens_on_stdin() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
+        .args(["check-expiry", "--now", &at(0), "--min-ttl", "1m"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        use std::io::Read;
+        let (mut lines, mut buf) = (0usize, vec![0u8; 1 << 16]);
+        let mut last = Vec::new();
+        loop {
+            let n = stdout.read(&mut buf).unwrap();
+            if n == 0 {
+                break;
+            }
+            lines += buf[..n].iter().filter(|&&b| b == b'\n').count();
+            last = buf[..n].to_vec();
+        }
+        (lines, String::from_utf8_lossy(&last).into_owned())
+    });
+    let header = b64(r#"{"alg":"HS256","typ":"JWT"}"#);
+    let mut batch = String::new();
+    let mut peak = 0;
+    for i in 0..1_000_000u64 {
+        // The very last token expires within --min-ttl: exit 4.
+        let exp = if i == 999_999 {
+            T0 + 30
+        } else {
+            T0 + 600 + (i % 1000) as i64
+        };
+        batch.push_str(&format!(
+            "{header}.{}.c2ln\n",
+            b64(&format!(r#"{{"sub":"u{i}","iat":{T0},"exp":{exp}}}"#))
+        ));
+        if batch.len() > 1 << 16 {
+            stdin.write_all(batch.as_bytes()).unwrap();
+            batch.clear();
+        }
+        if i == 990_000 {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+            peak = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+                .unwrap();
+        }
+    }
+    stdin.write_all(batch.as_bytes()).unwrap();
+    drop(stdin);
+    let status = child.wait().unwrap();
+    let (lines, last) = reader.join().unwrap();
+    assert_eq!(lines, 1_000_000);
+    assert!(
+        last.contains("stdin line 1000000") && last.contains("expiring"),
+        "{last}"
+    );
+    assert_eq!(status.code(), Some(4));
+    assert!(peak < 32 * 1024, "peak RSS {peak} KiB");
+}

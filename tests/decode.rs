@@ -558,3 +558,38 @@ fn security_lint_in_decode_with_strict() {
         .code(0)
         .stdout(predicate::str::contains("no_typ:"));
 }
+
+#[test]
+fn no_input_on_a_terminal_gives_a_hint_and_exit_2() {
+    // `script` gives the command a pseudo-terminal as its stdin.
+    let bin = assert_cmd::cargo::cargo_bin("jwtctl");
+    let out = std::process::Command::new("script")
+        .args([
+            "-qec",
+            &format!("{} decode --color never", bin.display()),
+            "/dev/null",
+        ])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("script(1) from util-linux runs the pty test");
+    assert_eq!(out.status.code(), Some(2));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("error: no token given"), "{text}");
+    assert!(text.contains("hint: pass a token"), "{text}");
+}
+
+#[test]
+fn usage_errors_never_echo_control_characters() {
+    let out = jwtctl()
+        .args(["decode", "--now", "\u{1b}]0;x\u{7}\u{1b}[2J\u{9b}"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.starts_with("error: invalid value"), "{err}");
+    assert!(
+        !err.chars()
+            .any(|c| c == '\u{1b}' || c == '\u{7}' || c == '\u{9b}'),
+        "{err:?}"
+    );
+}

@@ -1,6 +1,6 @@
 //! `jwtctl decode`: every token shown and judged, no signature check.
 
-use super::{Clock, Failure, each_token, inspect};
+use super::{Clock, Failure, add_lint, each_token, inspect};
 use crate::exit::Exit;
 use crate::render::Sink;
 
@@ -13,6 +13,7 @@ pub struct Options<'a> {
 pub fn run(opts: &Options, clock: Clock, sink: &mut dyn Sink) -> Result<Exit, Failure> {
     let mut build = |text: &str, source| {
         let mut r = inspect(text, source, clock);
+        add_lint(&mut r);
         if r.exit == Exit::Ok && opts.strict && r.has_security_warning() {
             r.exit = Exit::Policy;
             r.reasons.push("--strict: a security warning fired".into());

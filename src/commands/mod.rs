@@ -178,6 +178,9 @@ impl Run<'_> {
         let mut skew: Option<Warning> = None;
         let mut found = false;
         loop {
+            if !scanner.has_pending() && !waiting {
+                self.sink.flush()?;
+            }
             let event = match scanner.next_event() {
                 Ok(e) => e,
                 Err(e) => {
@@ -263,6 +266,14 @@ fn scanner_name<R: io::BufRead>(s: &Scanner<R>) -> String {
     s.name().to_string()
 }
 
+/// Adds the security lint's warnings (decode and verify; check-expiry is about time only, and
+/// the weak-secret search costs milliseconds per HS token).
+pub fn add_lint(r: &mut Report) {
+    if let Some(t) = &r.token {
+        r.warnings.extend(crate::lint::lint(t));
+    }
+}
+
 /// Parses and judges one token: the report every command starts from. Its exit code is left
 /// for the command to decide, except for a malformed token (3).
 pub fn inspect(text: &str, source: Source, clock: Clock) -> Report {
@@ -292,7 +303,6 @@ pub fn inspect(text: &str, source: Source, clock: Clock) -> Report {
             ),
         ));
     }
-    warnings.extend(crate::lint::lint(&t));
     let (judgement, status, error) = match &t.payload {
         Payload::Claims(c) => {
             let mut j = claims::judge(c, clock.now, clock.leeway);

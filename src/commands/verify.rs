@@ -1,6 +1,6 @@
 //! `jwtctl verify`: the signature with a key the user named, then the claims.
 
-use super::{Clock, Failure, KeySource, each_token, inspect, key_source, load_keys};
+use super::{Clock, Failure, KeySource, add_lint, each_token, inspect, key_source, load_keys};
 use crate::claims::{Status, Warning};
 use crate::cli::VerifyArgs;
 use crate::exit::Exit;
@@ -76,6 +76,7 @@ type SignatureVerdict = Result<String, (Exit, Option<bool>, String)>;
 impl Policy<'_> {
     fn judge(&self, text: &str, source: Source, clock: Clock) -> Report {
         let mut r = inspect(text, source, clock);
+        add_lint(&mut r);
         let Some(token) = r.token.take() else {
             return r;
         };

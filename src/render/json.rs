@@ -77,7 +77,7 @@ impl<W: Write> Sink for JsonLines<W> {
         self.out.write_all(&self.buf)
     }
 
-    fn finish(&mut self) -> io::Result<()> {
+    fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }

@@ -25,8 +25,14 @@ pub trait Sink {
         Ok(())
     }
 
-    fn finish(&mut self) -> io::Result<()> {
+    /// Pushes out what is buffered: called before the input blocks, so a person watching a slow
+    /// stream sees each report as soon as it is made, while a fast stream is written in blocks.
+    fn flush(&mut self) -> io::Result<()> {
         Ok(())
+    }
+
+    fn finish(&mut self) -> io::Result<()> {
+        self.flush()
     }
 }
 

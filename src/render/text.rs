@@ -66,7 +66,7 @@ impl<W: Write> Sink for Text<W> {
         Ok(())
     }
 
-    fn finish(&mut self) -> io::Result<()> {
+    fn flush(&mut self) -> io::Result<()> {
         self.out.flush()
     }
 }
