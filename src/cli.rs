@@ -43,7 +43,7 @@ pub struct Global {
     #[arg(long, global = true, value_name = "DURATION", default_value = "0s", value_parser = parse_duration, help_heading = "Time")]
     pub leeway: i64,
 
-    /// Worker threads for batch work [accepted; work currently runs on one thread]
+    /// Threads for batch work; output stays in input order [default: all cores]
     #[arg(long, global = true, value_name = "N", help_heading = "Input")]
     pub threads: Option<std::num::NonZeroUsize>,
 

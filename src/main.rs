@@ -5,7 +5,7 @@ use jwtctl::cli::{Cli, ColorChoice, Command};
 use jwtctl::commands::{self, Clock};
 use jwtctl::render::json::JsonLines;
 use jwtctl::render::text::{Layout, Text};
-use jwtctl::render::{self, Sink};
+use jwtctl::render::{self, Output, Render};
 use jwtctl::{exit, manual};
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
@@ -35,28 +35,35 @@ fn main() -> ExitCode {
         now: g.now.unwrap_or_else(|| chrono::Utc::now().timestamp()),
         leeway: g.leeway,
     };
-    let stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let layout = match &cli.command {
         Command::CheckExpiry(a) if a.quiet => Layout::Quiet,
         Command::CheckExpiry(_) => Layout::Line,
         _ => Layout::Full,
     };
-    let mut sink: Box<dyn Sink> = if g.json && layout != Layout::Quiet {
-        Box::new(JsonLines::new(stdout))
+    let text = Text::new(layout, g.local, clock.now);
+    let view: &dyn Render = if g.json && layout != Layout::Quiet {
+        &JsonLines
     } else {
-        Box::new(Text::new(stdout, layout, g.local, clock.now))
+        &text
     };
+    let stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    let mut out = Output::new(view, Box::new(stdout));
+    let threads = g.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |n| n.get(),
+    );
     let outcome = match &cli.command {
         Command::Decode(a) => commands::decode::run(
             &commands::decode::Options {
                 inputs: &a.input.inputs,
                 strict: a.strict,
                 max_token: g.max_token_size,
+                threads,
             },
             clock,
-            sink.as_mut(),
+            &mut out,
         ),
-        Command::Verify(a) => commands::verify::run(a, g.max_token_size, clock, sink.as_mut()),
+        Command::Verify(a) => commands::verify::run(a, g.max_token_size, threads, clock, &mut out),
         Command::Completions { shell } => return document(|out| manual::completions(*shell, out)),
         Command::Man => return document(manual::man_page),
         Command::Encode(a) => {
@@ -75,9 +82,10 @@ fn main() -> ExitCode {
                 max_lifetime: a.max_lifetime,
                 allow_no_exp: a.allow_no_exp,
                 max_token: g.max_token_size,
+                threads,
             },
             clock,
-            sink.as_mut(),
+            &mut out,
         ),
     };
     finish(outcome)

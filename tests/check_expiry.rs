@@ -292,3 +292,59 @@ fn a_million_tokens_on_stdin() {
     assert_eq!(status.code(), Some(4));
     assert!(peak < 32 * 1024, "peak RSS {peak} KiB");
 }
+
+/// Batch work over several threads writes exactly what one thread writes, in input order.
+#[test]
+fn threads_keep_output_byte_identical() {
+    let input = batch_input(5000);
+    // decode runs the security lint (milliseconds per HS token): a smaller batch.
+    let small = batch_input(600);
+    for (mode, input) in [
+        (vec!["check-expiry"], &input),
+        (vec!["check-expiry", "--json"], &input),
+        (vec!["decode", "--json"], &small),
+        (vec!["decode"], &small),
+    ] {
+        let run = |threads: &str| {
+            jwtctl()
+                .args(&mode)
+                .args([
+                    "--now",
+                    &at(0),
+                    "--threads",
+                    threads,
+                    "-",
+                    "@/nonexistent",
+                    "eyJ.x",
+                ])
+                .write_stdin(input.clone())
+                .output()
+                .unwrap()
+        };
+        let one = run("1");
+        let two = run("2");
+        let four = run("4");
+        assert_eq!(one.stdout, two.stdout, "{mode:?}");
+        assert_eq!(one.stdout, four.stdout, "{mode:?}");
+        assert_eq!(one.stderr, two.stderr, "{mode:?}");
+        assert_eq!(one.status.code(), two.status.code());
+        assert_eq!(one.status.code(), Some(3));
+        assert!(one.stdout.len() > 50_000);
+    }
+}
+
+fn batch_input(n: i64) -> String {
+    let mut input = String::from("HTTP/1.1 200 OK\nDate: Fri, 15 Jan 2027 08:05:00 GMT\n\n");
+    for i in 0..n {
+        let exp = T0 + (i % 97) * 60 - 600;
+        match i % 500 {
+            7 => input.push_str("eyJhbGciOiJIUzI1NiJ9.e3!x.c2ln\n"),
+            8 => input.push_str(&format!("{}\n", hs(r#"{"sub":"no exp"}"#))),
+            _ => input.push_str(&format!(
+                "token={} line {i}\n",
+                hs(&format!(r#"{{"sub":"u{i}","iat":{T0},"exp":{exp}}}"#))
+            )),
+        }
+    }
+    input
+}

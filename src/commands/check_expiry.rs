@@ -3,7 +3,7 @@
 use super::{Clock, Failure, each_token, inspect};
 use crate::claims::Status;
 use crate::exit::Exit;
-use crate::render::Sink;
+use crate::render::Output;
 use crate::time::duration_words;
 
 pub struct Options<'a> {
@@ -12,10 +12,11 @@ pub struct Options<'a> {
     pub max_lifetime: Option<i64>,
     pub allow_no_exp: bool,
     pub max_token: usize,
+    pub threads: usize,
 }
 
-pub fn run(opts: &Options, clock: Clock, sink: &mut dyn Sink) -> Result<Exit, Failure> {
-    let mut build = |text: &str, source| {
+pub fn run(opts: &Options, clock: Clock, out: &mut Output) -> Result<Exit, Failure> {
+    let build = |text: &str, source| {
         let mut r = inspect(text, source, clock);
         let mut exit = match r.status {
             Status::Malformed => Exit::BadInput,
@@ -69,5 +70,12 @@ pub fn run(opts: &Options, clock: Clock, sink: &mut dyn Sink) -> Result<Exit, Fa
         r.exit = exit;
         r
     };
-    each_token(opts.inputs, opts.max_token, clock, &mut build, sink)
+    each_token(
+        opts.inputs,
+        opts.max_token,
+        opts.threads,
+        clock,
+        &build,
+        out,
+    )
 }

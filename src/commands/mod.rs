@@ -9,7 +9,7 @@ pub mod verify;
 use crate::claims::{self, Status, Warning};
 use crate::exit::Exit;
 use crate::input::{Event, Input, Scanner, Source, word_candidate};
-use crate::render::{Problem, Sink};
+use crate::render::{Output, Problem};
 use crate::report::{Report, Signature};
 use crate::token::{self, Kind, Payload};
 use std::io::{self, BufReader, IsTerminal};
@@ -43,14 +43,25 @@ pub struct Clock {
 /// follow them (curl -v prints the request's Authorization before the response's Date).
 const DATE_WINDOW: u64 = 64 * 1024;
 
-/// Reads every input in order, builds a report for each token with `build`, and hands each to
-/// `sink` as soon as it can. Returns the most severe exit code.
+/// Tokens judged together; a batch is split over the worker threads.
+const BATCH: usize = 1024;
+
+/// Below this many tokens a batch is judged on the calling thread: threads would cost more.
+const PARALLEL_FROM: usize = 64;
+
+/// How each token becomes a report; shared by the worker threads.
+pub type Build<'a> = &'a (dyn Fn(&str, Source) -> Report + Sync);
+
+/// Reads every input in order, builds a report for each token with `build` on up to `threads`
+/// threads, and writes each to `out` in input order as soon as it can. Returns the most severe
+/// exit code.
 pub fn each_token(
     args: &[String],
     max_token: usize,
+    threads: usize,
     clock: Clock,
-    build: &mut dyn FnMut(&str, Source) -> Report,
-    sink: &mut dyn Sink,
+    build: Build,
+    out: &mut Output,
 ) -> Result<Exit, Failure> {
     let mut inputs = Input::from_args(args);
     if inputs.is_empty() {
@@ -70,7 +81,9 @@ pub fn each_token(
     let mut run = Run {
         clock,
         build,
-        sink,
+        out,
+        threads: threads.max(1),
+        jobs: Vec::new(),
         index: 0,
         worst: Exit::Ok,
     };
@@ -85,8 +98,7 @@ pub fn each_token(
                         header: None,
                         key: None,
                     };
-                    let r = run.judge(word, source, None);
-                    run.emit(r)
+                    run.push(Job::Token(word.to_string(), source, None))
                 } else {
                     run.scan(Scanner::new(
                         text.as_bytes(),
@@ -115,23 +127,21 @@ pub fn each_token(
         match flow {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(run.worst),
-            Err(e) => {
-                return Err(Failure::new(
-                    Exit::BadInput,
-                    anyhow::anyhow!("cannot write output: {e}"),
-                    None,
-                ));
-            }
+            Err(e) => return Err(write_failure(e)),
         }
     }
-    match run.sink.finish() {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(Failure::new(
-            Exit::BadInput,
-            anyhow::anyhow!("cannot write output: {e}"),
-            None,
-        )),
+    match run.drain().and_then(|()| run.out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(write_failure(e)),
         _ => Ok(run.worst),
     }
+}
+
+fn write_failure(e: io::Error) -> Failure {
+    Failure::new(
+        Exit::BadInput,
+        anyhow::anyhow!("cannot write output: {e}"),
+        None,
+    )
 }
 
 /// An OS error without Rust's "(os error 2)" suffix.
@@ -143,56 +153,146 @@ pub fn io_reason(e: &io::Error) -> String {
     }
 }
 
-struct Run<'a> {
+/// What waits to be judged and written, in input order.
+enum Job {
+    /// A token candidate, where it was found, and the clock_skew warning of its input.
+    Token(String, Source, Option<Warning>),
+    /// A report made without judging (a refused token).
+    Ready(Box<Report>),
+    /// An error about an input as a whole, kept in its place among the reports.
+    Problem(Problem),
+}
+
+struct Run<'a, 'o> {
     clock: Clock,
-    build: &'a mut dyn FnMut(&str, Source) -> Report,
-    sink: &'a mut dyn Sink,
+    build: Build<'a>,
+    out: &'a mut Output<'o>,
+    threads: usize,
+    jobs: Vec<Job>,
     index: usize,
     worst: Exit,
 }
 
-impl Run<'_> {
-    fn judge(&mut self, text: &str, source: Source, skew: Option<&Warning>) -> Report {
-        let mut r = (self.build)(text, source);
-        if let Some(w) = skew {
-            r.warnings.push(w.clone());
+impl Run<'_, '_> {
+    fn push(&mut self, job: Job) -> io::Result<()> {
+        self.jobs.push(job);
+        if self.jobs.len() >= BATCH * self.threads {
+            self.drain()?;
         }
-        r
-    }
-
-    fn emit(&mut self, mut r: Report) -> io::Result<()> {
-        self.index += 1;
-        r.index = self.index;
-        self.worst = self.worst.worst(r.exit);
-        self.sink.report(&r)
+        Ok(())
     }
 
     fn problem(&mut self, p: Problem) -> io::Result<()> {
-        self.worst = self.worst.worst(p.exit);
-        self.sink.problem(&p)
+        self.push(Job::Problem(p))
+    }
+
+    /// Judges and renders the waiting jobs (on several threads when there are many), then
+    /// writes them in order.
+    fn drain(&mut self) -> io::Result<()> {
+        if self.jobs.is_empty() {
+            return Ok(());
+        }
+        let jobs = std::mem::take(&mut self.jobs);
+        let first = self.index;
+        self.index += jobs
+            .iter()
+            .filter(|j| !matches!(j, Job::Problem(_)))
+            .count();
+        let view = self.out.view();
+        let build = self.build;
+        // Each job's position among the reports, so that numbering follows input order.
+        let mut numbered = Vec::with_capacity(jobs.len());
+        let mut n = first;
+        for job in jobs {
+            let index = match job {
+                Job::Problem(_) => 0,
+                _ => {
+                    n += 1;
+                    n
+                }
+            };
+            numbered.push((index, job));
+        }
+        let work = |chunk: Vec<(usize, Job)>| -> Vec<Done> {
+            chunk
+                .into_iter()
+                .map(|(index, job)| {
+                    let mut report = match job {
+                        Job::Token(text, source, skew) => {
+                            let mut r = build(&text, source);
+                            r.warnings.extend(skew);
+                            r
+                        }
+                        Job::Ready(r) => *r,
+                        Job::Problem(p) => return Done::Problem(p),
+                    };
+                    report.index = index;
+                    let mut bytes = Vec::new();
+                    view.render(&report, &mut bytes);
+                    Done::Report(Box::new(report), bytes)
+                })
+                .collect()
+        };
+        let done: Vec<Done> = if self.threads == 1 || numbered.len() < PARALLEL_FROM {
+            work(numbered)
+        } else {
+            let per = numbered.len().div_ceil(self.threads);
+            let mut chunks = Vec::with_capacity(self.threads);
+            let mut rest = numbered;
+            while rest.len() > per {
+                let tail = rest.split_off(per);
+                chunks.push(rest);
+                rest = tail;
+            }
+            chunks.push(rest);
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = chunks
+                    .into_iter()
+                    .map(|c| scope.spawn(|| work(c)))
+                    .collect();
+                handles
+                    .into_iter()
+                    .flat_map(|h| h.join().unwrap_or_default())
+                    .collect()
+            })
+        };
+        for d in done {
+            match d {
+                Done::Report(r, bytes) => {
+                    self.worst = self.worst.worst(r.exit);
+                    self.out.emit(&r, &bytes)?;
+                }
+                Done::Problem(p) => {
+                    self.worst = self.worst.worst(p.exit);
+                    self.out.problem(&p);
+                }
+            }
+        }
+        Ok(())
     }
 
     fn scan<R: io::BufRead>(&mut self, mut scanner: Scanner<R>) -> io::Result<()> {
-        let mut pending: Vec<Report> = Vec::new();
-        let mut waiting = true;
+        // Until the Date window closes, this input's tokens wait here for a clock_skew verdict.
+        let mut waiting: Option<Vec<(String, Source)>> = Some(Vec::new());
         let mut skew: Option<Warning> = None;
         let mut found = false;
         loop {
-            if !scanner.has_pending() && !waiting {
-                self.sink.flush()?;
+            if !scanner.has_pending() && waiting.is_none() {
+                // The next read may block: write what is ready so a person sees it now.
+                self.drain()?;
+                self.out.flush()?;
             }
             let event = match scanner.next_event() {
                 Ok(e) => e,
                 Err(e) => {
-                    for r in pending.drain(..) {
-                        self.emit(r)?;
-                    }
+                    self.release(&mut waiting, &skew)?;
+                    let message = format!(
+                        "cannot read {}: {}",
+                        crate::escape::text(scanner.name()),
+                        io_reason(&e)
+                    );
                     return self.problem(Problem {
-                        message: format!(
-                            "cannot read {}: {}",
-                            crate::escape::text(&scanner_name(&scanner)),
-                            io_reason(&e)
-                        ),
+                        message,
                         hint: None,
                         exit: Exit::BadInput,
                     });
@@ -202,27 +302,18 @@ impl Run<'_> {
             match event {
                 Event::Date(date) => {
                     skew = claims::clock_skew(date, self.clock.now);
-                    if waiting {
-                        waiting = false;
-                        for mut r in pending.drain(..) {
-                            if let Some(w) = &skew {
-                                r.warnings.push(w.clone());
-                            }
-                            self.emit(r)?;
-                        }
-                    }
+                    self.release(&mut waiting, &skew)?;
                 }
                 Event::Token { text, source } => {
                     found = true;
-                    let r = self.judge(&text, source, skew.as_ref());
-                    if waiting {
-                        pending.push(r);
-                    } else {
-                        self.emit(r)?;
+                    match &mut waiting {
+                        Some(w) => w.push((text, source)),
+                        None => self.push(Job::Token(text, source, skew.clone()))?,
                     }
                 }
                 Event::TooLarge { len, source } => {
                     found = true;
+                    self.release(&mut waiting, &skew)?;
                     let r = Report::malformed(
                         source,
                         format!(
@@ -230,40 +321,47 @@ impl Run<'_> {
                             scanner.max_token()
                         ),
                     );
-                    if waiting {
-                        pending.push(r);
-                    } else {
-                        self.emit(r)?;
-                    }
+                    self.push(Job::Ready(Box::new(r)))?;
                 }
             }
-            if waiting && scanner.offset() >= DATE_WINDOW {
-                waiting = false;
-                for r in pending.drain(..) {
-                    self.emit(r)?;
-                }
+            if waiting.is_some() && scanner.offset() >= DATE_WINDOW {
+                self.release(&mut waiting, &skew)?;
             }
         }
-        for r in pending.drain(..) {
-            self.emit(r)?;
-        }
+        self.release(&mut waiting, &skew)?;
         if !found {
+            let message = format!(
+                "no token found in {}: looked for a JWS (three base64url segments, the first starting with eyJ) \
+                 or a JWE (five segments)",
+                crate::escape::text(scanner.name())
+            );
             self.problem(Problem {
-                message: format!(
-                    "no token found in {}: looked for a JWS (three base64url segments, the first starting with eyJ) \
-                     or a JWE (five segments)",
-                    crate::escape::text(&scanner_name(&scanner))
-                ),
+                message,
                 hint: None,
                 exit: Exit::BadInput,
             })?;
         }
         Ok(())
     }
+
+    /// Closes the Date window: the tokens that waited get the skew known now.
+    fn release(
+        &mut self,
+        waiting: &mut Option<Vec<(String, Source)>>,
+        skew: &Option<Warning>,
+    ) -> io::Result<()> {
+        if let Some(tokens) = waiting.take() {
+            for (text, source) in tokens {
+                self.push(Job::Token(text, source, skew.clone()))?;
+            }
+        }
+        Ok(())
+    }
 }
 
-fn scanner_name<R: io::BufRead>(s: &Scanner<R>) -> String {
-    s.name().to_string()
+enum Done {
+    Report(Box<Report>, Vec<u8>),
+    Problem(Problem),
 }
 
 /// Adds the security lint's warnings (decode and verify; check-expiry is about time only, and

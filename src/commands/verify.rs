@@ -6,7 +6,7 @@ use crate::cli::VerifyArgs;
 use crate::exit::Exit;
 use crate::input::Source;
 use crate::keys::{Key, Material};
-use crate::render::Sink;
+use crate::render::Output;
 use crate::report::Report;
 use crate::token::{Kind, Payload};
 use crate::verify::{self, Alg};
@@ -17,8 +17,9 @@ use std::time::Duration;
 pub fn run(
     args: &VerifyArgs,
     max_token: usize,
+    threads: usize,
     clock: Clock,
-    sink: &mut dyn Sink,
+    out: &mut Output,
 ) -> Result<Exit, Failure> {
     let source = match key_source(&args.keys)? {
         Some(s) => s,
@@ -55,8 +56,8 @@ pub fn run(
         sub: &args.sub,
         require: &args.require,
     };
-    let mut build = |text: &str, source: Source| policy.judge(text, source, clock);
-    each_token(&args.input.inputs, max_token, clock, &mut build, sink)
+    let build = |text: &str, source: Source| policy.judge(text, source, clock);
+    each_token(&args.input.inputs, max_token, threads, clock, &build, out)
 }
 
 struct Policy<'a> {

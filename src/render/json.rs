@@ -1,25 +1,13 @@
 //! `--json`: one JSON object per token per line, every field of the contract.
 
-use super::Sink;
+use super::Render;
 use crate::escape::SafeJson;
 use crate::report::Report;
 use crate::token::Payload;
 use serde_json::{Map, Value, json};
-use std::io::{self, Write};
 
-pub struct JsonLines<W: Write> {
-    out: W,
-    buf: Vec<u8>,
-}
-
-impl<W: Write> JsonLines<W> {
-    pub fn new(out: W) -> Self {
-        JsonLines {
-            out,
-            buf: Vec::with_capacity(4096),
-        }
-    }
-}
+/// The JSON Lines view.
+pub struct JsonLines;
 
 /// The report as the contract's JSON object.
 pub fn to_value(r: &Report) -> Value {
@@ -67,17 +55,11 @@ pub fn to_value(r: &Report) -> Value {
     Value::Object(m)
 }
 
-impl<W: Write> Sink for JsonLines<W> {
-    fn report(&mut self, report: &Report) -> io::Result<()> {
-        super::report_error(report);
-        self.buf.clear();
-        let mut ser = serde_json::Serializer::with_formatter(&mut self.buf, SafeJson);
-        serde::Serialize::serialize(&to_value(report), &mut ser).map_err(io::Error::other)?;
-        self.buf.push(b'\n');
-        self.out.write_all(&self.buf)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+impl Render for JsonLines {
+    fn render(&self, report: &Report, out: &mut Vec<u8>) {
+        let mut ser = serde_json::Serializer::with_formatter(&mut *out, SafeJson);
+        // Serializing a Value into memory cannot fail.
+        let _ = serde::Serialize::serialize(&to_value(report), &mut ser);
+        out.push(b'\n');
     }
 }

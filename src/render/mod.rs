@@ -15,24 +15,51 @@ pub struct Problem {
     pub exit: Exit,
 }
 
-/// Where reports go as they are made.
-pub trait Sink {
-    fn report(&mut self, report: &Report) -> io::Result<()>;
+/// A view of reports: turns one report into bytes. Pure and shareable, so batches of reports
+/// can be rendered on several threads and written in input order.
+pub trait Render: Sync {
+    fn render(&self, report: &Report, out: &mut Vec<u8>);
 
-    /// Problems always go to stderr as `error: …`, whatever the output format.
-    fn problem(&mut self, problem: &Problem) -> io::Result<()> {
-        print_error(&problem.message, problem.hint.as_deref());
-        Ok(())
+    /// Whether errors are said on stderr (not with `--quiet`).
+    fn speaks(&self) -> bool {
+        true
+    }
+}
+
+/// Where rendered reports go: stdout for the report, stderr for errors, in input order.
+pub struct Output<'a> {
+    view: &'a dyn Render,
+    out: Box<dyn io::Write + 'a>,
+}
+
+impl<'a> Output<'a> {
+    pub fn new(view: &'a dyn Render, out: Box<dyn io::Write + 'a>) -> Self {
+        Output { view, out }
+    }
+
+    pub fn view(&self) -> &'a dyn Render {
+        self.view
+    }
+
+    /// Writes a report rendered by [`Render::render`]; a malformed token is also said on stderr.
+    pub fn emit(&mut self, report: &Report, rendered: &[u8]) -> io::Result<()> {
+        if self.view.speaks() {
+            report_error(report);
+        }
+        self.out.write_all(rendered)
+    }
+
+    /// Problems go to stderr as `error: …`, whatever the output format.
+    pub fn problem(&mut self, problem: &Problem) {
+        if self.view.speaks() {
+            print_error(&problem.message, problem.hint.as_deref());
+        }
     }
 
     /// Pushes out what is buffered: called before the input blocks, so a person watching a slow
     /// stream sees each report as soon as it is made, while a fast stream is written in blocks.
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-
-    fn finish(&mut self) -> io::Result<()> {
-        self.flush()
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
     }
 }
 

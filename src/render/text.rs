@@ -1,7 +1,7 @@
 //! Text for people: the full view (decode, verify) and the one-line view (check-expiry).
 //! Every string that came from a token or an input passes through `escape` first.
 
-use super::Sink;
+use super::Render;
 use crate::claims::{Status, TimeClaim};
 use crate::escape;
 use crate::report::Report;
@@ -10,7 +10,6 @@ use crate::token::{Kind, Payload};
 use colored::Colorize;
 use serde_json::Value;
 use std::fmt::Write as _;
-use std::io::{self, Write};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {
@@ -22,52 +21,32 @@ pub enum Layout {
     Quiet,
 }
 
-pub struct Text<W: Write> {
-    out: W,
+/// The text view.
+pub struct Text {
     layout: Layout,
     local: bool,
     now: i64,
-    buf: String,
 }
 
-impl<W: Write> Text<W> {
-    pub fn new(out: W, layout: Layout, local: bool, now: i64) -> Self {
-        Text {
-            out,
-            layout,
-            local,
-            now,
-            buf: String::with_capacity(4096),
-        }
+impl Text {
+    pub fn new(layout: Layout, local: bool, now: i64) -> Self {
+        Text { layout, local, now }
     }
 }
 
-impl<W: Write> Sink for Text<W> {
-    fn report(&mut self, r: &Report) -> io::Result<()> {
-        self.buf.clear();
+impl Render for Text {
+    fn render(&self, r: &Report, out: &mut Vec<u8>) {
+        let mut text = String::with_capacity(1024);
         match self.layout {
-            Layout::Quiet => return Ok(()),
-            Layout::Full => {
-                super::report_error(r);
-                full(&mut self.buf, r, self.local, self.now);
-            }
-            Layout::Line => {
-                super::report_error(r);
-                line(&mut self.buf, r, self.local);
-            }
+            Layout::Quiet => return,
+            Layout::Full => full(&mut text, r, self.local, self.now),
+            Layout::Line => line(&mut text, r, self.local),
         }
-        self.out.write_all(self.buf.as_bytes())
+        out.extend_from_slice(text.as_bytes());
     }
 
-    fn problem(&mut self, problem: &super::Problem) -> io::Result<()> {
-        if self.layout != Layout::Quiet {
-            super::print_error(&problem.message, problem.hint.as_deref());
-        }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.out.flush()
+    fn speaks(&self) -> bool {
+        self.layout != Layout::Quiet
     }
 }
 
