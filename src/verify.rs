@@ -324,6 +324,75 @@ pub fn check(
     }
 }
 
+/// A key made ready once for one algorithm, so that checking many tokens parses nothing again.
+pub enum Prepared {
+    Public(aws_lc_rs::signature::ParsedPublicKey),
+    Hmac(Box<aws_lc_rs::hmac::Key>),
+}
+
+/// Prepares `material` for `alg`, or None where only [`check`] can do it (legacy-size RSA).
+pub fn prepare(alg: Alg, material: &Material) -> Option<Prepared> {
+    use aws_lc_rs::signature::{self as s, ParsedPublicKey};
+    use aws_lc_rs::{hmac, signature::VerificationAlgorithm};
+    if !alg.fits(material) {
+        return None;
+    }
+    let public = |algorithm: &'static dyn VerificationAlgorithm, bytes: &[u8]| {
+        ParsedPublicKey::new(algorithm, bytes)
+            .ok()
+            .map(Prepared::Public)
+    };
+    match material {
+        Material::Hmac(secret) => {
+            let algorithm = match alg {
+                Alg::HS384 => hmac::HMAC_SHA384,
+                Alg::HS512 => hmac::HMAC_SHA512,
+                _ => hmac::HMAC_SHA256,
+            };
+            Some(Prepared::Hmac(Box::new(hmac::Key::new(algorithm, secret.bytes()))))
+        }
+        Material::Rsa { n, e } => {
+            use der::Encode as _;
+            if material.rsa_bits()? < 2048 {
+                return None;
+            }
+            let key = pkcs1::RsaPublicKeyRef {
+                modulus: der::asn1::UintRef::new(n).ok()?,
+                public_exponent: der::asn1::UintRef::new(e).ok()?,
+            };
+            let der = key.to_der().ok()?;
+            let params: &'static dyn VerificationAlgorithm = match alg {
+                Alg::RS256 => &s::RSA_PKCS1_2048_8192_SHA256,
+                Alg::RS384 => &s::RSA_PKCS1_2048_8192_SHA384,
+                Alg::RS512 => &s::RSA_PKCS1_2048_8192_SHA512,
+                Alg::PS256 => &s::RSA_PSS_2048_8192_SHA256,
+                Alg::PS384 => &s::RSA_PSS_2048_8192_SHA384,
+                _ => &s::RSA_PSS_2048_8192_SHA512,
+            };
+            public(params, &der)
+        }
+        Material::Ec { curve, point } => {
+            let algorithm: &'static dyn VerificationAlgorithm = match curve {
+                Curve::P256 => &s::ECDSA_P256_SHA256_FIXED,
+                Curve::P384 => &s::ECDSA_P384_SHA384_FIXED,
+                Curve::P521 => &s::ECDSA_P521_SHA512_FIXED,
+                Curve::Secp256k1 => &s::ECDSA_P256K1_SHA256_FIXED,
+            };
+            public(algorithm, point)
+        }
+        Material::Ed25519 { x } => public(&s::ED25519, x),
+    }
+}
+
+/// Checks a signature with a prepared key: true when it verifies.
+pub fn check_prepared(key: &Prepared, message: &[u8], signature: &[u8]) -> bool {
+    !signature.is_empty()
+        && match key {
+            Prepared::Hmac(k) => aws_lc_rs::hmac::verify(k, message, signature).is_ok(),
+            Prepared::Public(k) => k.verify_sig(message, signature).is_ok(),
+        }
+}
+
 /// Signs `message` with `key` (its private half), returning the base64url signature segment.
 pub fn sign(alg: Alg, key: &crate::keys::Key, message: &[u8]) -> Result<String, String> {
     use crate::keys::PrivateDer;

@@ -46,6 +46,8 @@ pub fn run(
         Some(url) => vec![url.clone()],
         None => args.iss.clone(),
     };
+    // Every key made ready once for every algorithm it may verify.
+    let keys = keys.into_iter().map(Ready::new).collect();
     let policy = Policy {
         keys,
         algs: &args.algs,
@@ -60,8 +62,32 @@ pub fn run(
     each_token(&args.input.inputs, max_token, threads, clock, &build, out)
 }
 
+/// A key with its prepared verifiers, one per algorithm it may verify.
+struct Ready {
+    key: Key,
+    prepared: Vec<(Alg, verify::Prepared)>,
+}
+
+impl Ready {
+    fn new(key: Key) -> Self {
+        let prepared = verify::ALL
+            .iter()
+            .filter(|a| verify::permits(&key, **a).is_ok())
+            .filter_map(|a| verify::prepare(*a, &key.material).map(|p| (*a, p)))
+            .collect();
+        Ready { key, prepared }
+    }
+}
+
+impl std::ops::Deref for Ready {
+    type Target = Key;
+    fn deref(&self) -> &Key {
+        &self.key
+    }
+}
+
 struct Policy<'a> {
-    keys: Vec<Key>,
+    keys: Vec<Ready>,
     algs: &'a [Alg],
     allow_weak_key: bool,
     allow_no_exp: bool,
@@ -179,7 +205,7 @@ impl Policy<'_> {
         }
         // Keys named by kid; a token without a kid, or keys without kids, try every key.
         let kid = token.kid();
-        let mut candidates: Vec<&Key> = match kid {
+        let mut candidates: Vec<&Ready> = match kid {
             Some(kid) => self
                 .keys
                 .iter()
@@ -256,13 +282,22 @@ impl Policy<'_> {
             }
             tried += 1;
             let segment = token.raw.rsplit('.').next().unwrap_or("");
-            match verify::check(
-                alg,
-                &key.material,
-                token.signing_input(),
-                &token.signature,
-                segment,
-            ) {
+            let ready = key.prepared.iter().find(|(a, _)| *a == alg).map(|(_, p)| p);
+            let outcome = match ready {
+                Some(p) => Ok(verify::check_prepared(
+                    p,
+                    token.signing_input(),
+                    &token.signature,
+                )),
+                None => verify::check(
+                    alg,
+                    &key.material,
+                    token.signing_input(),
+                    &token.signature,
+                    segment,
+                ),
+            };
+            match outcome {
                 Ok(true) => return Ok(key.describe()),
                 Ok(false) => {
                     let why = verify::signature_shape_problem(alg, &key.material, &token.signature)
