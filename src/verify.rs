@@ -349,7 +349,10 @@ pub fn prepare(alg: Alg, material: &Material) -> Option<Prepared> {
                 Alg::HS512 => hmac::HMAC_SHA512,
                 _ => hmac::HMAC_SHA256,
             };
-            Some(Prepared::Hmac(Box::new(hmac::Key::new(algorithm, secret.bytes()))))
+            Some(Prepared::Hmac(Box::new(hmac::Key::new(
+                algorithm,
+                secret.bytes(),
+            ))))
         }
         Material::Rsa { n, e } => {
             use der::Encode as _;

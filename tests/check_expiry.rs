@@ -202,12 +202,7 @@ fn large_input_streams_in_bounded_memory() {
         stdin.write_all(line.as_bytes()).unwrap();
         written += line.len();
     }
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let peak_kib: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap();
+    let peak_kib = peak_rss_kib(pid);
     writeln!(stdin, "auth token={token}").unwrap();
     drop(stdin);
     let out = child.wait_with_output().unwrap();
@@ -272,12 +267,7 @@ fn a_million_tokens_on_stdin() {
             batch.clear();
         }
         if i == 990_000 {
-            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-            peak = status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                .unwrap();
+            peak = peak_rss_kib(pid);
         }
     }
     stdin.write_all(batch.as_bytes()).unwrap();

@@ -140,14 +140,11 @@ fn wrong_keys_and_tampering_fail() {
 fn algorithm_confusion_is_refused_and_explained() {
     // An HS256 token whose "secret" is the RSA public key's PEM text: the classic attack.
     let pem = std::fs::read(fixture_path("keys/rsa.pub.pem")).unwrap();
-    let header = b64(r#"{"alg":"HS256","typ":"JWT"}"#);
-    let payload = b64(r#"{"sub":"admin","exp":1800000900}"#);
-    let signing_input = format!("{header}.{payload}");
-    let tag = aws_lc_rs::hmac::sign(
-        &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, &pem),
-        signing_input.as_bytes(),
+    let token = hs256_signed(
+        &pem,
+        r#"{"alg":"HS256","typ":"JWT"}"#,
+        r#"{"sub":"admin","exp":1800000900}"#,
     );
-    let token = format!("{signing_input}.{}", b64_bytes(tag.as_ref()));
     let (code, v, _) = verify_json(&["--key", &fixture_path("keys/rsa.pub.pem"), &token]);
     assert_eq!(code, 1);
     assert_eq!(v["signature"]["verified"], false);
@@ -253,16 +250,7 @@ fn jwk_alg_use_and_key_ops_are_honored() {
 
 #[test]
 fn weak_keys_are_refused_unless_allowed() {
-    let short = format!(
-        "{}.{}",
-        b64(r#"{"alg":"HS256"}"#),
-        b64(r#"{"exp":1800000900}"#)
-    );
-    let tag = aws_lc_rs::hmac::sign(
-        &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, b"tiny"),
-        short.as_bytes(),
-    );
-    let token = format!("{short}.{}", b64_bytes(tag.as_ref()));
+    let token = hs256_signed(b"tiny", r#"{"alg":"HS256"}"#, r#"{"exp":1800000900}"#);
     let (code, v, _) = verify_json(&["--secret", "tiny", &token]);
     assert_eq!(code, 6);
     assert!(
@@ -273,13 +261,8 @@ fn weak_keys_are_refused_unless_allowed() {
     );
     let (code, v, _) = verify_json(&["--secret", "tiny", "--allow-weak-key", &token]);
     assert_eq!(code, 0);
-    let codes: Vec<_> = v["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["code"].as_str().unwrap())
-        .collect();
-    assert!(codes.contains(&"weak_key"), "{codes:?}");
+    let codes = warning_codes(&v);
+    assert!(codes.iter().any(|c| c == "weak_key"), "{codes:?}");
 }
 
 #[test]
@@ -391,13 +374,8 @@ fn claims_checks() {
 
 #[test]
 fn exp_is_required_unless_allowed() {
-    let input = format!("{}.{}", b64(r#"{"alg":"HS256"}"#), b64(r#"{"sub":"x"}"#));
     let secret = b"a-secret-that-is-32-bytes-long!!";
-    let tag = aws_lc_rs::hmac::sign(
-        &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret),
-        input.as_bytes(),
-    );
-    let token = format!("{input}.{}", b64_bytes(tag.as_ref()));
+    let token = hs256_signed(secret, r#"{"alg":"HS256"}"#, r#"{"sub":"x"}"#);
     let s = std::str::from_utf8(secret).unwrap();
     assert_eq!(verify_json(&["--secret", s, &token]).0, 7);
     assert_eq!(verify_json(&["--secret", s, "--allow-no-exp", &token]).0, 0);
@@ -405,13 +383,8 @@ fn exp_is_required_unless_allowed() {
 
 #[test]
 fn not_a_jwt_still_gets_its_signature_checked() {
-    let input = format!("{}.{}", b64(r#"{"alg":"HS256"}"#), b64("hello"));
     let secret = b"a-secret-that-is-32-bytes-long!!";
-    let tag = aws_lc_rs::hmac::sign(
-        &aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret),
-        input.as_bytes(),
-    );
-    let token = format!("{input}.{}", b64_bytes(tag.as_ref()));
+    let token = hs256_signed(secret, r#"{"alg":"HS256"}"#, "hello");
     let (code, v, _) = verify_json(&["--secret", std::str::from_utf8(secret).unwrap(), &token]);
     assert_eq!(code, 3);
     assert_eq!(v["signature"]["verified"], true);
@@ -450,13 +423,8 @@ fn embedded_keys_are_never_trusted() {
     let (code, v, _) = verify_json(&["--key", &fixture_path("keys/rsa.pub.pem"), &forged]);
     assert_ne!(code, 0);
     assert_ne!(v["signature"]["verified"], true);
-    let codes: Vec<_> = v["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["code"].as_str().unwrap())
-        .collect();
-    assert!(codes.contains(&"embedded_key"), "{codes:?}");
+    let codes = warning_codes(&v);
+    assert!(codes.iter().any(|c| c == "embedded_key"), "{codes:?}");
 }
 
 #[test]
