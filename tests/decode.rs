@@ -572,3 +572,32 @@ fn usage_errors_never_echo_control_characters() {
         "{err:?}"
     );
 }
+
+#[test]
+fn a_refused_token_keeps_its_place_and_the_date_window_stays_open() {
+    let big = hs(&format!(r#"{{"pad":"{}"}}"#, "x".repeat(3000)));
+    let small = hs(r#"{"exp":1800000600}"#);
+    let input = format!("{big}\n{small}\nDate: Fri, 15 Jan 2027 08:05:00 GMT\n");
+    let out = jwtctl()
+        .args([
+            "decode",
+            "--json",
+            "--now",
+            &at(0),
+            "--max-token-size",
+            "1000",
+        ])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let l = json_lines(&out.stdout);
+    assert_eq!(l[0]["status"], "malformed");
+    assert_eq!(l[0]["source"], "stdin line 1");
+    assert_eq!(l[1]["source"], "stdin line 2");
+    assert!(
+        warning_codes(&l[1]).iter().any(|c| c == "clock_skew"),
+        "{}",
+        l[1]
+    );
+}

@@ -273,7 +273,7 @@ impl Run<'_, '_> {
 
     fn scan<R: io::BufRead>(&mut self, mut scanner: Scanner<R>) -> io::Result<()> {
         // Until the Date window closes, this input's tokens wait here for a clock_skew verdict.
-        let mut waiting: Option<Vec<(String, Source)>> = Some(Vec::new());
+        let mut waiting: Option<Vec<Job>> = Some(Vec::new());
         let mut skew: Option<Warning> = None;
         let mut found = false;
         loop {
@@ -306,14 +306,14 @@ impl Run<'_, '_> {
                 }
                 Event::Token { text, source } => {
                     found = true;
+                    let job = Job::Token(text, source, skew.clone());
                     match &mut waiting {
-                        Some(w) => w.push((text, source)),
-                        None => self.push(Job::Token(text, source, skew.clone()))?,
+                        Some(w) => w.push(job),
+                        None => self.push(job)?,
                     }
                 }
                 Event::TooLarge { len, source } => {
                     found = true;
-                    self.release(&mut waiting, &skew)?;
                     let r = Report::malformed(
                         source,
                         format!(
@@ -321,7 +321,11 @@ impl Run<'_, '_> {
                             scanner.max_token()
                         ),
                     );
-                    self.push(Job::Ready(Box::new(r)))?;
+                    let job = Job::Ready(Box::new(r));
+                    match &mut waiting {
+                        Some(w) => w.push(job),
+                        None => self.push(job)?,
+                    }
                 }
             }
             if waiting.is_some() && scanner.offset() >= DATE_WINDOW {
@@ -347,13 +351,14 @@ impl Run<'_, '_> {
     /// Closes the Date window: the tokens that waited get the skew known now.
     fn release(
         &mut self,
-        waiting: &mut Option<Vec<(String, Source)>>,
+        waiting: &mut Option<Vec<Job>>,
         skew: &Option<Warning>,
     ) -> io::Result<()> {
-        if let Some(tokens) = waiting.take() {
-            for (text, source) in tokens {
-                self.push(Job::Token(text, source, skew.clone()))?;
+        for mut job in waiting.take().unwrap_or_default() {
+            if let Job::Token(_, _, s) = &mut job {
+                s.clone_from(skew);
             }
+            self.push(job)?;
         }
         Ok(())
     }
