@@ -157,8 +157,6 @@ pub struct Key {
     pub key_ops: Option<Vec<String>>,
     /// Where the key came from, for reports: a path, a URL, `--secret-env NAME`.
     pub origin: String,
-    /// Whether the source held private material (a private PEM, a JWK with `d`).
-    pub private: bool,
     /// The private key as PKCS#8 or SEC1/PKCS#1 DER, kept for signing (encode).
     pub private_der: Option<PrivateDer>,
 }
@@ -186,7 +184,6 @@ impl Key {
             use_: None,
             key_ops: None,
             origin: origin.to_string(),
-            private: false,
             private_der: None,
         }
     }
@@ -229,7 +226,6 @@ fn required<'a>(jwk: &'a Map<String, Value>, name: &str) -> Result<&'a str> {
 /// One JWK (RFC 7517) as a key.
 pub fn parse_jwk(jwk: &Map<String, Value>, origin: &str) -> Result<Key> {
     let kty = required(jwk, "kty")?;
-    let private = jwk.contains_key("d") || (kty == "oct");
     let material = match kty {
         "RSA" => {
             let n = b64url("n", required(jwk, "n")?)?;
@@ -297,7 +293,6 @@ pub fn parse_jwk(jwk: &Map<String, Value>, origin: &str) -> Result<Key> {
         ),
         Some(_) => bail!("JWK member \"key_ops\" must be an array"),
     };
-    key.private = private;
     Ok(key)
 }
 
@@ -596,7 +591,6 @@ fn from_pkcs1_private(der: &[u8], origin: &str) -> Result<Key> {
         },
         origin,
     );
-    key.private = true;
     key.private_der = Some(PrivateDer::Pkcs1(der.to_vec()));
     Ok(key)
 }
@@ -638,9 +632,7 @@ fn from_pkcs8(der: &[u8], origin: &str) -> Result<Key> {
             let x = aws_lc_rs::signature::KeyPair::public_key(&pair)
                 .as_ref()
                 .to_vec();
-            let mut k = Key::new(Material::Ed25519 { x }, origin);
-            k.private = true;
-            k
+            Key::new(Material::Ed25519 { x }, origin)
         }
         other => bail!("unsupported private key algorithm (OID {other})"),
     };
@@ -668,7 +660,6 @@ fn from_sec1(der: &[u8], curve: Option<Curve>, origin: &str) -> Result<Key> {
         }
     };
     let mut key = Key::new(ec_point(curve, &point)?, origin);
-    key.private = true;
     key.private_der = Some(PrivateDer::Sec1(der.to_vec()));
     Ok(key)
 }
@@ -704,9 +695,7 @@ pub fn secret_key(raw: Vec<u8>, base64: bool, origin: &str) -> Result<Key> {
     if bytes.bytes().is_empty() {
         bail!("{origin}: the secret is empty");
     }
-    let mut k = Key::new(Material::Hmac(bytes), origin);
-    k.private = true;
-    Ok(k)
+    Ok(Key::new(Material::Hmac(bytes), origin))
 }
 
 /// Fetches a URL with a timeout, a size cap and few redirects. Errors say what failed.

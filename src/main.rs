@@ -48,22 +48,17 @@ fn main() -> ExitCode {
     };
     let stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     let mut out = Output::new(view, Box::new(stdout));
-    let threads = g.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        |n| n.get(),
-    );
-    let outcome = match &cli.command {
-        Command::Decode(a) => commands::decode::run(
-            &commands::decode::Options {
-                inputs: &a.input.inputs,
-                strict: a.strict,
-                max_token: g.max_token_size,
-                threads,
-            },
-            clock,
-            &mut out,
+    let batch = commands::Batch {
+        clock,
+        max_token: g.max_token_size,
+        threads: g.threads.map_or_else(
+            || std::thread::available_parallelism().map_or(1, |n| n.get()),
+            |n| n.get(),
         ),
-        Command::Verify(a) => commands::verify::run(a, g.max_token_size, threads, clock, &mut out),
+    };
+    let outcome = match &cli.command {
+        Command::Decode(a) => commands::decode::run(a, batch, &mut out),
+        Command::Verify(a) => commands::verify::run(a, batch, &mut out),
         Command::Completions { shell } => return document(|out| manual::completions(*shell, out)),
         Command::Man => return document(manual::man_page),
         Command::Encode(a) => {
@@ -75,18 +70,7 @@ fn main() -> ExitCode {
                 Err(f) => finish(Err(f)),
             };
         }
-        Command::CheckExpiry(a) => commands::check_expiry::run(
-            &commands::check_expiry::Options {
-                inputs: &a.input.inputs,
-                min_ttl: a.min_ttl,
-                max_lifetime: a.max_lifetime,
-                allow_no_exp: a.allow_no_exp,
-                max_token: g.max_token_size,
-                threads,
-            },
-            clock,
-            &mut out,
-        ),
+        Command::CheckExpiry(a) => commands::check_expiry::run(a, batch, &mut out),
     };
     finish(outcome)
 }

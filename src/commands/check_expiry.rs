@@ -1,21 +1,14 @@
 //! `jwtctl check-expiry`: for scripts, is each token valid and for how long, against a policy.
 
-use super::{Clock, Failure, each_token, inspect};
+use super::{Batch, Failure, each_token, inspect};
 use crate::claims::Status;
+use crate::cli::CheckExpiryArgs;
 use crate::exit::Exit;
 use crate::render::Output;
 use crate::time::duration_words;
 
-pub struct Options<'a> {
-    pub inputs: &'a [String],
-    pub min_ttl: i64,
-    pub max_lifetime: Option<i64>,
-    pub allow_no_exp: bool,
-    pub max_token: usize,
-    pub threads: usize,
-}
-
-pub fn run(opts: &Options, clock: Clock, out: &mut Output) -> Result<Exit, Failure> {
+pub fn run(args: &CheckExpiryArgs, batch: Batch, out: &mut Output) -> Result<Exit, Failure> {
+    let clock = batch.clock;
     let build = |text: &str, source| {
         let mut r = inspect(text, source, clock);
         let mut exit = match r.status {
@@ -27,25 +20,25 @@ pub fn run(opts: &Options, clock: Clock, out: &mut Output) -> Result<Exit, Failu
             }
             Status::Invalid | Status::Expired => Exit::Invalid,
             Status::NotYetValid => Exit::NotYetValid,
-            Status::NoExp if opts.allow_no_exp => Exit::Ok,
+            Status::NoExp if args.allow_no_exp => Exit::Ok,
             Status::NoExp => {
                 r.reasons
                     .push("no exp claim (--allow-no-exp accepts that)".into());
                 Exit::Policy
             }
             Status::Valid | Status::Expiring => match r.expires_in() {
-                Some(left) if opts.min_ttl > 0 && left < opts.min_ttl => {
+                Some(left) if args.min_ttl > 0 && left < args.min_ttl => {
                     r.status = Status::Expiring;
                     r.reasons.push(format!(
                         "expires within --min-ttl {}",
-                        duration_words(opts.min_ttl)
+                        duration_words(args.min_ttl)
                     ));
                     Exit::Expiring
                 }
                 _ => Exit::Ok,
             },
         };
-        if let Some(max) = opts.max_lifetime
+        if let Some(max) = args.max_lifetime
             && r.token.as_ref().is_some_and(|t| t.claims().is_some())
             && !matches!(r.status, Status::Invalid | Status::Malformed)
         {
@@ -70,12 +63,5 @@ pub fn run(opts: &Options, clock: Clock, out: &mut Output) -> Result<Exit, Failu
         r.exit = exit;
         r
     };
-    each_token(
-        opts.inputs,
-        opts.max_token,
-        opts.threads,
-        clock,
-        &build,
-        out,
-    )
+    each_token(&args.input.inputs, batch, &build, out)
 }

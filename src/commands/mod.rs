@@ -39,6 +39,16 @@ pub struct Clock {
     pub leeway: i64,
 }
 
+/// The global settings every batch command (decode, verify, check-expiry) shares.
+#[derive(Debug, Clone, Copy)]
+pub struct Batch {
+    pub clock: Clock,
+    /// The largest token accepted (`--max-token-size`).
+    pub max_token: usize,
+    /// Worker threads (`--threads`).
+    pub threads: usize,
+}
+
 /// Tokens found in the first this-many bytes of an input wait for a `Date:` header that may
 /// follow them (curl -v prints the request's Authorization before the response's Date).
 const DATE_WINDOW: u64 = 64 * 1024;
@@ -57,12 +67,15 @@ pub type Build<'a> = &'a (dyn Fn(&str, Source) -> Report + Sync);
 /// exit code.
 pub fn each_token(
     args: &[String],
-    max_token: usize,
-    threads: usize,
-    clock: Clock,
+    batch: Batch,
     build: Build,
     out: &mut Output,
 ) -> Result<Exit, Failure> {
+    let Batch {
+        clock,
+        max_token,
+        threads,
+    } = batch;
     let mut inputs = Input::from_args(args);
     if inputs.is_empty() {
         if io::stdin().is_terminal() {

@@ -1,6 +1,8 @@
 //! `jwtctl verify`: the signature with a key the user named, then the claims.
 
-use super::{Clock, Failure, KeySource, add_lint, each_token, inspect, key_source, load_keys};
+use super::{
+    Batch, Clock, Failure, KeySource, add_lint, each_token, inspect, key_source, load_keys,
+};
 use crate::claims::{Status, Warning};
 use crate::cli::VerifyArgs;
 use crate::exit::Exit;
@@ -14,13 +16,8 @@ use serde_json::Value;
 use std::time::Duration;
 
 /// Runs verify over every token with the key source and claim policy of `args`.
-pub fn run(
-    args: &VerifyArgs,
-    max_token: usize,
-    threads: usize,
-    clock: Clock,
-    out: &mut Output,
-) -> Result<Exit, Failure> {
+pub fn run(args: &VerifyArgs, batch: Batch, out: &mut Output) -> Result<Exit, Failure> {
+    let clock = batch.clock;
     let source = match key_source(&args.keys)? {
         Some(s) => s,
         None if args.jwks.is_some() => KeySource::Jwks(args.jwks.clone().unwrap_or_default()),
@@ -59,7 +56,7 @@ pub fn run(
         require: &args.require,
     };
     let build = |text: &str, source: Source| policy.judge(text, source, clock);
-    each_token(&args.input.inputs, max_token, threads, clock, &build, out)
+    each_token(&args.input.inputs, batch, &build, out)
 }
 
 /// A key with its prepared verifiers, one per algorithm it may verify.
