@@ -6,18 +6,26 @@ use crate::escape;
 use crate::token::{Kind, Token};
 use crate::verify::Alg;
 use serde_json::{Map, Value};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 
 const WEAK_SECRETS: &str = include_str!("weak_secrets.txt");
 
-/// Every lint that applies to `token`.
-pub fn lint(token: &Token) -> Vec<Warning> {
+/// Every lint that applies to `token`, the weak-secret search through `weak`.
+pub fn lint(token: &Token, weak: &WeakSecrets) -> Vec<Warning> {
     let mut out = Vec::new();
     if token.kind == Kind::Jws
-        && let Some(w) = weak_secret(token)
+        && let Some(w) = weak.search(token)
     {
         out.push(w);
     }
+    out.extend(lint_but_secret(token));
+    out
+}
+
+/// Every lint but the weak-secret search (for verify, which knows the secret that signed).
+pub fn lint_but_secret(token: &Token) -> Vec<Warning> {
+    let mut out = Vec::new();
     if let Some(kid) = token.header.get("kid")
         && let Some(w) = suspicious_kid(kid)
     {
@@ -43,29 +51,93 @@ fn prepared(alg: Alg) -> &'static [aws_lc_rs::hmac::Key] {
         _ => (&KEYS[0], hmac::HMAC_SHA256),
     };
     slot.get_or_init(|| {
-        WEAK_SECRETS
-            .lines()
-            .filter(|l| !l.is_empty() && !l.starts_with("# "))
+        secrets()
             .map(|s| hmac::Key::new(algorithm, s.as_bytes()))
             .collect()
     })
 }
 
-/// `weak_secret`: an HS token whose signature one of the well-known secrets reproduces.
-fn weak_secret(token: &Token) -> Option<Warning> {
-    let alg = token
-        .alg()
-        .and_then(Alg::from_name)
-        .filter(|a| a.is_hmac())?;
-    if token.signature.is_empty() {
-        return None;
+/// Whether `secret` is on the list of well-known secrets.
+pub fn is_well_known(secret: &[u8]) -> bool {
+    static SET: OnceLock<std::collections::HashSet<&'static [u8]>> = OnceLock::new();
+    SET.get_or_init(|| secrets().map(str::as_bytes).collect())
+        .contains(secret)
+}
+
+fn secrets() -> impl Iterator<Item = &'static str> {
+    WEAK_SECRETS
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("# "))
+}
+
+/// The weak-secret search over a run's tokens. Trying every well-known secret costs ~2,600
+/// HMACs, so the result is remembered per key identity (the header as written and the `iss`):
+/// a secret once found is tried first (one HMAC, then the full search if it no longer matches),
+/// and an identity whose token matched no secret is not searched again. The lint is about the
+/// issuer's key: a token that copies a strong issuer's header and iss but is signed with a
+/// well-known secret is not that issuer's token, and verify reports its bad signature.
+#[derive(Default)]
+pub struct WeakSecrets {
+    /// Keyed by the header segment, then `.` and the iss when there is one (a base64url segment
+    /// holds no dot, so the two parts cannot run together).
+    memo: Mutex<HashMap<String, Option<usize>>>,
+}
+
+/// Identities remembered at most; past this, tokens of new identities are each searched.
+const MEMO_LIMIT: usize = 1024;
+
+impl WeakSecrets {
+    pub fn new() -> Self {
+        WeakSecrets::default()
     }
-    let input = token.signing_input();
-    // The secret itself is never named: output stays free of anything secret-shaped.
-    prepared(alg)
-        .iter()
-        .find(|key| aws_lc_rs::hmac::verify(key, input, &token.signature).is_ok())?;
-    Some(Warning::new(
+
+    /// `weak_secret`: an HS token whose signature one of the well-known secrets reproduces.
+    pub fn search(&self, token: &Token) -> Option<Warning> {
+        let alg = token
+            .alg()
+            .and_then(Alg::from_name)
+            .filter(|a| a.is_hmac())?;
+        if token.signature.is_empty() {
+            return None;
+        }
+        let input = token.signing_input();
+        let keys = prepared(alg);
+        let matches = |i: usize| aws_lc_rs::hmac::verify(&keys[i], input, &token.signature).is_ok();
+        let header = token.raw.split('.').next().unwrap_or_default();
+        let iss = token
+            .claims()
+            .and_then(|c| c.get("iss"))
+            .and_then(Value::as_str);
+        let mut identity = String::with_capacity(header.len() + 1 + iss.map_or(0, str::len));
+        identity.push_str(header);
+        if let Some(iss) = iss {
+            identity.push('.');
+            identity.push_str(iss);
+        }
+        let remembered = {
+            let memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+            memo.get(&identity).copied()
+        };
+        let found = match remembered {
+            Some(None) => None,
+            Some(Some(i)) if matches(i) => Some(i),
+            _ => {
+                let found = (0..keys.len()).find(|&i| matches(i));
+                let mut memo = self.memo.lock().unwrap_or_else(|e| e.into_inner());
+                if memo.len() < MEMO_LIMIT || remembered.is_some() {
+                    memo.insert(identity, found);
+                }
+                found
+            }
+        };
+        found.map(|_| weak_secret_warning(alg))
+    }
+}
+
+/// The `weak_secret` warning. The secret itself is never named: output stays free of anything
+/// secret-shaped.
+pub fn weak_secret_warning(alg: Alg) -> Warning {
+    Warning::new(
         "weak_secret",
         format!(
             "the {} signature is made with a well-known secret from jwtctl's list of defaults and common \
@@ -73,7 +145,7 @@ fn weak_secret(token: &Token) -> Option<Warning> {
             alg.name(),
             alg.min_secret()
         ),
-    ))
+    )
 }
 
 /// `suspicious_kid`: a kid that looks like path traversal, SQL or shell injection.
@@ -199,31 +271,49 @@ fn walk(
     if depth > 8 || found.len() >= 5 {
         return;
     }
-    for (name, value) in map {
-        let path = if prefix.is_empty() {
-            name.clone()
+    let path = |name: &str| {
+        if prefix.is_empty() {
+            name.to_string()
         } else {
             format!("{prefix}.{name}")
-        };
-        let lower = name.to_ascii_lowercase();
-        if SENSITIVE_NAMES.iter().any(|s| {
-            lower == *s || lower.ends_with(&format!("_{s}")) || lower.ends_with(&format!("-{s}"))
-        }) {
-            found.push((path.clone(), "is named like a secret or personal data"));
+        }
+    };
+    for (name, value) in map {
+        let what = if sensitive_name(name) {
+            Some("is named like a secret or personal data")
         } else if let Value::String(s) = value {
             if looks_like_card(s) {
-                found.push((path.clone(), "holds what looks like a payment card number"));
+                Some("holds what looks like a payment card number")
             } else if looks_like_ssn(s) {
-                found.push((
-                    path.clone(),
-                    "holds what looks like a US social security number",
-                ));
+                Some("holds what looks like a US social security number")
+            } else {
+                None
             }
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            found.push((path(name), what));
         }
         if let Value::Object(inner) = value {
-            walk(inner, &path, depth + 1, found);
+            walk(inner, &path(name), depth + 1, found);
         }
     }
+}
+
+/// A name among [`SENSITIVE_NAMES`], or ending in `_name` or `-name`, in any case.
+fn sensitive_name(name: &str) -> bool {
+    let name = name.as_bytes();
+    SENSITIVE_NAMES.iter().any(|s| {
+        let s = s.as_bytes();
+        if name.len() == s.len() {
+            name.eq_ignore_ascii_case(s)
+        } else {
+            name.len() > s.len()
+                && name[name.len() - s.len()..].eq_ignore_ascii_case(s)
+                && matches!(name[name.len() - s.len() - 1], b'_' | b'-')
+        }
+    })
 }
 
 /// 13–19 digits (spaces and dashes allowed) passing the Luhn check.
@@ -282,14 +372,17 @@ mod tests {
     }
 
     fn codes(t: &Token) -> Vec<&'static str> {
-        lint(t).iter().map(|w| w.code).collect()
+        lint(t, &WeakSecrets::new())
+            .iter()
+            .map(|w| w.code)
+            .collect()
     }
 
     #[test]
     fn well_known_secrets_are_found_and_never_printed() {
         for secret in ["secret", "your-256-bit-secret", "password", "keyboard cat"] {
             let t = signed(secret.as_bytes(), r#"{"alg":"HS256","typ":"JWT"}"#, "{}");
-            let w = lint(&t);
+            let w = lint(&t, &WeakSecrets::new());
             assert_eq!(
                 w.iter().map(|w| w.code).collect::<Vec<_>>(),
                 ["weak_secret"],
@@ -317,14 +410,44 @@ mod tests {
             r#"{"alg":"HS256","typ":"JWT"}"#,
             "{}",
         );
-        lint(&t); // prepares the keys once
+        lint(&t, &WeakSecrets::new()); // prepares the keys once
         let start = std::time::Instant::now();
         for _ in 0..10 {
-            lint(&t);
+            lint(&t, &WeakSecrets::new());
         }
         assert!(prepared(Alg::HS256).len() > 2000);
         // Loose bound (a debug build on a busy machine): the point is milliseconds, not seconds.
         assert!(start.elapsed().as_millis() < 2000, "{:?}", start.elapsed());
+    }
+
+    #[test]
+    fn the_search_remembers_each_key_identity() {
+        let header = r#"{"alg":"HS256","typ":"JWT"}"#;
+        let weak = WeakSecrets::new();
+        let strong = b"r4nd0m-and-long-enough-to-be-a-real-secret!";
+        let search = |secret: &[u8], payload: &str| {
+            weak.search(&signed(secret, header, payload))
+                .map(|w| w.code)
+        };
+        // One issuer with a well-known secret: found for each token, by whichever secret.
+        assert_eq!(
+            search(b"secret", r#"{"iss":"a","n":1}"#),
+            Some("weak_secret")
+        );
+        assert_eq!(
+            search(b"secret", r#"{"iss":"a","n":2}"#),
+            Some("weak_secret")
+        );
+        assert_eq!(
+            search(b"password", r#"{"iss":"a","n":3}"#),
+            Some("weak_secret")
+        );
+        // Another issuer with a strong secret: searched once, then remembered as clean.
+        assert_eq!(search(strong, r#"{"iss":"b"}"#), None);
+        assert_eq!(search(b"secret", r#"{"iss":"b","forged":true}"#), None);
+        // Another issuer, or none, is another identity.
+        assert_eq!(search(b"secret", r#"{"iss":"c"}"#), Some("weak_secret"));
+        assert_eq!(search(b"secret", "{}"), Some("weak_secret"));
     }
 
     #[test]
@@ -358,7 +481,7 @@ mod tests {
             r#"{"alg":"HS256","typ":"JWT"}"#,
             r#"{"sub":"u","password":"hunter2","profile":{"card":"4111 1111 1111 1111","ssn":"x"},"n":"078-05-1120","id":"1234567890123"}"#,
         );
-        let w = lint(&t);
+        let w = lint(&t, &WeakSecrets::new());
         let paths: Vec<_> = w
             .iter()
             .map(|w| w.message.split('"').nth(1).unwrap().to_string())

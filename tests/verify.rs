@@ -553,3 +553,40 @@ fn oidc_discovery() {
     assert_eq!(code, 6);
     assert!(err.contains("no jwks_uri"), "{err}");
 }
+
+#[test]
+fn weak_secret_is_said_whether_or_not_the_signature_verifies() {
+    let weak = hs256_signed(
+        b"your-256-bit-secret",
+        r#"{"alg":"HS256","typ":"JWT"}"#,
+        r#"{"exp":1800000600}"#,
+    );
+    // Verified by the user's secret, which is on the list.
+    let (code, report, _) =
+        verify_json(&["--secret", "your-256-bit-secret", "--allow-weak-key", &weak]);
+    assert_eq!(code, 0);
+    assert_eq!(report["signature"]["verified"], true);
+    assert!(
+        warning_codes(&report).contains(&"weak_secret".to_string()),
+        "{report}"
+    );
+    // Not verified by the user's strong secret: the list is searched.
+    let strong = "r4nd0m-and-long-enough-to-be-a-real-secret!";
+    let (code, report, _) = verify_json(&["--secret", strong, &weak]);
+    assert_eq!(code, 1);
+    assert!(
+        warning_codes(&report).contains(&"weak_secret".to_string()),
+        "{report}"
+    );
+    // A token verified by a strong secret has no such warning.
+    let good = hs256_signed(
+        strong.as_bytes(),
+        r#"{"alg":"HS256","typ":"JWT"}"#,
+        r#"{"exp":1800000600}"#,
+    );
+    let (code, report, _) = verify_json(&["--secret", strong, &good]);
+    assert_eq!(code, 0);
+    assert!(warning_codes(&report).is_empty(), "{report}");
+    // The secret never appears in the output.
+    assert!(!report.to_string().contains(strong));
+}

@@ -3,13 +3,15 @@
 use super::{Batch, Failure, add_lint, each_token, inspect};
 use crate::cli::DecodeArgs;
 use crate::exit::Exit;
+use crate::lint::WeakSecrets;
 use crate::render::Output;
 
 pub fn run(args: &DecodeArgs, batch: Batch, out: &mut Output) -> Result<Exit, Failure> {
     let clock = batch.clock;
+    let weak = WeakSecrets::new();
     let build = |text: &str, source| {
         let mut r = inspect(text, source, clock);
-        add_lint(&mut r);
+        add_lint(&mut r, &weak);
         if r.exit == Exit::Ok && args.strict && r.has_security_warning() {
             r.exit = Exit::Policy;
             r.reasons.push("--strict: a security warning fired".into());

@@ -382,11 +382,11 @@ enum Done {
     Problem(Problem),
 }
 
-/// Adds the security lint's warnings (decode and verify; check-expiry is about time only, and
-/// the weak-secret search costs milliseconds per HS token).
-pub fn add_lint(r: &mut Report) {
+/// Adds the security lint's warnings (decode; check-expiry is about time only, and verify runs
+/// the lint itself around the signature check).
+pub fn add_lint(r: &mut Report, weak: &crate::lint::WeakSecrets) {
     if let Some(t) = &r.token {
-        r.warnings.extend(crate::lint::lint(t));
+        r.warnings.extend(crate::lint::lint(t, weak));
     }
 }
 

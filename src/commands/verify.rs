@@ -1,13 +1,12 @@
 //! `jwtctl verify`: the signature with a key the user named, then the claims.
 
-use super::{
-    Batch, Clock, Failure, KeySource, add_lint, each_token, inspect, key_source, load_keys,
-};
+use super::{Batch, Clock, Failure, KeySource, each_token, inspect, key_source, load_keys};
 use crate::claims::{Status, Warning};
 use crate::cli::VerifyArgs;
 use crate::exit::Exit;
 use crate::input::Source;
 use crate::keys::{Key, Material};
+use crate::lint::{self, WeakSecrets};
 use crate::render::Output;
 use crate::report::Report;
 use crate::token::{Kind, Payload};
@@ -54,25 +53,51 @@ pub fn run(args: &VerifyArgs, batch: Batch, out: &mut Output) -> Result<Exit, Fa
         aud: &args.aud,
         sub: &args.sub,
         require: &args.require,
+        weak: WeakSecrets::new(),
     };
     let build = |text: &str, source: Source| policy.judge(text, source, clock);
     each_token(&args.input.inputs, batch, &build, out)
 }
 
-/// A key with its prepared verifiers, one per algorithm it may verify.
+/// A key with what is known of it before any token: its prepared verifiers and its weakness,
+/// one per algorithm it may verify, and whether it is a well-known secret.
 struct Ready {
     key: Key,
     prepared: Vec<(Alg, verify::Prepared)>,
+    weakness: Vec<(Alg, String)>,
+    well_known: bool,
 }
 
 impl Ready {
     fn new(key: Key) -> Self {
-        let prepared = verify::ALL
-            .iter()
-            .filter(|a| verify::permits(&key, **a).is_ok())
-            .filter_map(|a| verify::prepare(*a, &key.material).map(|p| (*a, p)))
+        let permitted = || {
+            verify::ALL
+                .iter()
+                .copied()
+                .filter(|a| verify::permits(&key, *a).is_ok())
+        };
+        let prepared = permitted()
+            .filter_map(|a| verify::prepare(a, &key.material).map(|p| (a, p)))
             .collect();
-        Ready { key, prepared }
+        let weakness = permitted()
+            .filter(|a| a.fits(&key.material))
+            .filter_map(|a| verify::weakness(&key, a).map(|w| (a, w)))
+            .collect();
+        let well_known =
+            matches!(&key.material, Material::Hmac(s) if lint::is_well_known(s.bytes()));
+        Ready {
+            key,
+            prepared,
+            weakness,
+            well_known,
+        }
+    }
+
+    fn weakness(&self, alg: Alg) -> Option<&str> {
+        self.weakness
+            .iter()
+            .find(|(a, _)| *a == alg)
+            .map(|(_, w)| w.as_str())
     }
 }
 
@@ -92,15 +117,20 @@ struct Policy<'a> {
     aud: &'a [String],
     sub: &'a [String],
     require: &'a [String],
+    weak: WeakSecrets,
 }
 
-/// The signature verdict: Ok(key description) or the exit code and why.
-type SignatureVerdict = Result<String, (Exit, Option<bool>, String)>;
+/// The signature verdict: Ok(the key that verified) or the exit code and why.
+type SignatureVerdict<'k> = Result<&'k Ready, (Exit, Option<bool>, String)>;
 
 impl Policy<'_> {
     fn judge(&self, text: &str, source: Source, clock: Clock) -> Report {
         let mut r = inspect(text, source, clock);
-        add_lint(&mut r);
+        // The lint's warnings go here; the weak-secret one is decided with the signature.
+        let lint_at = r.warnings.len();
+        if let Some(t) = &r.token {
+            r.warnings.extend(lint::lint_but_secret(t));
+        }
         let Some(token) = r.token.take() else {
             return r;
         };
@@ -115,9 +145,20 @@ impl Policy<'_> {
         match self.signature(&token, &mut r.warnings) {
             Ok(key) => {
                 r.signature.verified = Some(true);
-                r.signature.key = Some(key);
+                r.signature.key = Some(key.describe());
+                // Verified by the user's secret: it is well known exactly when the token's is.
+                if key.well_known
+                    && let Some(alg) = token.alg().and_then(Alg::from_name)
+                {
+                    r.warnings.insert(lint_at, lint::weak_secret_warning(alg));
+                }
             }
             Err((code, verified, why)) => {
+                if token.kind == Kind::Jws
+                    && let Some(w) = self.weak.search(&token)
+                {
+                    r.warnings.insert(lint_at, w);
+                }
                 r.signature.verified = verified;
                 if r.status != Status::Malformed {
                     r.status = Status::Invalid;
@@ -140,7 +181,7 @@ impl Policy<'_> {
         &self,
         token: &crate::token::Token,
         warnings: &mut Vec<Warning>,
-    ) -> SignatureVerdict {
+    ) -> SignatureVerdict<'_> {
         let Some(alg_name) = token.alg() else {
             return Err((
                 Exit::Invalid,
@@ -263,7 +304,7 @@ impl Policy<'_> {
                 refusals.push(format!("{}: {why}", key.describe()));
                 continue;
             }
-            if let Some(why) = verify::weakness(key, alg) {
+            if let Some(why) = key.weakness(alg) {
                 if !self.allow_weak_key {
                     weak_refused = true;
                     refusals.push(format!("{}: weak key refused: {why}", key.describe()));
@@ -295,7 +336,7 @@ impl Policy<'_> {
                 ),
             };
             match outcome {
-                Ok(true) => return Ok(key.describe()),
+                Ok(true) => return Ok(key),
                 Ok(false) => {
                     let why = verify::signature_shape_problem(alg, &key.material, &token.signature)
                         .unwrap_or_else(|| "the signature does not match".into());
