@@ -65,8 +65,20 @@ pub enum Event {
 }
 
 fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.'
+    TOKEN_BYTES[usize::from(b)]
 }
+
+/// base64url's alphabet and the dot, as a table.
+const TOKEN_BYTES: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.';
+        b += 1;
+    }
+    t
+};
 
 /// The scanner's state between chunks: everything it needs fits in a few small buffers, so
 /// memory is bounded by the largest token whatever the size of the input.
@@ -162,26 +174,35 @@ impl<R: BufRead> Scanner<R> {
 
 impl State {
     fn feed(&mut self, buf: &[u8]) {
-        for &b in buf {
-            if is_token_byte(b) {
-                if self.run.len() < self.max_token + 3 {
-                    self.run.push(b);
-                }
-                self.run_len += 1;
-                self.run_dots += usize::from(b == b'.');
-            } else {
-                if self.run_len > 0 {
-                    self.end_run();
-                }
-                if b == b'\n' {
-                    self.end_line();
-                    continue;
-                }
-                if self.recent.len() >= RECENT_CAP * 2 {
-                    self.recent.drain(..RECENT_CAP);
-                }
-                self.recent.push(b);
+        let mut i = 0;
+        while i < buf.len() {
+            // A span of token bytes, taken whole.
+            let start = i;
+            while i < buf.len() && is_token_byte(buf[i]) {
+                i += 1;
             }
+            if i > start {
+                let span = &buf[start..i];
+                let room = (self.max_token + 3).saturating_sub(self.run.len());
+                self.run.extend_from_slice(&span[..span.len().min(room)]);
+                self.run_len += span.len();
+                self.run_dots += span.iter().filter(|&&b| b == b'.').count();
+                let room = HEAD_CAP.saturating_sub(self.head.len());
+                self.head.extend_from_slice(&span[..span.len().min(room)]);
+            }
+            let Some(&b) = buf.get(i) else { break };
+            i += 1;
+            if self.run_len > 0 {
+                self.end_run();
+            }
+            if b == b'\n' {
+                self.end_line();
+                continue;
+            }
+            if self.recent.len() >= RECENT_CAP * 2 {
+                self.recent.drain(..RECENT_CAP);
+            }
+            self.recent.push(b);
             if self.head.len() < HEAD_CAP {
                 self.head.push(b);
             }
@@ -230,7 +251,9 @@ impl State {
                 }
                 if segments(cand) >= 3 {
                     let source = self.source(p);
-                    let text = String::from_utf8_lossy(cand).into_owned();
+                    // Token bytes are ASCII: this never replaces anything.
+                    let text = String::from_utf8(cand.to_vec())
+                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                     self.queue.push_back(Event::Token { text, source });
                 }
             }
@@ -265,7 +288,17 @@ impl State {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    let (&first, rest) = needle.split_first()?;
+    let mut from = 0;
+    // Jump between occurrences of the first byte (a tight loop), then compare the rest.
+    while let Some(p) = hay[from..].iter().position(|&b| b == first) {
+        let at = from + p;
+        if hay[at + 1..].starts_with(rest) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {

@@ -601,3 +601,38 @@ fn a_refused_token_keeps_its_place_and_the_date_window_stays_open() {
         l[1]
     );
 }
+
+/// A report is written as soon as its token is read when the input pauses (`tail -f | jwtctl`),
+/// not when the input ends.
+#[test]
+fn a_paused_stream_gets_its_reports_at_once() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    for threads in ["1", "2"] {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
+            .args(["decode", "--json", "--now", &at(0), "--threads", threads])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            BufReader::new(stdout).read_line(&mut line).unwrap();
+            tx.send(line).unwrap();
+        });
+        writeln!(stdin, "token={}", hs(r#"{"exp":1800000600}"#)).unwrap();
+        stdin.flush().unwrap();
+        let line = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("no report while the input stays open");
+        assert!(
+            line.contains(r#""source":"stdin line 1, parameter token""#),
+            "{line}"
+        );
+        drop(stdin);
+        assert_eq!(child.wait().unwrap().code(), Some(0), "threads {threads}");
+    }
+}

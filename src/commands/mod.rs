@@ -9,10 +9,12 @@ pub mod verify;
 use crate::claims::{self, Status, Warning};
 use crate::exit::Exit;
 use crate::input::{Event, Input, Scanner, Source, word_candidate};
-use crate::render::{Output, Problem};
+use crate::render::{Output, Problem, Render};
 use crate::report::{Report, Signature};
 use crate::token::{self, Kind, Payload};
+use std::collections::BTreeMap;
 use std::io::{self, BufReader, IsTerminal};
+use std::sync::{Mutex, mpsc};
 
 /// A command that cannot run at all: its message, a hint, and its exit code.
 #[derive(Debug)]
@@ -53,11 +55,12 @@ pub struct Batch {
 /// follow them (curl -v prints the request's Authorization before the response's Date).
 const DATE_WINDOW: u64 = 64 * 1024;
 
-/// Tokens judged together; a batch is split over the worker threads.
-const BATCH: usize = 1024;
+/// Tokens judged together: a batch goes to one worker thread.
+const BATCH: usize = 256;
 
-/// Below this many tokens a batch is judged on the calling thread: threads would cost more.
-const PARALLEL_FROM: usize = 64;
+/// A batch is sent early once its tokens hold this many bytes, so that memory stays bounded
+/// whatever the size of the tokens.
+const BATCH_BYTES: usize = 128 * 1024;
 
 /// How each token becomes a report; shared by the worker threads.
 pub type Build<'a> = &'a (dyn Fn(&str, Source) -> Report + Sync);
@@ -65,6 +68,10 @@ pub type Build<'a> = &'a (dyn Fn(&str, Source) -> Report + Sync);
 /// Reads every input in order, builds a report for each token with `build` on up to `threads`
 /// threads, and writes each to `out` in input order as soon as it can. Returns the most severe
 /// exit code.
+///
+/// With more than one thread, the calling thread scans the input and writes reports while the
+/// workers judge and render batches; the pool starts with the first full batch, so a few tokens
+/// never pay for threads.
 pub fn each_token(
     args: &[String],
     batch: Batch,
@@ -91,62 +98,79 @@ pub fn each_token(
         }
         inputs.push(Input::Stdin);
     }
-    let mut run = Run {
-        clock,
-        build,
-        out,
-        threads: threads.max(1),
-        jobs: Vec::new(),
-        index: 0,
-        worst: Exit::Ok,
-    };
-    for input in &inputs {
-        let flow = match input {
-            Input::Argument(i, text) => {
-                let name = format!("argument {i}");
-                if let Some(word) = word_candidate(text) {
-                    let source = Source {
-                        input: name,
-                        line: None,
-                        header: None,
-                        key: None,
-                    };
-                    run.push(Job::Token(word.to_string(), source, None))
-                } else {
-                    run.scan(Scanner::new(
-                        text.as_bytes(),
-                        name,
-                        text.contains('\n'),
-                        max_token,
-                    ))
-                }
-            }
-            Input::Stdin => {
-                let reader = BufReader::with_capacity(64 * 1024, io::stdin());
-                run.scan(Scanner::new(reader, "stdin".into(), true, max_token))
-            }
-            Input::File(_, path) => match std::fs::File::open(path) {
-                Ok(f) => {
-                    let reader = BufReader::with_capacity(64 * 1024, f);
-                    run.scan(Scanner::new(reader, path.clone(), true, max_token))
-                }
-                Err(e) => run.problem(Problem {
-                    message: format!("cannot read {path}: {}", io_reason(&e)),
-                    hint: None,
-                    exit: Exit::BadInput,
-                }),
+    let view = out.view();
+    let queue = Mutex::new(None);
+    std::thread::scope(|scope| {
+        let mut run = Run {
+            clock,
+            out,
+            jobs: Vec::new(),
+            job_bytes: 0,
+            index: 0,
+            worst: Exit::Ok,
+            inline: Worker { view, build },
+            pool: Pool::Later {
+                threads: threads.max(1),
+                scope,
+                queue: &queue,
             },
         };
-        match flow {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(run.worst),
-            Err(e) => return Err(write_failure(e)),
+        for input in &inputs {
+            let flow = match input {
+                Input::Argument(i, text) => {
+                    let name = format!("argument {i}");
+                    if let Some(word) = word_candidate(text) {
+                        let source = Source {
+                            input: name,
+                            line: None,
+                            header: None,
+                            key: None,
+                        };
+                        run.push(Job::Token(word.to_string(), source, None))
+                    } else {
+                        run.scan(
+                            Scanner::new(text.as_bytes(), name, text.contains('\n'), max_token),
+                            Blocking::Never,
+                        )
+                    }
+                }
+                Input::Stdin => {
+                    let reader = BufReader::with_capacity(64 * 1024, io::stdin());
+                    run.scan(
+                        Scanner::new(reader, "stdin".into(), true, max_token),
+                        Blocking::stdin(),
+                    )
+                }
+                Input::File(_, path) => match std::fs::File::open(path) {
+                    Ok(f) => {
+                        let blocking = match f.metadata() {
+                            Ok(m) if m.is_file() => Blocking::Never,
+                            _ => Blocking::Maybe,
+                        };
+                        let reader = BufReader::with_capacity(64 * 1024, f);
+                        run.scan(
+                            Scanner::new(reader, path.clone(), true, max_token),
+                            blocking,
+                        )
+                    }
+                    Err(e) => run.problem(Problem {
+                        message: format!("cannot read {path}: {}", io_reason(&e)),
+                        hint: None,
+                        exit: Exit::BadInput,
+                    }),
+                },
+            };
+            match flow {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::BrokenPipe => return Ok(run.worst),
+                Err(e) => return Err(write_failure(e)),
+            }
         }
-    }
-    match run.drain().and_then(|()| run.out.flush()) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(write_failure(e)),
-        _ => Ok(run.worst),
-    }
+        match run.drain().and_then(|()| run.out.flush()) {
+            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(write_failure(e)),
+            _ => Ok(run.worst),
+        }
+    })
 }
 
 fn write_failure(e: io::Error) -> Failure {
@@ -166,6 +190,70 @@ pub fn io_reason(e: &io::Error) -> String {
     }
 }
 
+/// Whether reading an input may wait for a writer: then what is ready is written first, so a
+/// person watching a slow stream sees each report as soon as it is made.
+#[derive(Clone, Copy)]
+enum Blocking {
+    /// In memory, or a regular file.
+    Never,
+    /// A pipe or terminal on stdin: asked before each read whether data is ready.
+    Stdin,
+    /// Anything else (a FIFO named by @PATH): assumed to block.
+    Maybe,
+}
+
+impl Blocking {
+    fn stdin() -> Blocking {
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsFd;
+            let fd = io::stdin();
+            let Ok(owned) = fd.as_fd().try_clone_to_owned() else {
+                return Blocking::Maybe;
+            };
+            match std::fs::File::from(owned).metadata() {
+                Ok(m) if m.is_file() => Blocking::Never,
+                _ => Blocking::Stdin,
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            Blocking::Maybe
+        }
+    }
+
+    /// Whether the next read may wait, after waiting up to `ms` milliseconds for data.
+    fn within(self, ms: i32) -> bool {
+        match self {
+            Blocking::Never => false,
+            Blocking::Maybe => true,
+            Blocking::Stdin => !stdin_ready(ms),
+        }
+    }
+}
+
+/// Whether stdin has data (or its end) ready within `ms` milliseconds.
+#[cfg(unix)]
+fn stdin_ready(ms: i32) -> bool {
+    let mut fds = libc::pollfd {
+        fd: libc::STDIN_FILENO,
+        events: libc::POLLIN,
+        revents: 0,
+    };
+    // SAFETY: one valid pollfd; poll only writes its revents.
+    let n = unsafe { libc::poll(&mut fds, 1, ms) };
+    n == 1 && fds.revents != 0
+}
+
+#[cfg(not(unix))]
+fn stdin_ready(_ms: i32) -> bool {
+    false
+}
+
+/// How long tokens in the Date window wait for more input when it pauses (curl -v waiting for
+/// the response) before they are shown without a `Date:` to judge skew by.
+const DATE_PAUSE_MS: i32 = 1500;
+
 /// What waits to be judged and written, in input order.
 enum Job {
     /// A token candidate, where it was found, and the clock_skew warning of its input.
@@ -176,21 +264,111 @@ enum Job {
     Problem(Problem),
 }
 
-struct Run<'a, 'o> {
-    clock: Clock,
-    build: Build<'a>,
-    out: &'a mut Output<'o>,
-    threads: usize,
-    jobs: Vec<Job>,
-    index: usize,
-    worst: Exit,
+/// A job judged and rendered, ready to be written: only what the writer needs, so that the
+/// report itself is freed on the thread that made it.
+enum Done {
+    Report {
+        exit: Exit,
+        /// The line said on stderr about a malformed token.
+        complaint: Option<String>,
+        bytes: Vec<u8>,
+    },
+    Problem(Problem),
 }
 
-impl Run<'_, '_> {
+/// Judges and renders numbered jobs: what each thread runs.
+#[derive(Clone, Copy)]
+struct Worker<'a> {
+    view: &'a dyn Render,
+    build: Build<'a>,
+}
+
+impl Worker<'_> {
+    fn work(self, batch: Vec<(usize, Job)>) -> Vec<Done> {
+        batch
+            .into_iter()
+            .map(|(index, job)| {
+                let mut report = match job {
+                    Job::Token(text, source, skew) => {
+                        let mut r = (self.build)(&text, source);
+                        r.warnings.extend(skew);
+                        r
+                    }
+                    Job::Ready(r) => *r,
+                    Job::Problem(p) => return Done::Problem(p),
+                };
+                report.index = index;
+                let mut bytes = Vec::with_capacity(1024);
+                self.view.render(&report, &mut bytes);
+                Done::Report {
+                    exit: report.exit,
+                    complaint: crate::render::complaint(&report),
+                    bytes,
+                }
+            })
+            .collect()
+    }
+
+    /// [`Worker::work`], with a panic (a bug) turned into an error in the batch's place.
+    fn work_or_report(self, batch: Vec<(usize, Job)>) -> Vec<Done> {
+        let first = batch.iter().map(|(i, _)| *i).find(|i| *i > 0);
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.work(batch))).unwrap_or_else(
+            |_| {
+                vec![Done::Problem(Problem {
+                    message: format!(
+                        "internal error while judging the tokens from number {}: please report it",
+                        first.unwrap_or(0)
+                    ),
+                    hint: None,
+                    exit: Exit::BadInput,
+                })]
+            },
+        )
+    }
+}
+
+type Numbered = Vec<(usize, Job)>;
+type Queue = Mutex<Option<mpsc::Receiver<(u64, Numbered)>>>;
+
+/// The worker threads, started with the first full batch.
+enum Pool<'scope, 'env> {
+    Later {
+        threads: usize,
+        scope: &'scope std::thread::Scope<'scope, 'env>,
+        queue: &'env Queue,
+    },
+    Running {
+        work: mpsc::Sender<(u64, Numbered)>,
+        done: mpsc::Receiver<(u64, Vec<Done>)>,
+        /// Batches sent, and the next one to write.
+        sent: u64,
+        next: u64,
+        finished: BTreeMap<u64, Vec<Done>>,
+        /// Batches in flight at most: bounds memory, keeps every worker busy.
+        limit: u64,
+    },
+    Inline,
+}
+
+struct Run<'a, 'o, 'scope, 'env> {
+    clock: Clock,
+    out: &'a mut Output<'o>,
+    jobs: Vec<Job>,
+    job_bytes: usize,
+    index: usize,
+    worst: Exit,
+    inline: Worker<'env>,
+    pool: Pool<'scope, 'env>,
+}
+
+impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     fn push(&mut self, job: Job) -> io::Result<()> {
+        if let Job::Token(text, ..) = &job {
+            self.job_bytes += text.len();
+        }
         self.jobs.push(job);
-        if self.jobs.len() >= BATCH * self.threads {
-            self.drain()?;
+        if self.jobs.len() >= BATCH || self.job_bytes >= BATCH_BYTES {
+            self.dispatch(true)?;
         }
         Ok(())
     }
@@ -199,81 +377,128 @@ impl Run<'_, '_> {
         self.push(Job::Problem(p))
     }
 
-    /// Judges and renders the waiting jobs (on several threads when there are many), then
-    /// writes them in order.
-    fn drain(&mut self) -> io::Result<()> {
+    /// Numbers the waiting jobs in input order and hands them to a worker (or judges them here
+    /// when there is no pool). `full`: a whole batch, worth starting the pool for.
+    fn dispatch(&mut self, full: bool) -> io::Result<()> {
         if self.jobs.is_empty() {
             return Ok(());
         }
         let jobs = std::mem::take(&mut self.jobs);
-        let first = self.index;
-        self.index += jobs
-            .iter()
-            .filter(|j| !matches!(j, Job::Problem(_)))
-            .count();
-        let view = self.out.view();
-        let build = self.build;
-        // Each job's position among the reports, so that numbering follows input order.
+        self.job_bytes = 0;
         let mut numbered = Vec::with_capacity(jobs.len());
-        let mut n = first;
         for job in jobs {
             let index = match job {
                 Job::Problem(_) => 0,
                 _ => {
-                    n += 1;
-                    n
+                    self.index += 1;
+                    self.index
                 }
             };
             numbered.push((index, job));
         }
-        let work = |chunk: Vec<(usize, Job)>| -> Vec<Done> {
-            chunk
-                .into_iter()
-                .map(|(index, job)| {
-                    let mut report = match job {
-                        Job::Token(text, source, skew) => {
-                            let mut r = build(&text, source);
-                            r.warnings.extend(skew);
-                            r
+        if full && let Pool::Later { .. } = self.pool {
+            self.start_pool();
+        }
+        if !matches!(self.pool, Pool::Running { .. }) {
+            let done = self.inline.work_or_report(numbered);
+            return self.write(done);
+        }
+        while let Pool::Running {
+            sent, next, limit, ..
+        } = &self.pool
+            && sent - next >= *limit
+        {
+            self.receive()?;
+        }
+        if let Pool::Running { work, sent, .. } = &mut self.pool {
+            // The workers outlive the sender: a send cannot fail.
+            let _ = work.send((*sent, numbered));
+            *sent += 1;
+        }
+        Ok(())
+    }
+
+    fn start_pool(&mut self) {
+        let Pool::Later {
+            threads,
+            scope,
+            queue,
+        } = self.pool
+        else {
+            return;
+        };
+        if threads < 2 {
+            self.pool = Pool::Inline;
+            return;
+        }
+        let (work, jobs) = mpsc::channel::<(u64, Numbered)>();
+        let (finished, done) = mpsc::channel::<(u64, Vec<Done>)>();
+        *queue.lock().unwrap_or_else(|e| e.into_inner()) = Some(jobs);
+        let worker = self.inline;
+        for _ in 0..threads {
+            let finished = finished.clone();
+            scope.spawn(move || {
+                loop {
+                    let next = {
+                        let q = queue.lock().unwrap_or_else(|e| e.into_inner());
+                        match q.as_ref().map(mpsc::Receiver::recv) {
+                            Some(Ok(batch)) => batch,
+                            _ => return,
                         }
-                        Job::Ready(r) => *r,
-                        Job::Problem(p) => return Done::Problem(p),
                     };
-                    report.index = index;
-                    let mut bytes = Vec::new();
-                    view.render(&report, &mut bytes);
-                    Done::Report(Box::new(report), bytes)
-                })
-                .collect()
+                    let (seq, batch) = next;
+                    if finished.send((seq, worker.work_or_report(batch))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        self.pool = Pool::Running {
+            work,
+            done,
+            sent: 0,
+            next: 0,
+            finished: BTreeMap::new(),
+            limit: threads as u64 + 2,
         };
-        let done: Vec<Done> = if self.threads == 1 || numbered.len() < PARALLEL_FROM {
-            work(numbered)
-        } else {
-            let per = numbered.len().div_ceil(self.threads);
-            let mut chunks = Vec::with_capacity(self.threads);
-            let mut rest = numbered;
-            while rest.len() > per {
-                let tail = rest.split_off(per);
-                chunks.push(rest);
-                rest = tail;
-            }
-            chunks.push(rest);
-            std::thread::scope(|scope| {
-                let handles: Vec<_> = chunks
-                    .into_iter()
-                    .map(|c| scope.spawn(|| work(c)))
-                    .collect();
-                handles
-                    .into_iter()
-                    .flat_map(|h| h.join().unwrap_or_default())
-                    .collect()
-            })
+    }
+
+    /// Waits for one batch from the workers and writes every batch now next in order.
+    fn receive(&mut self) -> io::Result<()> {
+        let Pool::Running {
+            done,
+            next,
+            finished,
+            ..
+        } = &mut self.pool
+        else {
+            return Ok(());
         };
+        let Ok((seq, batch)) = done.recv() else {
+            return Err(io::Error::other("the worker threads stopped"));
+        };
+        finished.insert(seq, batch);
+        let mut ready = Vec::new();
+        while let Some(batch) = finished.remove(next) {
+            ready.push(batch);
+            *next += 1;
+        }
+        for batch in ready {
+            self.write(batch)?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, done: Vec<Done>) -> io::Result<()> {
         for d in done {
             match d {
-                Done::Report(r, bytes) => {
-                    self.worst = self.worst.worst(r.exit);
-                    self.out.emit(&r, &bytes)?;
+                Done::Report {
+                    exit,
+                    complaint,
+                    bytes,
+                } => {
+                    self.worst = self.worst.worst(exit);
+                    self.out.emit(complaint.as_deref(), &bytes)?;
                 }
                 Done::Problem(p) => {
                     self.worst = self.worst.worst(p.exit);
@@ -284,16 +509,41 @@ impl Run<'_, '_> {
         Ok(())
     }
 
-    fn scan<R: io::BufRead>(&mut self, mut scanner: Scanner<R>) -> io::Result<()> {
+    /// Judges every waiting job and writes every report, in order.
+    fn drain(&mut self) -> io::Result<()> {
+        self.dispatch(false)?;
+        while let Pool::Running { sent, next, .. } = &self.pool
+            && next < sent
+        {
+            self.receive()?;
+        }
+        Ok(())
+    }
+
+    fn scan<R: io::BufRead>(
+        &mut self,
+        mut scanner: Scanner<R>,
+        blocking: Blocking,
+    ) -> io::Result<()> {
         // Until the Date window closes, this input's tokens wait here for a clock_skew verdict.
         let mut waiting: Option<Vec<Job>> = Some(Vec::new());
         let mut skew: Option<Warning> = None;
         let mut found = false;
         loop {
-            if !scanner.has_pending() && waiting.is_none() {
-                // The next read may block: write what is ready so a person sees it now.
-                self.drain()?;
-                self.out.flush()?;
+            if !scanner.has_pending() {
+                // The next read may block: write what is ready so a person sees it now. Tokens
+                // in the Date window first wait a moment for the Date that may follow them.
+                if waiting.is_none() && blocking.within(0) {
+                    self.drain()?;
+                    self.out.flush()?;
+                } else if waiting.is_some()
+                    && matches!(blocking, Blocking::Stdin)
+                    && blocking.within(DATE_PAUSE_MS)
+                {
+                    self.release(&mut waiting, &skew)?;
+                    self.drain()?;
+                    self.out.flush()?;
+                }
             }
             let event = match scanner.next_event() {
                 Ok(e) => e,
@@ -375,11 +625,6 @@ impl Run<'_, '_> {
         }
         Ok(())
     }
-}
-
-enum Done {
-    Report(Box<Report>, Vec<u8>),
-    Problem(Problem),
 }
 
 /// Adds the security lint's warnings (decode; check-expiry is about time only, and verify runs

@@ -41,10 +41,12 @@ impl<'a> Output<'a> {
         self.view
     }
 
-    /// Writes a report rendered by [`Render::render`]; a malformed token is also said on stderr.
-    pub fn emit(&mut self, report: &Report, rendered: &[u8]) -> io::Result<()> {
-        if self.view.speaks() {
-            report_error(report);
+    /// Writes a report rendered by [`Render::render`], and its [`complaint`] on stderr.
+    pub fn emit(&mut self, complaint: Option<&str>, rendered: &[u8]) -> io::Result<()> {
+        if self.view.speaks()
+            && let Some(c) = complaint
+        {
+            print_error(c, None);
         }
         self.out.write_all(rendered)
     }
@@ -84,11 +86,11 @@ pub fn print_error(message: &str, hint: Option<&str>) {
 }
 
 /// A malformed or refused token is also an error on stderr, so a person sees it even when
-/// stdout goes to a file.
-fn report_error(report: &Report) {
-    if report.status == crate::claims::Status::Malformed
-        && let Some(e) = &report.error
-    {
-        print_error(&format!("{}: malformed token: {e}", report.source), None);
+/// stdout goes to a file: the line to say, if any.
+pub fn complaint(report: &Report) -> Option<String> {
+    if report.status != crate::claims::Status::Malformed {
+        return None;
     }
+    let e = report.error.as_ref()?;
+    Some(format!("{}: malformed token: {e}", report.source))
 }
