@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Batch benchmark: jwtctl against openssl speed and the peers it can install, on one corpus,
-# interleaved, medians of 5 runs. Not part of `cargo test` or CI.
-#   bash bench/run.sh            (needs python3 with PyJWT and cryptography; hyperfine optional)
-# Prints a table of tokens/s and ratios; record results with the machine in bench/RESULTS.md.
+# Batch benchmark: jwtctl against `openssl speed` and the peers it can install (jwt-cli from
+# crates.io, PyJWT from PyPI), on one generated corpus, interleaved, medians of RUNS runs.
+# Not part of `cargo test` or CI.
+#   bash bench/run.sh                 N=200000 tokens per corpus, RUNS=5
+#   N=50000 RUNS=3 bash bench/run.sh  quicker
+# Needs python3 (installs PyJWT and cryptography with pip if missing); builds jwt-cli into
+# target/bench-peers the first time (a few minutes). Prints a table; record it, with the machine,
+# in bench/RESULTS.md. Micro-benchmarks of the scanner, parser and judge: cargo bench --bench core
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-200000}
@@ -12,8 +16,16 @@ trap 'rm -rf "$work"' EXIT
 
 cargo build --release --locked --quiet
 J=$PWD/target/release/jwtctl
+python3 -c "import jwt, cryptography" 2>/dev/null || python3 -m pip install --quiet pyjwt cryptography
+peers=$PWD/target/bench-peers
+if [ ! -x "$peers/bin/jwt" ]; then
+  echo "building jwt-cli from crates.io into $peers (once)" >&2
+  cargo install --quiet --locked jwt-cli --root "$peers" >&2 || echo "jwt-cli: install failed, skipped" >&2
+fi
+JWTCLI=$peers/bin/jwt
+[ -x /usr/bin/time ] || { apt-get install -y -qq time >/dev/null 2>&1 || true; }
 
-# Corpora: ~400-byte tokens, one per line, made by jwtctl encode's keys.
+# Corpora: ~400-byte HS256 tokens (RS256 ~700, with its 256-byte signature), one per line.
 python3 - "$work" "$N" <<'PY'
 import base64, hashlib, hmac, json, sys
 from cryptography.hazmat.primitives import hashes, serialization
@@ -22,8 +34,10 @@ work, n = sys.argv[1], int(sys.argv[2])
 b = lambda d: base64.urlsafe_b64encode(d).decode().rstrip("=")
 secret = b"bench-secret-bench-secret-bench-secret-0123"
 open(f"{work}/hs.secret", "wb").write(secret)
-rsa_key = serialization.load_pem_private_key(open("tests/fixtures/keys/rsa.key.pem", "rb").read(), None)
-ec_key = serialization.load_pem_private_key(open("tests/fixtures/keys/ec256.key.pem", "rb").read(), None)
+load = lambda p: serialization.load_pem_private_key(open(p, "rb").read(), None)
+rsa_key = load("tests/fixtures/keys/rsa.key.pem")
+ec_key = load("tests/fixtures/keys/ec256.key.pem")
+ed_key = load("tests/fixtures/keys/ed25519.key.pem")
 def claims(i):
     return {"iss": "https://auth.example.com", "sub": f"user-{i:08d}", "aud": ["api", "web"],
             "scope": "read:orders write:orders", "iat": 1800000000, "nbf": 1800000000,
@@ -39,60 +53,111 @@ for alg, sign in [
     ("RS256", lambda m: rsa_key.sign(m, padding.PKCS1v15(), hashes.SHA256())),
     ("ES256", lambda m: (lambda rs: rs[0].to_bytes(32, "big") + rs[1].to_bytes(32, "big"))(
         utils.decode_dss_signature(ec_key.sign(m, ec.ECDSA(hashes.SHA256()))))),
+    ("EdDSA", lambda m: ed_key.sign(m)),
 ]:
     toks = [token(alg, i, sign) for i in range(pool)]
     with open(f"{work}/{alg}.txt", "w") as f:
         for i in range(n):
             f.write(toks[i % pool] + "\n")
 PY
-wc -c "$work/HS256.txt" | awk -v n="$N" '{printf "corpus: %d tokens, %.0f bytes per line\n", n, $1/n}'
+wc -c "$work/HS256.txt" | awk -v n="$N" '{printf "corpus: %d tokens, %.0f bytes per HS256 line\n", n, $1/n}'
+head -1 "$work/HS256.txt" > "$work/one.txt"
+ONE=$(cat "$work/one.txt")
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-time_it() { # prints seconds for one run of "$@"
+seconds() { # wall seconds of one run of "$@", output to /dev/null
   local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N)
   echo "$e - $s" | bc -l
 }
-rate() { echo "$N / $1" | bc -l | awk '{printf "%.0f", $1}'; }
-
-declare -A cmds=(
-  [decode_1t]="$J decode --json --threads 1 --now 1800000100 @$work/HS256.txt"
-  [check_1t]="$J check-expiry --json --threads 1 --now 1800000100 @$work/HS256.txt"
-  [hs256_1t]="$J verify --json --threads 1 --now 1800000100 --secret-file $work/hs.secret @$work/HS256.txt"
-  [rs256_1t]="$J verify --json --threads 1 --now 1800000100 --key tests/fixtures/keys/rsa.pub.pem @$work/RS256.txt"
-  [es256_1t]="$J verify --json --threads 1 --now 1800000100 --key tests/fixtures/keys/ec256.pub.pem @$work/ES256.txt"
-  [check_2t]="$J check-expiry --json --threads 2 --now 1800000100 @$work/HS256.txt"
-  [rs256_2t]="$J verify --json --threads 2 --now 1800000100 --key tests/fixtures/keys/rsa.pub.pem @$work/RS256.txt"
-)
-declare -A times
+K=tests/fixtures/keys
+NOW=1800000100
+declare -A cmds=()
+for t in 1 2; do
+  cmds[decode_${t}t]="$J decode --json --threads $t --now $NOW @$work/HS256.txt"
+  cmds[check_${t}t]="$J check-expiry --json --threads $t --now $NOW @$work/HS256.txt"
+  cmds[hs256_${t}t]="$J verify --json --threads $t --now $NOW --secret-file $work/hs.secret @$work/HS256.txt"
+  cmds[rs256_${t}t]="$J verify --json --threads $t --now $NOW --key $K/rsa.pub.pem @$work/RS256.txt"
+  cmds[es256_${t}t]="$J verify --json --threads $t --now $NOW --key $K/ec256.pub.pem @$work/ES256.txt"
+  cmds[eddsa_${t}t]="$J verify --json --threads $t --now $NOW --key $K/ed25519.pub.pem @$work/EdDSA.txt"
+done
+declare -A times=()
 for ((r = 0; r < RUNS; r++)); do   # interleaved: every command once per round
-  for k in "${!cmds[@]}"; do times[$k]+="$(time_it ${cmds[$k]}) "; done
+  for k in "${!cmds[@]}"; do times[$k]+="$(seconds ${cmds[$k]}) "; done
+done
+rate() { # tokens/s of the median run of case $1
+  local m; m=$(echo "${times[$1]}" | tr ' ' '\n' | grep . | median)
+  echo "$N / $m" | bc -l | awk '{printf "%.0f", $1}'
+}
+ratio() { echo "$1 / $2" | bc -l | awk '{printf "%.2fx", $1}'; }
+
+rsa=$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print int($7)}')
+p256=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/nistp256/ && NF>=8 {print int($8)}')
+ed=$(openssl speed -seconds 3 ed25519 2>/dev/null | awk '/Ed25519/ {print int($NF)}')
+hmac=$(openssl speed -seconds 3 -bytes 448 -hmac sha256 2>/dev/null | awk '/^hmac/ {sub("k","",$2); printf "%.0f", $2*1000/448}')
+
+row() { printf '%-34s %12s  %s\n' "$1" "$2" "$3"; }
+echo
+row "case (JSON Lines to /dev/null)" "tokens/s" "against"
+row "decode --json, 1 thread" "$(rate decode_1t)" "target 1,000,000"
+row "check-expiry --json, 1 thread" "$(rate check_1t)" "target: decode's speed"
+row "verify HS256, 1 thread" "$(rate hs256_1t)" "openssl HMAC-SHA256 (448 B) $hmac/s: $(ratio "$(rate hs256_1t)" "$hmac"); target 1,000,000"
+row "verify RS256, 1 thread" "$(rate rs256_1t)" "openssl RSA-2048 verify $rsa/s: $(ratio "$(rate rs256_1t)" "$rsa") (target 0.9x)"
+row "verify ES256, 1 thread" "$(rate es256_1t)" "openssl P-256 verify $p256/s: $(ratio "$(rate es256_1t)" "$p256") (target 1.0x)"
+row "verify EdDSA, 1 thread" "$(rate eddsa_1t)" "openssl Ed25519 verify $ed/s: $(ratio "$(rate eddsa_1t)" "$ed")"
+for c in decode check hs256 rs256 es256 eddsa; do
+  row "$c, 2 threads" "$(rate ${c}_2t)" "$(ratio "$(rate ${c}_2t)" "$(rate ${c}_1t)") of 1 thread (target 1.8x)"
 done
 
-rsa=$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print $7}')
-ecdsa=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/nistp256/ && NF>=8 {print $8}')
-
-printf '\n%-12s %14s %s\n' "case" "tokens/s" "note"
-for k in decode_1t check_1t hs256_1t rs256_1t es256_1t check_2t rs256_2t; do
-  m=$(echo "${times[$k]}" | tr ' ' '\n' | grep . | median)
-  printf '%-12s %14s %s\n' "$k" "$(rate "$m")" "median of $RUNS"
-done
-printf '%-12s %14s %s\n' "openssl_rsa" "${rsa:-?}" "RSA-2048 verify/s (openssl speed, 1 core)"
-printf '%-12s %14s %s\n' "openssl_p256" "${ecdsa:-?}" "ECDSA P-256 verify/s"
-
-# Peers: PyJWT decode and RS256 verify on the same corpus (a Python loop, one core).
-python3 -c "import jwt" 2>/dev/null || python3 -m pip install --quiet pyjwt cryptography || true
-if python3 -c "import jwt" 2>/dev/null; then
-  for alg in HS256 RS256; do
-    s=$(date +%s.%N)
-    python3 - "$work/$alg.txt" "$alg" "$work/hs.secret" <<'PY'
+# Peers on the same corpus. PyJWT: a Python loop in one process. jwt-cli has no batch mode: one
+# process per token, as jwtctl is run in the start-up rows below.
+for alg in HS256 RS256; do
+  s=$(date +%s.%N)
+  python3 - "$work/$alg.txt" "$alg" "$work/hs.secret" "$N" <<'PY'
 import sys, jwt
-path, alg, secret = sys.argv[1:4]
+path, alg, secret, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 key = open(secret, "rb").read() if alg == "HS256" else open("tests/fixtures/keys/rsa.pub.pem", "rb").read()
 opts = {"verify_exp": False, "verify_aud": False, "verify_nbf": False, "verify_iat": False}
-for line in open(path):
+for i, line in enumerate(open(path)):
     jwt.decode(line.strip(), key, algorithms=[alg], options=opts)
 PY
-    e=$(date +%s.%N)
-    printf '%-12s %14s %s\n' "pyjwt_$alg" "$(rate "$(echo "$e - $s" | bc -l)")" "PyJWT $(python3 -c 'import jwt;print(jwt.__version__)'), 1 run"
-  done
+  e=$(date +%s.%N)
+  row "PyJWT $(python3 -c 'import jwt;print(jwt.__version__)') verify $alg" "$(echo "$N / ($e - $s)" | bc -l | awk '{printf "%.0f", $1}')" "one Python process, a loop"
+done
+
+# Start-up: one process per token, P times, interleaved; per-process wall time and peak RSS.
+P=${P:-300}
+declare -A one=()
+for ((r = 0; r < 3; r++)); do
+  s=$(date +%s.%N); for ((i = 0; i < P; i++)); do /bin/true; done; e=$(date +%s.%N); one[true]+="$(echo "($e - $s) / $P * 1000" | bc -l) "
+  s=$(date +%s.%N); for ((i = 0; i < P; i++)); do "$J" decode --now $NOW "$ONE" >/dev/null; done; e=$(date +%s.%N); one[jwtctl]+="$(echo "($e - $s) / $P * 1000" | bc -l) "
+  if [ -x "$JWTCLI" ]; then
+    s=$(date +%s.%N); for ((i = 0; i < P; i++)); do "$JWTCLI" decode "$ONE" >/dev/null 2>&1 || true; done; e=$(date +%s.%N); one[jwtcli]+="$(echo "($e - $s) / $P * 1000" | bc -l) "
+  fi
+done
+ms() { echo "${one[$1]}" | tr ' ' '\n' | grep . | median | awk '{printf "%.3f", $1}'; }
+rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+echo
+row "one token, one process" "ms/process" "peak RSS"
+row "/bin/true" "$(ms true)" "$(rss /bin/true) KiB"
+row "jwtctl decode TOKEN" "$(ms jwtctl)" "$(rss "$J" decode --now $NOW "$ONE") KiB; $(ratio "$(ms jwtctl)" "$(ms true)") of /bin/true (target 1.5x)"
+if [ -x "$JWTCLI" ]; then
+  row "jwt-cli $("$JWTCLI" --version | awk '{print $2}') decode TOKEN" "$(ms jwtcli)" "$(rss "$JWTCLI" decode "$ONE") KiB; $(ratio "$(ms jwtcli)" "$(ms true)") of /bin/true"
 fi
+
+# Memory: peak RSS while streaming (target: any input in 8 MiB).
+echo
+row "streaming" "peak RSS" ""
+row "decode --json, corpus, 1 thread" "$(rss $J decode --json --threads 1 --now $NOW @$work/HS256.txt) KiB" ""
+row "decode --json, corpus, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/HS256.txt) KiB" ""
+row "verify RS256, corpus, 2 threads" "$(rss $J verify --json --threads 2 --now $NOW --key $K/rsa.pub.pem @$work/RS256.txt) KiB" ""
+python3 -c "
+import sys
+run = 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0123456789 abc.def ' * 20000
+for _ in range(256 * 1024 * 1024 // len(run)): sys.stdout.write(run)
+print(' $ONE')" > "$work/noline.txt"
+row "256 MiB without a newline" "$(rss $J decode --json --now $NOW @$work/noline.txt) KiB" ""
+python3 -c "
+import sys
+big = 'eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjE4MDAwMDA2MDB9.' + 'A' * (1000 * 1000)
+for _ in range(64): print(big)" > "$work/big-tokens.txt"
+row "64 tokens of 1 MB, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/big-tokens.txt) KiB" ""

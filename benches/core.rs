@@ -1,0 +1,131 @@
+//! Micro-benchmarks of the pieces every token goes through: scanner, parser, time judge, lint,
+//! JSON rendering, and signature checks with prepared keys. Not part of `cargo test` or CI:
+//!   cargo bench --bench core
+//! The whole-command benchmark against openssl and the peers is `bench/run.sh`.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use divan::{Bencher, black_box};
+use jwtctl::commands::{Clock, inspect};
+use jwtctl::input::{Scanner, Source};
+use jwtctl::keys;
+use jwtctl::render::Render;
+use jwtctl::render::json::JsonLines;
+use jwtctl::verify::{self, Alg};
+
+fn main() {
+    divan::main();
+}
+
+const NOW: i64 = 1_800_000_100;
+
+/// A ~400-byte token like the ones bench/run.sh makes, signed with `alg` by `key` (a fixture).
+fn token(alg: Alg, key: &str) -> String {
+    let header = format!(r#"{{"alg":"{}","typ":"JWT","kid":"k1"}}"#, alg.name());
+    let claims = r#"{"iss":"https://auth.example.com","sub":"user-00000042","aud":["api","web"],"scope":"read:orders write:orders","iat":1800000000,"nbf":1800000000,"exp":1800000900,"jti":"0000000000000000000000000000002a","tenant":"acme-corp"}"#;
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(claims)
+    );
+    let signer = &load(key)[0];
+    let sig = verify::sign(alg, signer, input.as_bytes()).expect("fixture key signs");
+    format!("{input}.{sig}")
+}
+
+fn load(name: &str) -> Vec<keys::Key> {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    keys::load_key_file(&path).expect("fixture key loads")
+}
+
+fn source() -> Source {
+    Source {
+        input: "stdin".into(),
+        line: Some(1),
+        header: None,
+        key: None,
+    }
+}
+
+fn hs256() -> String {
+    token(Alg::HS256, "keys/hs256.jwk.json")
+}
+
+/// 1,000 log lines, each with a token inside: what `jwtctl decode @app.log` reads.
+#[divan::bench]
+fn scan_log(bencher: Bencher) {
+    let t = hs256();
+    let log: String = (0..1000)
+        .map(|i| format!("2027-01-15T08:00:00Z INFO req={i} path=/api/orders auth=Bearer {t}\n"))
+        .collect();
+    bencher
+        .counter(divan::counter::BytesCount::new(log.len()))
+        .bench(|| {
+            let mut s = Scanner::new(black_box(log.as_bytes()), "stdin".into(), true, 1 << 20);
+            let mut n = 0;
+            while let Ok(Some(_)) = s.next_event() {
+                n += 1;
+            }
+            assert_eq!(n, 1000);
+        });
+}
+
+#[divan::bench]
+fn parse(bencher: Bencher) {
+    let t = hs256();
+    bencher.bench(|| jwtctl::token::parse(black_box(&t)).is_ok());
+}
+
+#[divan::bench]
+fn judge(bencher: Bencher) {
+    let t = jwtctl::token::parse(&hs256()).unwrap();
+    let claims = t.claims().unwrap();
+    bencher.bench(|| jwtctl::claims::judge(black_box(claims), NOW, 0));
+}
+
+/// Parse, judge and header warnings: what every command starts from.
+#[divan::bench]
+fn inspect_token(bencher: Bencher) {
+    let t = hs256();
+    let clock = Clock { now: NOW, leeway: 0 };
+    bencher.bench(|| inspect(black_box(&t), source(), clock));
+}
+
+/// The security lint, its weak-secret search remembered as over a batch.
+#[divan::bench]
+fn lint(bencher: Bencher) {
+    let t = jwtctl::token::parse(&hs256()).unwrap();
+    let weak = jwtctl::lint::WeakSecrets::new();
+    jwtctl::lint::lint(&t, &weak);
+    bencher.bench(|| jwtctl::lint::lint(black_box(&t), &weak));
+}
+
+#[divan::bench]
+fn render_json(bencher: Bencher) {
+    let r = inspect(&hs256(), source(), Clock { now: NOW, leeway: 0 });
+    let mut out = Vec::with_capacity(2048);
+    bencher.bench_local(|| {
+        out.clear();
+        JsonLines.render(black_box(&r), &mut out);
+    });
+}
+
+#[divan::bench(args = ["HS256", "RS256", "ES256", "EdDSA"])]
+fn verify_prepared(bencher: Bencher, alg: &str) {
+    let alg = Alg::from_name(alg).unwrap();
+    let (private, public) = match alg {
+        Alg::HS256 => ("keys/hs256.jwk.json", "keys/hs256.jwk.json"),
+        Alg::RS256 => ("keys/rsa.key.pem", "keys/rsa.pub.pem"),
+        Alg::ES256 => ("keys/ec256.key.pem", "keys/ec256.pub.pem"),
+        _ => ("keys/ed25519.key.pem", "keys/ed25519.pub.pem"),
+    };
+    let t = jwtctl::token::parse(&token(alg, private)).unwrap();
+    let key = verify::prepare(alg, &load(public)[0].material).expect("prepared");
+    bencher.bench(|| {
+        assert!(verify::check_prepared(
+            &key,
+            black_box(t.signing_input()),
+            &t.signature
+        ))
+    });
+}
