@@ -87,7 +87,10 @@ fn judge(bencher: Bencher) {
 #[divan::bench]
 fn inspect_token(bencher: Bencher) {
     let t = hs256();
-    let clock = Clock { now: NOW, leeway: 0 };
+    let clock = Clock {
+        now: NOW,
+        leeway: 0,
+    };
     bencher.bench(|| inspect(black_box(&t), source(), clock));
 }
 
@@ -102,7 +105,14 @@ fn lint(bencher: Bencher) {
 
 #[divan::bench]
 fn render_json(bencher: Bencher) {
-    let r = inspect(&hs256(), source(), Clock { now: NOW, leeway: 0 });
+    let r = inspect(
+        &hs256(),
+        source(),
+        Clock {
+            now: NOW,
+            leeway: 0,
+        },
+    );
     let mut out = Vec::with_capacity(2048);
     bencher.bench_local(|| {
         out.clear();

@@ -62,6 +62,10 @@ const BATCH: usize = 256;
 /// whatever the size of the tokens.
 const BATCH_BYTES: usize = 128 * 1024;
 
+/// Token bytes in flight to the workers at most (beyond one batch), so that big tokens do not
+/// pile up in memory.
+const IN_FLIGHT_BYTES: usize = 1024 * 1024;
+
 /// How each token becomes a report; shared by the worker threads.
 pub type Build<'a> = &'a (dyn Fn(&str, Source) -> Report + Sync);
 
@@ -346,6 +350,8 @@ enum Pool<'scope, 'env> {
         finished: BTreeMap<u64, Vec<Done>>,
         /// Batches in flight at most: bounds memory, keeps every worker busy.
         limit: u64,
+        /// The token bytes of each batch in flight, oldest first.
+        flying: std::collections::VecDeque<usize>,
     },
     Inline,
 }
@@ -384,7 +390,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             return Ok(());
         }
         let jobs = std::mem::take(&mut self.jobs);
-        self.job_bytes = 0;
+        let bytes = std::mem::take(&mut self.job_bytes);
         let mut numbered = Vec::with_capacity(jobs.len());
         for job in jobs {
             let index = match job {
@@ -404,16 +410,25 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             return self.write(done);
         }
         while let Pool::Running {
-            sent, next, limit, ..
+            sent,
+            next,
+            limit,
+            flying,
+            ..
         } = &self.pool
-            && sent - next >= *limit
+            && sent > next
+            && (sent - next >= *limit || flying.iter().sum::<usize>() + bytes > IN_FLIGHT_BYTES)
         {
             self.receive()?;
         }
-        if let Pool::Running { work, sent, .. } = &mut self.pool {
+        if let Pool::Running {
+            work, sent, flying, ..
+        } = &mut self.pool
+        {
             // The workers outlive the sender: a send cannot fail.
             let _ = work.send((*sent, numbered));
             *sent += 1;
+            flying.push_back(bytes);
         }
         Ok(())
     }
@@ -460,6 +475,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             next: 0,
             finished: BTreeMap::new(),
             limit: threads as u64 + 2,
+            flying: std::collections::VecDeque::new(),
         };
     }
 
@@ -469,6 +485,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             done,
             next,
             finished,
+            flying,
             ..
         } = &mut self.pool
         else {
@@ -481,6 +498,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         let mut ready = Vec::new();
         while let Some(batch) = finished.remove(next) {
             ready.push(batch);
+            flying.pop_front();
             *next += 1;
         }
         for batch in ready {
