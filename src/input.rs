@@ -127,8 +127,28 @@ impl<R: BufRead> Scanner<R> {
         }
     }
 
+    /// A scanner that starts at the beginning of line `line` of an input already partly read,
+    /// `http` saying whether an HTTP line was seen before: how a block of whole lines cut from a
+    /// longer input is scanned on its own, with the labels a scan of the whole would give.
+    pub fn resume(reader: R, name: String, max_token: usize, line: u64, http: bool) -> Self {
+        let mut s = Scanner::new(reader, name, true, max_token);
+        s.state.line = line;
+        s.state.http = http;
+        s
+    }
+
     pub fn name(&self) -> &str {
         &self.state.name
+    }
+
+    /// The line being read (1-based).
+    pub fn line(&self) -> u64 {
+        self.state.line
+    }
+
+    /// Whether an HTTP request or status line was seen.
+    pub fn http(&self) -> bool {
+        self.state.http
     }
 
     pub fn max_token(&self) -> usize {
@@ -303,6 +323,24 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
     find(hay, needle).is_some()
+}
+
+/// Whether a block of whole lines holds a line that changes how later lines are read: a `Date:`
+/// header, or (when `http` is not yet known) an HTTP request or status line. Blocks without one
+/// can be scanned apart, in any order. Errs on the side of yes.
+pub fn changes_context(block: &[u8], http: bool) -> bool {
+    if !http && memchr::memmem::find(block, b"HTTP/").is_some() {
+        return true;
+    }
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', block).chain(std::iter::once(block.len())) {
+        let line = strip_marker(&block[start..end]);
+        if line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"date:") {
+            return true;
+        }
+        start = end + 1;
+    }
+    false
 }
 
 /// Drops leading space and a `curl -v` direction marker (`> `, `< `).

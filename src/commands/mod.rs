@@ -8,7 +8,7 @@ pub mod verify;
 
 use crate::claims::{self, Status, Warning};
 use crate::exit::Exit;
-use crate::input::{Event, Input, Scanner, Source, word_candidate};
+use crate::input::{self, Event, Input, Scanner, Source, word_candidate};
 use crate::render::{Output, Problem, Render};
 use crate::report::{Report, Signature};
 use crate::token::{self, Kind, Payload};
@@ -56,11 +56,18 @@ pub struct Batch {
 const DATE_WINDOW: u64 = 64 * 1024;
 
 /// Tokens judged together: a batch goes to one worker thread.
-const BATCH: usize = 256;
+const BATCH: usize = 128;
 
 /// A batch is sent early once its tokens hold this many bytes, so that memory stays bounded
 /// whatever the size of the tokens.
 const BATCH_BYTES: usize = 128 * 1024;
+
+/// A regular file is read in blocks of whole lines of about this size…
+const BLOCK_BYTES: usize = 64 * 1024;
+/// …read this much at a time…
+const READ_BYTES: usize = 64 * 1024;
+/// …and a line longer than this is scanned as a stream instead.
+const MAX_BLOCK_BYTES: usize = 1024 * 1024;
 
 /// Token bytes in flight to the workers at most (beyond one batch), so that big tokens do not
 /// pile up in memory.
@@ -113,6 +120,7 @@ pub fn each_token(
             index: 0,
             worst: Exit::Ok,
             inline: Worker { view, build },
+            found: false,
             pool: Pool::Later {
                 threads: threads.max(1),
                 scope,
@@ -138,25 +146,27 @@ pub fn each_token(
                         )
                     }
                 }
-                Input::Stdin => {
-                    let reader = BufReader::with_capacity(64 * 1024, io::stdin());
-                    run.scan(
-                        Scanner::new(reader, "stdin".into(), true, max_token),
-                        Blocking::stdin(),
-                    )
-                }
-                Input::File(_, path) => match std::fs::File::open(path) {
-                    Ok(f) => {
-                        let blocking = match f.metadata() {
-                            Ok(m) if m.is_file() => Blocking::Never,
-                            _ => Blocking::Maybe,
-                        };
-                        let reader = BufReader::with_capacity(64 * 1024, f);
+                Input::Stdin => match Blocking::stdin() {
+                    Blocking::Never => run.scan_file(io::stdin().lock(), "stdin".into(), max_token),
+                    blocking => {
+                        let reader = BufReader::with_capacity(64 * 1024, io::stdin());
                         run.scan(
-                            Scanner::new(reader, path.clone(), true, max_token),
+                            Scanner::new(reader, "stdin".into(), true, max_token),
                             blocking,
                         )
                     }
+                },
+                Input::File(_, path) => match std::fs::File::open(path) {
+                    Ok(f) => match f.metadata() {
+                        Ok(m) if m.is_file() => run.scan_file(f, path.clone(), max_token),
+                        _ => {
+                            let reader = BufReader::with_capacity(64 * 1024, f);
+                            run.scan(
+                                Scanner::new(reader, path.clone(), true, max_token),
+                                Blocking::Maybe,
+                            )
+                        }
+                    },
                     Err(e) => run.problem(Problem {
                         message: format!("cannot read {path}: {}", io_reason(&e)),
                         hint: None,
@@ -266,6 +276,32 @@ enum Job {
     Ready(Box<Report>),
     /// An error about an input as a whole, kept in its place among the reports.
     Problem(Problem),
+    /// A block of whole lines to scan for tokens, with the scanner state at its start.
+    Scan {
+        block: Vec<u8>,
+        name: String,
+        line: u64,
+        http: bool,
+        skew: Option<Warning>,
+        max_token: usize,
+    },
+}
+
+/// How a scan ended.
+struct ScanEnd {
+    found: bool,
+    /// A read failed (and was reported).
+    failed: bool,
+    skew: Option<Warning>,
+    http: bool,
+}
+
+/// The job for a candidate over the size limit.
+fn too_large(len: usize, max_token: usize, source: Source) -> Job {
+    Job::Ready(Box::new(Report::malformed(
+        source,
+        format!("token of {len} bytes is over the {max_token} byte limit (--max-token-size)"),
+    )))
 }
 
 /// A job judged and rendered, ready to be written: only what the writer needs, so that the
@@ -278,6 +314,8 @@ enum Done {
         bytes: Vec<u8>,
     },
     Problem(Problem),
+    /// The jobs a [`Job::Scan`] found, to be numbered and judged in their place.
+    Scanned(Vec<Job>),
 }
 
 /// Judges and renders numbered jobs: what each thread runs.
@@ -300,6 +338,18 @@ impl Worker<'_> {
                     }
                     Job::Ready(r) => *r,
                     Job::Problem(p) => return Done::Problem(p),
+                    Job::Scan {
+                        block,
+                        name,
+                        line,
+                        http,
+                        skew,
+                        max_token,
+                    } => {
+                        return Done::Scanned(scan_block(
+                            &block, name, line, http, &skew, max_token,
+                        ));
+                    }
                 };
                 report.index = index;
                 let mut bytes = Vec::with_capacity(1024);
@@ -329,6 +379,29 @@ impl Worker<'_> {
             },
         )
     }
+}
+
+/// The jobs of a block that [`input::changes_context`] found plain: tokens and refusals only.
+fn scan_block(
+    block: &[u8],
+    name: String,
+    line: u64,
+    http: bool,
+    skew: &Option<Warning>,
+    max_token: usize,
+) -> Vec<Job> {
+    let mut scanner = Scanner::resume(block, name, max_token, line, http);
+    let mut jobs = Vec::new();
+    // Reading memory cannot fail.
+    while let Ok(Some(event)) = scanner.next_event() {
+        match event {
+            Event::Token { text, source } => jobs.push(Job::Token(text, source, skew.clone())),
+            Event::TooLarge { len, source } => jobs.push(too_large(len, max_token, source)),
+            // A plain block has no Date line.
+            Event::Date(_) => {}
+        }
+    }
+    jobs
 }
 
 type Numbered = Vec<(usize, Job)>;
@@ -365,12 +438,16 @@ struct Run<'a, 'o, 'scope, 'env> {
     worst: Exit,
     inline: Worker<'env>,
     pool: Pool<'scope, 'env>,
+    /// Whether a block scanned by a worker found a token (for "no token found").
+    found: bool,
 }
 
 impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     fn push(&mut self, job: Job) -> io::Result<()> {
-        if let Job::Token(text, ..) = &job {
-            self.job_bytes += text.len();
+        match &job {
+            Job::Token(text, ..) => self.job_bytes += text.len(),
+            Job::Scan { block, .. } => self.job_bytes += block.len(),
+            _ => {}
         }
         self.jobs.push(job);
         if self.jobs.len() >= BATCH || self.job_bytes >= BATCH_BYTES {
@@ -383,27 +460,52 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         self.push(Job::Problem(p))
     }
 
-    /// Numbers the waiting jobs in input order and hands them to a worker (or judges them here
-    /// when there is no pool). `full`: a whole batch, worth starting the pool for.
+    /// Numbers the waiting jobs in input order and hands them to the workers in batches (or
+    /// judges them here when there is no pool); a block to scan goes alone. `full`: a whole
+    /// batch, worth starting the pool for.
     fn dispatch(&mut self, full: bool) -> io::Result<()> {
         if self.jobs.is_empty() {
             return Ok(());
         }
-        let jobs = std::mem::take(&mut self.jobs);
-        let bytes = std::mem::take(&mut self.job_bytes);
-        let mut numbered = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            let index = match job {
-                Job::Problem(_) => 0,
-                _ => {
-                    self.index += 1;
-                    self.index
-                }
-            };
-            numbered.push((index, job));
-        }
         if full && let Pool::Later { .. } = self.pool {
             self.start_pool();
+        }
+        let jobs = std::mem::take(&mut self.jobs);
+        self.job_bytes = 0;
+        let mut batch = Vec::with_capacity(jobs.len().min(BATCH));
+        let mut bytes = 0;
+        for job in jobs {
+            match job {
+                Job::Scan { .. } => {
+                    let len = if let Job::Scan { block, .. } = &job {
+                        block.len()
+                    } else {
+                        0
+                    };
+                    self.send(std::mem::take(&mut batch), std::mem::take(&mut bytes))?;
+                    self.send(vec![(0, job)], len)?;
+                }
+                Job::Problem(_) => batch.push((0, job)),
+                _ => {
+                    if let Job::Token(text, ..) = &job {
+                        bytes += text.len();
+                    }
+                    self.index += 1;
+                    batch.push((self.index, job));
+                    if batch.len() >= BATCH || bytes >= BATCH_BYTES {
+                        self.send(std::mem::take(&mut batch), std::mem::take(&mut bytes))?;
+                    }
+                }
+            }
+        }
+        self.send(batch, bytes)
+    }
+
+    /// Hands one numbered batch to the workers, waiting while too much is in flight; without a
+    /// pool, judges it here and writes it.
+    fn send(&mut self, numbered: Numbered, bytes: usize) -> io::Result<()> {
+        if numbered.is_empty() {
+            return Ok(());
         }
         if !matches!(self.pool, Pool::Running { .. }) {
             let done = self.inline.work_or_report(numbered);
@@ -522,6 +624,16 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     self.worst = self.worst.worst(p.exit);
                     self.out.problem(&p);
                 }
+                Done::Scanned(jobs) => {
+                    // Queued in their place; dispatched by the next push or drain.
+                    self.found |= !jobs.is_empty();
+                    for job in jobs {
+                        if let Job::Token(text, ..) = &job {
+                            self.job_bytes += text.len();
+                        }
+                        self.jobs.push(job);
+                    }
+                }
             }
         }
         Ok(())
@@ -529,23 +641,169 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
 
     /// Judges every waiting job and writes every report, in order.
     fn drain(&mut self) -> io::Result<()> {
-        self.dispatch(false)?;
-        while let Pool::Running { sent, next, .. } = &self.pool
-            && next < sent
-        {
-            self.receive()?;
+        loop {
+            self.dispatch(false)?;
+            if let Pool::Running { sent, next, .. } = &self.pool
+                && next < sent
+            {
+                // Its results may be scanned blocks, whose tokens are queued again.
+                self.receive()?;
+            } else if self.jobs.is_empty() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Scans a whole input on this thread: the path for pipes and terminals, whose reads may
+    /// pause.
+    fn scan<R: io::BufRead>(&mut self, scanner: Scanner<R>, blocking: Blocking) -> io::Result<()> {
+        let name = scanner.name().to_string();
+        let end = self.scan_events(scanner, blocking, None, true)?;
+        if !end.failed && !end.found {
+            self.no_token(&name)?;
         }
         Ok(())
     }
 
-    fn scan<R: io::BufRead>(
+    fn no_token(&mut self, name: &str) -> io::Result<()> {
+        let message = format!(
+            "no token found in {}: looked for a JWS (three base64url segments, the first starting with eyJ) \
+             or a JWE (five segments)",
+            crate::escape::text(name)
+        );
+        self.problem(Problem {
+            message,
+            hint: None,
+            exit: Exit::BadInput,
+        })
+    }
+
+    /// Scans a regular file (or stdin redirected from one): read in blocks of whole lines; a
+    /// block that cannot change how later lines are read (no `Date:`, no first HTTP line) is
+    /// scanned by a worker, the others here, in order. The first block (the Date window, at least
+    /// 64 KiB) is always scanned here. With one thread the blocks are scanned in the same way, so
+    /// the output does not depend on the thread count.
+    fn scan_file<R: io::Read>(
+        &mut self,
+        mut reader: R,
+        name: String,
+        max_token: usize,
+    ) -> io::Result<()> {
+        let (mut line, mut http, mut skew) = (1u64, false, None::<Warning>);
+        let mut found = false;
+        self.found = false;
+        let mut pending: Vec<u8> = Vec::new();
+        let mut eof = false;
+        let mut first = true;
+        loop {
+            let want = if first {
+                DATE_WINDOW as usize
+            } else {
+                BLOCK_BYTES
+            };
+            while !eof
+                && pending.len() < MAX_BLOCK_BYTES
+                && (pending.len() < want || memchr::memrchr(b'\n', &pending).is_none())
+            {
+                let len = pending.len();
+                pending.resize(len + READ_BYTES, 0);
+                match reader.read(&mut pending[len..]) {
+                    Ok(0) => {
+                        pending.truncate(len);
+                        eof = true;
+                    }
+                    Ok(n) => pending.truncate(len + n),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => pending.truncate(len),
+                    Err(e) => {
+                        pending.truncate(len);
+                        self.drain()?;
+                        // What was read before the error is still scanned.
+                        let s = Scanner::resume(&pending[..], name.clone(), max_token, line, http);
+                        self.scan_events(s, Blocking::Never, skew.clone(), first)?;
+                        return self.problem(Problem {
+                            message: format!(
+                                "cannot read {}: {}",
+                                crate::escape::text(&name),
+                                io_reason(&e)
+                            ),
+                            hint: None,
+                            exit: Exit::BadInput,
+                        });
+                    }
+                }
+            }
+            if pending.is_empty() {
+                break;
+            }
+            let cut = if eof {
+                pending.len()
+            } else {
+                match memchr::memrchr(b'\n', &pending) {
+                    Some(p) => p + 1,
+                    None => {
+                        // A line longer than a block: the rest of the input is scanned here as
+                        // one stream, starting with what was read.
+                        self.drain()?;
+                        let rest = io::BufReader::with_capacity(
+                            64 * 1024,
+                            io::Read::chain(io::Cursor::new(std::mem::take(&mut pending)), reader),
+                        );
+                        let s = Scanner::resume(rest, name.clone(), max_token, line, http);
+                        let end = self.scan_events(s, Blocking::Never, skew, first)?;
+                        found |= end.found;
+                        if !end.failed {
+                            self.drain()?;
+                            if !found && !self.found {
+                                self.no_token(&name)?;
+                            }
+                        }
+                        return Ok(());
+                    }
+                }
+            };
+            let rest = pending.split_off(cut);
+            let block = std::mem::replace(&mut pending, rest);
+            let lines = memchr::memchr_iter(b'\n', &block).count() as u64;
+            if first || input::changes_context(&block, http) {
+                // Tokens scanned by workers come first: wait for them.
+                self.drain()?;
+                let s = Scanner::resume(&block[..], name.clone(), max_token, line, http);
+                let end = self.scan_events(s, Blocking::Never, skew.clone(), first)?;
+                found |= end.found;
+                (http, skew) = (end.http, end.skew);
+                line += lines;
+            } else {
+                self.push(Job::Scan {
+                    block,
+                    name: name.clone(),
+                    line,
+                    http,
+                    skew: skew.clone(),
+                    max_token,
+                })?;
+                self.dispatch(true)?;
+                line += lines;
+            }
+            first = false;
+        }
+        self.drain()?;
+        if !found && !self.found {
+            self.no_token(&name)?;
+        }
+        Ok(())
+    }
+
+    /// Reports every event of `scanner` in order. `skew`: the clock_skew known before it;
+    /// `window`: whether its first 64 KiB are the input's Date window.
+    fn scan_events<R: io::BufRead>(
         &mut self,
         mut scanner: Scanner<R>,
         blocking: Blocking,
-    ) -> io::Result<()> {
+        mut skew: Option<Warning>,
+        window: bool,
+    ) -> io::Result<ScanEnd> {
         // Until the Date window closes, this input's tokens wait here for a clock_skew verdict.
-        let mut waiting: Option<Vec<Job>> = Some(Vec::new());
-        let mut skew: Option<Warning> = None;
+        let mut waiting: Option<Vec<Job>> = window.then(Vec::new);
         let mut found = false;
         loop {
             if !scanner.has_pending() {
@@ -572,10 +830,16 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                         crate::escape::text(scanner.name()),
                         io_reason(&e)
                     );
-                    return self.problem(Problem {
+                    self.problem(Problem {
                         message,
                         hint: None,
                         exit: Exit::BadInput,
+                    })?;
+                    return Ok(ScanEnd {
+                        found,
+                        failed: true,
+                        skew,
+                        http: scanner.http(),
                     });
                 }
             };
@@ -595,14 +859,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 }
                 Event::TooLarge { len, source } => {
                     found = true;
-                    let r = Report::malformed(
-                        source,
-                        format!(
-                            "token of {len} bytes is over the {} byte limit (--max-token-size)",
-                            scanner.max_token()
-                        ),
-                    );
-                    let job = Job::Ready(Box::new(r));
+                    let job = too_large(len, scanner.max_token(), source);
                     match &mut waiting {
                         Some(w) => w.push(job),
                         None => self.push(job)?,
@@ -614,19 +871,12 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             }
         }
         self.release(&mut waiting, &skew)?;
-        if !found {
-            let message = format!(
-                "no token found in {}: looked for a JWS (three base64url segments, the first starting with eyJ) \
-                 or a JWE (five segments)",
-                crate::escape::text(scanner.name())
-            );
-            self.problem(Problem {
-                message,
-                hint: None,
-                exit: Exit::BadInput,
-            })?;
-        }
-        Ok(())
+        Ok(ScanEnd {
+            found,
+            failed: false,
+            skew,
+            http: scanner.http(),
+        })
     }
 
     /// Closes the Date window: the tokens that waited get the skew known now.

@@ -1,0 +1,171 @@
+//! Files are read in blocks of whole lines, scanned and judged on worker threads: the output must
+//! be what one thread writes, and what the streaming scanner writes for the same text on a pipe.
+
+mod common;
+use common::*;
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+/// A log of ~1.6 MB: HTTP exchanges with `Date:` headers at its start and in its middle (each
+/// changes the clock_skew of what follows), header, JSON, cookie and parameter labels, a
+/// malformed token, candidates over --max-token-size, and near its end a line longer than a
+/// block, after which the rest is read as a stream.
+fn log() -> String {
+    let mut s = String::from("HTTP/1.1 200 OK\r\nDate: Fri, 15 Jan 2027 08:02:00 GMT\r\n\r\n");
+    let token = |i: i64| {
+        hs(&format!(
+            r#"{{"sub":"u{i}","iat":{T0},"exp":{}}}"#,
+            T0 + (i % 89) * 60 - 900
+        ))
+    };
+    for i in 0..6000 {
+        match i % 100 {
+            0 => s.push_str(&format!("> Authorization: Bearer {}\n", token(i))),
+            1 => s.push_str(&format!(
+                "{{\"access_token\":\"{}\",\"n\":{i}}}\n",
+                token(i)
+            )),
+            2 => s.push_str(&format!("Set-Cookie: session={}; Path=/\n", token(i))),
+            3 => s.push_str("bad eyJhbGciOiJIUzI1NiJ9.bm90IGpzb24.c2ln here\n"),
+            4 => s.push_str(&format!("huge eyJ{}.eyJ.sig\n", "A".repeat(3000))),
+            5 => s.push_str("a line without any token at all, just words and numbers 12345\n"),
+            _ => s.push_str(&format!(
+                "2027-01-15T08:00:00Z INFO req={i} url=/cb?code=x&id_token={} ok\n",
+                token(i)
+            )),
+        }
+        if i == 3000 {
+            s.push_str("< HTTP/1.1 401 Unauthorized\n< date: Fri, 15 Jan 2027 07:50:00 GMT\n");
+        }
+    }
+    s.push_str(&format!("{} {}\n", "x".repeat(1_200_000), token(7)));
+    for i in 0..50 {
+        s.push_str(&format!("tail {i} token={}\n", token(i)));
+    }
+    s
+}
+
+fn run(args: &[&str], stdin: Option<&str>) -> (Option<i32>, String, String) {
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let text = stdin.unwrap_or_default().to_string();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(text.as_bytes());
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_file_in_blocks_reads_as_one_stream_on_any_number_of_threads() {
+    let text = log();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("app.log");
+    std::fs::write(&path, &text).unwrap();
+    let file = format!("@{}", path.display());
+    let now = T0.to_string();
+    for mode in [&["check-expiry", "--json"][..], &["decode"][..]] {
+        let args = |threads: &'static str, input: &str| -> Vec<String> {
+            let mut a: Vec<String> = mode.iter().map(|s| s.to_string()).collect();
+            a.extend(
+                [
+                    "--now",
+                    &now,
+                    "--max-token-size",
+                    "2000",
+                    "--threads",
+                    threads,
+                    input,
+                ]
+                .map(String::from),
+            );
+            a
+        };
+        let call = |threads, input: &str, stdin| {
+            let a = args(threads, input);
+            run(&a.iter().map(String::as_str).collect::<Vec<_>>(), stdin)
+        };
+        let one = call("1", &file, None);
+        assert_eq!(one.0, Some(3), "{mode:?}: {}", one.2);
+        for threads in ["2", "4"] {
+            let many = call(threads, &file, None);
+            assert!(
+                one == many,
+                "{mode:?}: --threads {threads} differs from --threads 1"
+            );
+        }
+        // The same text on a pipe goes through the streaming scanner.
+        let piped = call("2", "-", Some(&text));
+        let named = |s: &str| s.replace("stdin line", &format!("{} line", path.display()));
+        assert_eq!(piped.0, one.0, "{mode:?}");
+        assert!(
+            named(&piped.1) == one.1,
+            "{mode:?}: a pipe and a file give different reports"
+        );
+        assert!(
+            named(&piped.2) == one.2,
+            "{mode:?}: a pipe and a file give different errors"
+        );
+    }
+    // What the blocks hold is all there: every token, each skew, every label kind.
+    let (_, out, _) = call_json(&file, &now);
+    let reports = json_lines(out.as_bytes());
+    assert_eq!(reports.len(), 6000 - 60 + 1 + 50);
+    // Both Date headers speak: 2 minutes ahead at the start, 10 minutes behind from the middle.
+    let skew = |r: &serde_json::Value| {
+        r["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["code"] == "clock_skew")
+            .map(|w| w["message"].as_str().unwrap().to_string())
+    };
+    let first = skew(&reports[0]).expect("skew at the start");
+    let later = skew(&reports[reports.len() - 1]).expect("skew at the end");
+    assert_ne!(first, later);
+    let last = &reports[reports.len() - 1];
+    assert_eq!(
+        last["source"],
+        format!("{} line 6056, parameter token", path.display())
+    );
+    for label in [
+        "header Authorization",
+        "JSON key \"access_token\"",
+        "cookie session",
+        "parameter id_token",
+    ] {
+        assert!(
+            reports
+                .iter()
+                .any(|r| r["source"].as_str().unwrap().contains(label)),
+            "{label}"
+        );
+    }
+    assert!(out.contains("over the 2000 byte limit"));
+}
+
+fn call_json(file: &str, now: &str) -> (Option<i32>, String, String) {
+    run(
+        &[
+            "check-expiry",
+            "--json",
+            "--now",
+            now,
+            "--max-token-size",
+            "2000",
+            file,
+        ],
+        None,
+    )
+}
