@@ -206,7 +206,7 @@ impl State {
                 let room = (self.max_token + 3).saturating_sub(self.run.len());
                 self.run.extend_from_slice(&span[..span.len().min(room)]);
                 self.run_len += span.len();
-                self.run_dots += span.iter().filter(|&&b| b == b'.').count();
+                self.run_dots += dots(span);
                 let room = HEAD_CAP.saturating_sub(self.head.len());
                 self.head.extend_from_slice(&span[..span.len().min(room)]);
             }
@@ -258,13 +258,13 @@ impl State {
         let found = find(&self.run, b"eyJ");
         if let Some(p) = found {
             let len = total - p;
-            let dots = self.run_dots - self.run[..p].iter().filter(|&&b| b == b'.').count();
-            if len > self.max_token && dots >= 2 {
+            let run_dots = self.run_dots - dots(&self.run[..p]);
+            if len > self.max_token && run_dots >= 2 {
                 let source = self.source(p);
                 self.queue.push_back(Event::TooLarge { len, source });
             } else if len <= self.max_token {
                 let mut cand = &self.run[p..stored];
-                let segments = |c: &[u8]| c.iter().filter(|&&b| b == b'.').count() + 1;
+                let segments = |c: &[u8]| dots(c) + 1;
                 // A sentence's full stop after a token is not an empty segment.
                 while cand.last() == Some(&b'.') && !matches!(segments(cand), 3 | 5) {
                     cand = &cand[..cand.len() - 1];
@@ -308,17 +308,11 @@ impl State {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let (&first, rest) = needle.split_first()?;
-    let mut from = 0;
-    // Jump between occurrences of the first byte (a tight loop), then compare the rest.
-    while let Some(p) = hay[from..].iter().position(|&b| b == first) {
-        let at = from + p;
-        if hay[at + 1..].starts_with(rest) {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
+    memchr::memmem::find(hay, needle)
+}
+
+fn dots(bytes: &[u8]) -> usize {
+    memchr::memchr_iter(b'.', bytes).count()
 }
 
 fn contains(hay: &[u8], needle: &[u8]) -> bool {
@@ -355,7 +349,8 @@ fn strip_marker(line: &[u8]) -> &[u8] {
 /// `Authorization` in `Authorization: Bearer …` (after any `curl -v` marker).
 fn header_name(head: &[u8]) -> Option<String> {
     let s = strip_marker(head);
-    let colon = s.iter().position(|&b| b == b':')?;
+    // A name is at most 64 bytes: no need to look further for its colon.
+    let colon = memchr::memchr(b':', &s[..s.len().min(65)])?;
     let name = &s[..colon];
     if name.is_empty()
         || name.len() > 64
