@@ -130,6 +130,43 @@ proptest! {
     }
 
     #[test]
+    fn json_lines_are_what_serde_json_writes(
+        c in claims(),
+        extra in json_value(),
+        name in "\\PC{0,12}|.{0,12}",
+        garbage in "[A-Za-z0-9._!-]{0,30}",
+        now in 1_000_000_000i64..2_000_000_000,
+    ) {
+        use jwtctl::commands::{Clock, inspect};
+        use jwtctl::render::Render;
+        use jwtctl::render::json::{JsonLines, View};
+        use serde::Serialize;
+        let header = serde_json::json!({"alg": "HS256", "typ": "JWT", "x": extra});
+        let raw = format!(
+            "{}.{}.c2ln",
+            URL_SAFE_NO_PAD.encode(serde_json::to_string(&header).unwrap()),
+            URL_SAFE_NO_PAD.encode(serde_json::to_string(&Value::Object(c)).unwrap())
+        );
+        for text in [raw.as_str(), garbage.as_str()] {
+            let source = jwtctl::input::Source {
+                input: name.clone(),
+                line: Some(3),
+                header: Some("Authorization".into()),
+                key: None,
+            };
+            let mut r = inspect(text, source, Clock { now, leeway: 0 });
+            r.reasons.push(format!("a reason about {name}"));
+            let mut fast = Vec::new();
+            JsonLines.render(&r, &mut fast);
+            let mut slow = Vec::new();
+            let mut ser = serde_json::Serializer::with_formatter(&mut slow, jwtctl::escape::SafeJson);
+            View(&r).serialize(&mut ser).unwrap();
+            slow.push(b'\n');
+            prop_assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(slow).unwrap());
+        }
+    }
+
+    #[test]
     fn terminal_escaping_leaves_nothing_unsafe(s in any::<String>()) {
         let t = jwtctl::escape::text(&s);
         prop_assert!(!t.chars().any(jwtctl::escape::is_unsafe));

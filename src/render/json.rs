@@ -110,9 +110,170 @@ impl Serialize for WarningView<'_> {
 
 impl Render for JsonLines {
     fn render(&self, report: &Report, out: &mut Vec<u8>) {
-        let mut ser = serde_json::Serializer::with_formatter(&mut *out, SafeJson);
-        // Serializing a Value into memory cannot fail.
-        let _ = View(report).serialize(&mut ser);
+        write_report(report, out);
         out.push(b'\n');
+    }
+}
+
+/// The bytes of [`View`] serialized by serde_json with [`SafeJson`] (a property test holds them
+/// equal), written directly: most strings in a report are plain ASCII and are copied whole
+/// instead of being escaped byte by byte.
+pub fn write_report(r: &Report, out: &mut Vec<u8>) {
+    let token = r.token.as_ref();
+    let payload = match token.map(|t| &t.payload) {
+        Some(Payload::Claims(c)) => Some(c),
+        _ => None,
+    };
+    out.extend_from_slice(b"{\"source\":");
+    string(&r.source.to_string(), out);
+    out.extend_from_slice(b",\"index\":");
+    int(r.index, out);
+    out.extend_from_slice(b",\"kind\":");
+    opt_string(token.map(|t| t.kind.as_str()), out);
+    out.extend_from_slice(b",\"header\":");
+    match token {
+        Some(t) => object(&t.header, out),
+        None => out.extend_from_slice(b"null"),
+    }
+    out.extend_from_slice(b",\"payload\":");
+    match payload {
+        Some(c) => object(c, out),
+        None => out.extend_from_slice(b"null"),
+    }
+    let g = &r.signature;
+    out.extend_from_slice(b",\"signature\":{\"alg\":");
+    opt_string(g.alg.as_deref(), out);
+    out.extend_from_slice(b",\"verified\":");
+    out.extend_from_slice(match g.verified {
+        Some(true) => b"true",
+        Some(false) => b"false",
+        None => b"null",
+    });
+    out.extend_from_slice(b",\"kid\":");
+    opt_string(g.kid.as_deref(), out);
+    out.extend_from_slice(b",\"key\":");
+    opt_string(g.key.as_deref(), out);
+    out.extend_from_slice(b",\"error\":");
+    opt_string(g.error.as_deref(), out);
+    out.extend_from_slice(b"},\"times\":{");
+    let times = r.judgement.as_ref().map_or(&[][..], |j| &j.times[..]);
+    for (i, t) in times.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(t.name, out);
+        out.extend_from_slice(b":{\"unix\":");
+        int(t.unix, out);
+        out.extend_from_slice(b",\"utc\":");
+        opt_string(t.utc().as_deref(), out);
+        out.extend_from_slice(b",\"relative_seconds\":");
+        int(t.relative, out);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"},\"status\":");
+    string(r.status.as_str(), out);
+    out.extend_from_slice(b",\"error\":");
+    opt_string(r.error.as_deref(), out);
+    out.extend_from_slice(b",\"reasons\":[");
+    for (i, reason) in r.reasons.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(reason, out);
+    }
+    out.extend_from_slice(b"],\"expires_in_seconds\":");
+    opt_int(r.expires_in(), out);
+    out.extend_from_slice(b",\"lifetime_seconds\":");
+    opt_int(r.lifetime(), out);
+    out.extend_from_slice(b",\"warnings\":[");
+    for (i, w) in r.warnings.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b"{\"code\":");
+        string(w.code, out);
+        out.extend_from_slice(b",\"message\":");
+        string(&w.message, out);
+        out.push(b'}');
+    }
+    out.extend_from_slice(b"],\"exit_code\":");
+    int(r.exit.code(), out);
+    out.push(b'}');
+}
+
+/// A JSON string. Printable ASCII without `"` or `\` is copied as it is; anything else goes
+/// through serde_json and [`SafeJson`], which escape it exactly as the contract's JSON does.
+fn string(s: &str, out: &mut Vec<u8>) {
+    // (A count, not a search that stops early: the loop is vectorized.)
+    let special = s
+        .bytes()
+        .map(|b| usize::from(b.wrapping_sub(0x20) >= 0x5f || b == b'"' || b == b'\\'))
+        .sum::<usize>();
+    if special == 0 {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        let mut ser = serde_json::Serializer::with_formatter(&mut *out, SafeJson);
+        // Writing into memory cannot fail.
+        let _ = s.serialize(&mut ser);
+    }
+}
+
+fn opt_string(s: Option<&str>, out: &mut Vec<u8>) {
+    match s {
+        Some(s) => string(s, out),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn int(n: impl itoa::Integer, out: &mut Vec<u8>) {
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+fn opt_int(n: Option<i64>, out: &mut Vec<u8>) {
+    match n {
+        Some(n) => int(n, out),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+fn object(map: &serde_json::Map<String, serde_json::Value>, out: &mut Vec<u8>) {
+    out.push(b'{');
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(k, out);
+        out.push(b':');
+        value(v, out);
+    }
+    out.push(b'}');
+}
+
+/// A JSON value as serde_json writes it compactly; numbers keep the token's text.
+fn value(v: &serde_json::Value, out: &mut Vec<u8>) {
+    use serde_json::Value;
+    match v {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Number(n) => {
+            use std::io::Write as _;
+            // Writing into memory cannot fail.
+            let _ = write!(out, "{n}");
+        }
+        Value::String(s) => string(s, out),
+        Value::Array(a) => {
+            out.push(b'[');
+            for (i, item) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                value(item, out);
+            }
+            out.push(b']');
+        }
+        Value::Object(m) => object(m, out),
     }
 }
