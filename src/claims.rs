@@ -138,14 +138,27 @@ fn numeric_date(v: &Value) -> Result<i64, String> {
     Ok(secs)
 }
 
+/// Where the judge reads claims from: a tree, or a token's claims read without one.
+pub trait ClaimSource {
+    fn claim(&self, name: &str) -> Option<std::borrow::Cow<'_, Value>>;
+}
+
+impl ClaimSource for Map<String, Value> {
+    fn claim(&self, name: &str) -> Option<std::borrow::Cow<'_, Value>> {
+        self.get(name).map(std::borrow::Cow::Borrowed)
+    }
+}
+
 /// Judges a token's claims at `now` with `leeway` seconds of tolerated clock skew.
-pub fn judge(claims: &Map<String, Value>, now: i64, leeway: i64) -> Judgement {
+pub fn judge(claims: &(impl ClaimSource + ?Sized), now: i64, leeway: i64) -> Judgement {
     let mut warnings = Vec::new();
     let mut times = Vec::new();
     let mut unusable = false;
     for name in TIME_CLAIMS {
-        let Some(v) = claims.get(name) else { continue };
-        match numeric_date(v) {
+        let Some(v) = claims.claim(name) else {
+            continue;
+        };
+        match numeric_date(&v) {
             Ok(unix) => {
                 if unix >= MILLIS_FROM {
                     let as_ms = utc(unix / 1000).unwrap_or_else(|| "?".into());
@@ -220,7 +233,7 @@ pub fn judge(claims: &Map<String, Value>, now: i64, leeway: i64) -> Judgement {
             ),
         ));
     }
-    if exp.is_none() && !claims.contains_key("exp") {
+    if exp.is_none() && claims.claim("exp").is_none() {
         warnings.push(Warning::new(
             "no_exp",
             "the token has no exp claim: it never expires, so a leaked copy works forever. \

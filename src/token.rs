@@ -5,6 +5,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 use std::fmt;
+use std::ops::Range;
+use std::sync::OnceLock;
 
 /// What kind of compact serialization a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +33,7 @@ impl Kind {
 #[derive(Debug, Clone)]
 pub enum Payload {
     /// A JSON object: the claims of a JWT.
-    Claims(Map<String, Value>),
+    Claims(Claims),
     /// A JWS whose payload is not a JSON object: not a JWT, but its signature can still be
     /// checked. The reason names what is wrong.
     NotClaims(String),
@@ -66,11 +68,300 @@ impl Token {
         self.header.get("kid").and_then(Value::as_str)
     }
 
+    /// The claims as a tree (parsed on first use).
     pub fn claims(&self) -> Option<&Map<String, Value>> {
+        self.claim_set().map(Claims::map)
+    }
+
+    /// The claims, with lookups that need no tree.
+    pub fn claim_set(&self) -> Option<&Claims> {
         match &self.payload {
             Payload::Claims(c) => Some(c),
             _ => None,
         }
+    }
+}
+
+/// A JWT's claims. Most payloads are plain: compact JSON whose strings are printable ASCII
+/// without escapes and whose objects repeat no key. Those are checked and indexed in one pass
+/// over the text, and the tree serde_json builds is made only when something asks for it (the
+/// text view, verify's claim checks, a lint that may fire); `--json` copies their text, which is
+/// exactly what writing the tree would give. Any other payload is parsed into a tree at once.
+#[derive(Debug, Clone)]
+pub struct Claims {
+    text: String,
+    /// The top-level entries of a plain payload: key and value ranges in `text`.
+    plain: Option<Plain>,
+    tree: OnceLock<Map<String, Value>>,
+}
+
+#[derive(Debug, Clone)]
+struct Plain {
+    top: Vec<(Range<usize>, Range<usize>)>,
+    /// A key anywhere is named like a secret, or a string value is made only of digits, spaces
+    /// and dashes: the sensitive-claim lint must look at the tree.
+    maybe_sensitive: bool,
+}
+
+impl Claims {
+    /// From a payload's text; when it is not a JSON object, what serde_json made of it.
+    fn new(mut text: Vec<u8>) -> Result<Claims, Result<Value, serde_json::Error>> {
+        if let Some(plain) = plain(&text) {
+            // A plain text is ASCII.
+            match String::from_utf8(text) {
+                Ok(text) => {
+                    return Ok(Claims {
+                        text,
+                        plain: Some(plain),
+                        tree: OnceLock::new(),
+                    });
+                }
+                Err(e) => text = e.into_bytes(),
+            }
+        }
+        match serde_json::from_slice::<Value>(&text) {
+            Ok(Value::Object(map)) => Ok(Claims {
+                text: String::new(),
+                plain: None,
+                tree: OnceLock::from(map),
+            }),
+            other => Err(other),
+        }
+    }
+
+    /// The claims as a tree, in the token's order, numbers as written.
+    pub fn map(&self) -> &Map<String, Value> {
+        self.tree.get_or_init(|| {
+            // A plain text is valid JSON: this parse cannot fail.
+            match serde_json::from_str::<Value>(&self.text) {
+                Ok(Value::Object(m)) => m,
+                _ => Map::new(),
+            }
+        })
+    }
+
+    /// The payload's text when writing the tree back would give exactly these bytes.
+    pub fn as_written(&self) -> Option<&str> {
+        self.plain.as_ref().map(|_| self.text.as_str())
+    }
+
+    /// One top-level claim.
+    pub fn get(&self, name: &str) -> Option<std::borrow::Cow<'_, Value>> {
+        use std::borrow::Cow;
+        match &self.plain {
+            Some(p) => {
+                let (_, v) = p.top.iter().find(|(k, _)| &self.text[k.clone()] == name)?;
+                let raw = &self.text[v.clone()];
+                let value = match raw.as_bytes()[0] {
+                    // A plain integer of up to 18 digits is an i64, as serde_json reads it.
+                    b'0'..=b'9' if raw.len() <= 18 && raw.bytes().all(|c| c.is_ascii_digit()) => {
+                        raw.parse::<i64>().ok().map(Value::from)
+                    }
+                    b'-' | b'0'..=b'9' => raw.parse().ok().map(Value::Number),
+                    _ => serde_json::from_str(raw).ok(),
+                };
+                value.map(Cow::Owned)
+            }
+            None => self.map().get(name).map(Cow::Borrowed),
+        }
+    }
+
+    /// A top-level claim that is a string.
+    pub fn get_str(&self, name: &str) -> Option<&str> {
+        match &self.plain {
+            Some(p) => {
+                let (_, v) = p.top.iter().find(|(k, _)| &self.text[k.clone()] == name)?;
+                // Plain strings hold no escapes: the text between the quotes is the value.
+                let raw = &self.text[v.clone()];
+                (raw.len() >= 2 && raw.starts_with('"')).then(|| &raw[1..raw.len() - 1])
+            }
+            None => self.map().get(name).and_then(Value::as_str),
+        }
+    }
+
+    /// Whether a claim may be named like a secret or hold a card or social security number.
+    pub fn maybe_sensitive(&self) -> bool {
+        self.plain.as_ref().is_none_or(|p| p.maybe_sensitive)
+    }
+}
+
+impl crate::claims::ClaimSource for Claims {
+    fn claim(&self, name: &str) -> Option<std::borrow::Cow<'_, Value>> {
+        self.get(name)
+    }
+}
+
+/// Objects nested deeper than this are not plain (serde_json's own limit is 128).
+const PLAIN_DEPTH: usize = 64;
+/// Objects with more keys than this are not plain (the duplicate check compares every pair).
+const PLAIN_KEYS: usize = 64;
+
+/// Checks and indexes a plain payload (see [`Claims`]); None for anything else.
+fn plain(text: &[u8]) -> Option<Plain> {
+    let mut p = PlainParser {
+        b: text,
+        i: 0,
+        depth: 0,
+        keys: Vec::with_capacity(16),
+        top: Vec::with_capacity(16),
+        maybe_sensitive: false,
+    };
+    p.object(true)?;
+    (p.i == text.len()).then_some(Plain {
+        top: p.top,
+        maybe_sensitive: p.maybe_sensitive,
+    })
+}
+
+struct PlainParser<'a> {
+    b: &'a [u8],
+    i: usize,
+    depth: usize,
+    /// The keys of the objects being read, innermost last.
+    keys: Vec<Range<usize>>,
+    top: Vec<(Range<usize>, Range<usize>)>,
+    maybe_sensitive: bool,
+}
+
+impl PlainParser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn eat(&mut self, c: u8) -> Option<()> {
+        (self.peek()? == c).then(|| self.i += 1)
+    }
+
+    fn value(&mut self) -> Option<()> {
+        match self.peek()? {
+            b'{' => self.object(false),
+            b'[' => self.array(),
+            b'"' => {
+                let r = self.string()?;
+                let s = &self.b[r];
+                if (11..=40).contains(&s.len())
+                    && s.iter()
+                        .all(|&c| c.is_ascii_digit() || c == b' ' || c == b'-')
+                {
+                    self.maybe_sensitive = true;
+                }
+                Some(())
+            }
+            b't' => self.literal(b"true"),
+            b'f' => self.literal(b"false"),
+            b'n' => self.literal(b"null"),
+            b'-' | b'0'..=b'9' => self.number(),
+            _ => None,
+        }
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.b[self.i..]
+            .starts_with(word)
+            .then(|| self.i += word.len())
+    }
+
+    /// A string of printable ASCII without escapes; the range between the quotes.
+    fn string(&mut self) -> Option<Range<usize>> {
+        self.eat(b'"')?;
+        let start = self.i;
+        let len = memchr::memchr(b'"', &self.b[start..])?;
+        let body = &self.b[start..start + len];
+        // (A count, not a search that stops early: the loop is vectorized.)
+        let odd = body
+            .iter()
+            .map(|&c| usize::from(c.wrapping_sub(0x20) >= 0x5f || c == b'\\'))
+            .sum::<usize>();
+        if odd > 0 {
+            return None;
+        }
+        self.i = start + len + 1;
+        Some(start..start + len)
+    }
+
+    /// RFC 8259's number grammar without an exponent.
+    fn number(&mut self) -> Option<()> {
+        let digits = |p: &mut Self| {
+            let n = p.b[p.i..].iter().take_while(|c| c.is_ascii_digit()).count();
+            p.i += n;
+            n
+        };
+        let _ = self.eat(b'-');
+        match self.peek()? {
+            b'0' => self.i += 1,
+            b'1'..=b'9' => {
+                digits(self);
+            }
+            _ => return None,
+        }
+        if self.eat(b'.').is_some() && digits(self) == 0 {
+            return None;
+        }
+        // serde_json writes an exponent back in its own form (1.8e9 as 1.8e+9): such a number
+        // is not written as is, so the payload is not plain.
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            return None;
+        }
+        Some(())
+    }
+
+    fn array(&mut self) -> Option<()> {
+        self.eat(b'[')?;
+        self.depth += 1;
+        if self.depth > PLAIN_DEPTH {
+            return None;
+        }
+        if self.eat(b']').is_none() {
+            loop {
+                self.value()?;
+                if self.eat(b',').is_none() {
+                    self.eat(b']')?;
+                    break;
+                }
+            }
+        }
+        self.depth -= 1;
+        Some(())
+    }
+
+    fn object(&mut self, top: bool) -> Option<()> {
+        self.eat(b'{')?;
+        self.depth += 1;
+        if self.depth > PLAIN_DEPTH {
+            return None;
+        }
+        // This object's keys are the end of the shared stack.
+        let first_key = self.keys.len();
+        if self.eat(b'}').is_none() {
+            loop {
+                let key = self.string()?;
+                let name = &self.b[key.clone()];
+                let keys = &self.keys[first_key..];
+                let same = |k: &Range<usize>| k.len() == name.len() && &self.b[k.clone()] == name;
+                if keys.len() >= PLAIN_KEYS || keys.iter().any(same) {
+                    return None;
+                }
+                if !self.maybe_sensitive
+                    && std::str::from_utf8(name).is_ok_and(crate::lint::sensitive_name)
+                {
+                    self.maybe_sensitive = true;
+                }
+                self.eat(b':')?;
+                let start = self.i;
+                self.value()?;
+                if top {
+                    self.top.push((key.clone(), start..self.i));
+                }
+                self.keys.push(key);
+                if self.eat(b',').is_none() {
+                    self.eat(b'}')?;
+                    break;
+                }
+            }
+        }
+        self.keys.truncate(first_key);
+        self.depth -= 1;
+        Some(())
     }
 }
 
@@ -198,13 +489,14 @@ pub fn parse(raw: &str) -> Result<Token, ParseError> {
 
     let payload_bytes = decode_segment(JWS_SEGMENTS[1], 1, n, segments[1])?;
     let signature = decode_segment(JWS_SEGMENTS[2], 2, n, segments[2])?;
-    let payload = match serde_json::from_slice::<Value>(&payload_bytes) {
-        Ok(Value::Object(claims)) => Payload::Claims(claims),
-        Ok(_) => Payload::NotClaims("payload segment (2 of 3) is JSON but not an object".into()),
-        Err(_) if payload_bytes.is_empty() => {
-            Payload::NotClaims("payload segment (2 of 3) is empty".into())
+    let empty = payload_bytes.is_empty();
+    let payload = match Claims::new(payload_bytes) {
+        Ok(claims) => Payload::Claims(claims),
+        Err(Ok(_)) => {
+            Payload::NotClaims("payload segment (2 of 3) is JSON but not an object".into())
         }
-        Err(e) => Payload::NotClaims(json_error("payload segment (2 of 3)", &e)),
+        Err(Err(_)) if empty => Payload::NotClaims("payload segment (2 of 3) is empty".into()),
+        Err(Err(e)) => Payload::NotClaims(json_error("payload segment (2 of 3)", &e)),
     };
     let unsecured = header
         .get("alg")

@@ -66,6 +66,78 @@ fn claims() -> impl Strategy<Value = Map<String, Value>> {
         })
 }
 
+/// Claims that are mostly plain (ASCII, no escapes): the shapes real issuers write, with names
+/// and values the lint looks for, numbers in every JSON form, and some keys repeated.
+fn plain_claims() -> impl Strategy<Value = String> {
+    let name = prop::sample::select(vec![
+        "iss",
+        "sub",
+        "aud",
+        "exp",
+        "nbf",
+        "iat",
+        "auth_time",
+        "jti",
+        "scope",
+        "password",
+        "x-api_key",
+        "Client_Secret",
+        "pin",
+        "card",
+        "ssn_note",
+        "tenant",
+        "nested",
+    ]);
+    let number = prop::sample::select(vec![
+        "0",
+        "-0",
+        "1800000600",
+        "1800000000.5",
+        "1.8e9",
+        "1E5",
+        "1e+5",
+        "-1",
+        "0.10",
+        "123456789012345678901234567890",
+        "1800000000000",
+        "99999999999999999999",
+    ]);
+    let leaf = prop_oneof![
+        number.prop_map(str::to_string),
+        prop::sample::select(vec![
+            "\"https://auth.example.com\"",
+            "\"4111 1111 1111 1111\"",
+            "\"078-05-1120\"",
+            "\"12345678901\"",
+            "\"a b\"",
+            "\"\"",
+            "true",
+            "false",
+            "null",
+            "[]",
+            "{}",
+            "[\"api\",\"web\"]",
+            "\"esc\\\"aped\"",
+            "\"caf\u{e9}\"",
+        ])
+        .prop_map(str::to_string),
+    ];
+    let value = leaf.prop_recursive(3, 24, 4, move |inner| {
+        prop::collection::vec(
+            (prop::sample::select(vec!["a", "password", "b", "a"]), inner),
+            0..4,
+        )
+        .prop_map(|kv| {
+            let body: Vec<String> = kv.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+            format!("{{{}}}", body.join(","))
+        })
+    });
+    prop::collection::vec((name, value), 0..10).prop_map(|kv| {
+        let body: Vec<String> = kv.iter().map(|(k, v)| format!("\"{k}\":{v}")).collect();
+        format!("{{{}}}", body.join(","))
+    })
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -164,6 +236,42 @@ proptest! {
             slow.push(b'\n');
             prop_assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(slow).unwrap());
         }
+    }
+
+    #[test]
+    fn plain_claims_read_as_the_tree_reads_them(
+        payload in plain_claims(),
+        now in 1_799_000_000i64..1_801_000_000,
+        leeway in 0i64..600,
+    ) {
+        use jwtctl::commands::{Clock, inspect};
+        use jwtctl::render::Render;
+        use jwtctl::render::json::JsonLines;
+        let token = |p: &str| format!(
+            "{}.{}.c2ln",
+            URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#),
+            URL_SAFE_NO_PAD.encode(p)
+        );
+        // The same claims with a space after the brace are never plain: the tree path.
+        let spaced = format!("{{ {}", &payload[1..]);
+        let (fast, slow) = (token(&payload), token(&spaced));
+        let source = || jwtctl::input::Source { input: "t".into(), line: None, header: None, key: None };
+        let a = inspect(&fast, source(), Clock { now, leeway });
+        let b = inspect(&slow, source(), Clock { now, leeway });
+        let (ta, tb) = (a.token.as_ref().unwrap(), b.token.as_ref().unwrap());
+        prop_assert_eq!(ta.claims(), tb.claims());
+        prop_assert_eq!(
+            ta.claim_set().unwrap().get_str("iss"),
+            tb.claim_set().unwrap().get_str("iss")
+        );
+        prop_assert_eq!(
+            format!("{:?}", jwtctl::lint::lint_but_secret(ta)),
+            format!("{:?}", jwtctl::lint::lint_but_secret(tb))
+        );
+        let (mut ja, mut jb) = (Vec::new(), Vec::new());
+        JsonLines.render(&a, &mut ja);
+        JsonLines.render(&b, &mut jb);
+        prop_assert_eq!(String::from_utf8(ja).unwrap(), String::from_utf8(jb).unwrap());
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub fn run(args: &CheckExpiryArgs, batch: Batch, out: &mut Output) -> Result<Exi
             },
         };
         if let Some(max) = args.max_lifetime
-            && r.token.as_ref().is_some_and(|t| t.claims().is_some())
+            && r.token.as_ref().is_some_and(|t| t.claim_set().is_some())
             && !matches!(r.status, Status::Invalid | Status::Malformed)
         {
             match r.lifetime() {

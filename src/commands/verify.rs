@@ -170,7 +170,7 @@ impl Policy<'_> {
             }
         }
         if let Payload::Claims(claims) = &token.payload {
-            exit = exit.worst(self.claims(&mut r, claims));
+            exit = exit.worst(self.claims(&mut r, claims.map()));
         }
         r.exit = exit;
         r.token = Some(token);

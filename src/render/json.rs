@@ -20,7 +20,7 @@ impl Serialize for View<'_> {
         let r = self.0;
         let token = r.token.as_ref();
         let payload = match token.map(|t| &t.payload) {
-            Some(Payload::Claims(c)) => Some(c),
+            Some(Payload::Claims(c)) => Some(c.map()),
             _ => None,
         };
         let mut m = s.serialize_map(Some(16))?;
@@ -137,7 +137,10 @@ pub fn write_report(r: &Report, out: &mut Vec<u8>) {
     }
     out.extend_from_slice(b",\"payload\":");
     match payload {
-        Some(c) => object(c, out),
+        Some(c) => match c.as_written() {
+            Some(text) => out.extend_from_slice(text.as_bytes()),
+            None => object(c.map(), out),
+        },
         None => out.extend_from_slice(b"null"),
     }
     let g = &r.signature;

@@ -133,7 +133,7 @@ fn full(out: &mut String, r: &Report, local: bool, now: i64) {
         match &t.payload {
             Payload::Claims(c) => {
                 heading(out, "Payload");
-                pretty(out, &Value::Object(c.clone()), 1);
+                pretty(out, &Value::Object(c.map().clone()), 1);
                 out.push('\n');
             }
             Payload::NotClaims(_) => field(out, "Payload", "not a JSON object (see status)"),
