@@ -324,7 +324,7 @@ pub fn sensitive_name(name: &str) -> bool {
 }
 
 /// 13–19 digits (spaces and dashes allowed) passing the Luhn check.
-fn looks_like_card(s: &str) -> bool {
+pub fn looks_like_card(s: &str) -> bool {
     if s.len() > 40
         || !s
             .chars()
@@ -351,7 +351,7 @@ fn looks_like_card(s: &str) -> bool {
     sum.is_multiple_of(10)
 }
 
-fn looks_like_ssn(s: &str) -> bool {
+pub fn looks_like_ssn(s: &str) -> bool {
     let b = s.as_bytes();
     b.len() == 11
         && b[3] == b'-'

@@ -98,8 +98,8 @@ pub struct Claims {
 #[derive(Debug, Clone)]
 struct Plain {
     top: Vec<(Range<usize>, Range<usize>)>,
-    /// A key anywhere is named like a secret, or a string value is made only of digits, spaces
-    /// and dashes: the sensitive-claim lint must look at the tree.
+    /// A key anywhere is named like a secret, or a string value anywhere looks like a card or
+    /// social security number: the sensitive-claim lint must look at the tree.
     maybe_sensitive: bool,
 }
 
@@ -179,6 +179,14 @@ impl Claims {
         }
     }
 
+    /// Whether a top-level claim of this name is present.
+    pub fn contains(&self, name: &str) -> bool {
+        match &self.plain {
+            Some(p) => p.top.iter().any(|(k, _)| &self.text[k.clone()] == name),
+            None => self.map().contains_key(name),
+        }
+    }
+
     /// Whether a claim may be named like a secret or hold a card or social security number.
     pub fn maybe_sensitive(&self) -> bool {
         self.plain.as_ref().is_none_or(|p| p.maybe_sensitive)
@@ -238,10 +246,10 @@ impl PlainParser<'_> {
             b'[' => self.array(),
             b'"' => {
                 let r = self.string()?;
-                let s = &self.b[r];
-                if (11..=40).contains(&s.len())
-                    && s.iter()
-                        .all(|&c| c.is_ascii_digit() || c == b' ' || c == b'-')
+                // Plain strings are ASCII without escapes: the text is the value.
+                let s = std::str::from_utf8(&self.b[r]).unwrap_or_default();
+                if !self.maybe_sensitive
+                    && (crate::lint::looks_like_card(s) || crate::lint::looks_like_ssn(s))
                 {
                     self.maybe_sensitive = true;
                 }

@@ -260,10 +260,12 @@ proptest! {
         let b = inspect(&slow, source(), Clock { now, leeway });
         let (ta, tb) = (a.token.as_ref().unwrap(), b.token.as_ref().unwrap());
         prop_assert_eq!(ta.claims(), tb.claims());
-        prop_assert_eq!(
-            ta.claim_set().unwrap().get_str("iss"),
-            tb.claim_set().unwrap().get_str("iss")
-        );
+        let (ca, cb) = (ta.claim_set().unwrap(), tb.claim_set().unwrap());
+        for name in ["iss", "sub", "aud", "exp", "nbf", "iat", "auth_time", "password", "nested", "x"] {
+            prop_assert_eq!(ca.get_str(name), cb.get_str(name));
+            prop_assert_eq!(ca.get(name).map(|v| v.into_owned()), cb.get(name).map(|v| v.into_owned()));
+            prop_assert_eq!(ca.contains(name), cb.contains(name));
+        }
         prop_assert_eq!(
             format!("{:?}", jwtctl::lint::lint_but_secret(ta)),
             format!("{:?}", jwtctl::lint::lint_but_secret(tb))

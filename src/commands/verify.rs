@@ -170,7 +170,7 @@ impl Policy<'_> {
             }
         }
         if let Payload::Claims(claims) = &token.payload {
-            exit = exit.worst(self.claims(&mut r, claims.map()));
+            exit = exit.worst(self.claims(&mut r, claims));
         }
         r.exit = exit;
         r.token = Some(token);
@@ -360,7 +360,7 @@ impl Policy<'_> {
     }
 
     /// The claim checks; reasons go into the report, the exit code comes back.
-    fn claims(&self, r: &mut Report, claims: &serde_json::Map<String, Value>) -> Exit {
+    fn claims(&self, r: &mut Report, claims: &crate::token::Claims) -> Exit {
         let mut exit = match r.status {
             Status::Expired | Status::Invalid => Exit::Invalid,
             Status::NotYetValid => Exit::NotYetValid,
@@ -373,6 +373,7 @@ impl Policy<'_> {
             _ => Exit::Ok,
         };
         let text = |v: &Value| v.as_str().map(str::to_string);
+        let string = |name: &str| claims.get_str(name).map(str::to_string);
         let mut check = |name: &str, wanted: &[String], found: Vec<String>| {
             if wanted.is_empty() {
                 return;
@@ -390,24 +391,16 @@ impl Policy<'_> {
                 exit = exit.worst(Exit::Invalid);
             }
         };
-        check(
-            "iss",
-            &self.iss,
-            claims.get("iss").and_then(text).into_iter().collect(),
-        );
-        let aud = match claims.get("aud") {
+        check("iss", &self.iss, string("iss").into_iter().collect());
+        let aud = match claims.get("aud").as_deref() {
             Some(Value::Array(a)) => a.iter().filter_map(text).collect(),
             Some(v) => text(v).into_iter().collect(),
             None => Vec::new(),
         };
         check("aud", self.aud, aud);
-        check(
-            "sub",
-            self.sub,
-            claims.get("sub").and_then(text).into_iter().collect(),
-        );
+        check("sub", self.sub, string("sub").into_iter().collect());
         for name in self.require {
-            if !claims.contains_key(name) {
+            if !claims.contains(name) {
                 r.reasons.push(format!(
                     "required claim {} is missing",
                     crate::escape::text(name)
