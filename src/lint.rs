@@ -301,7 +301,11 @@ fn walk(
 
 /// A name among [`SENSITIVE_NAMES`], or ending in `_name` or `-name`, in any case.
 pub fn sensitive_name(name: &str) -> bool {
-    let name = name.as_bytes();
+    sensitive_name_bytes(name.as_bytes())
+}
+
+/// [`sensitive_name`] over a name's bytes.
+pub fn sensitive_name_bytes(name: &[u8]) -> bool {
     // Every listed name ends in one of these letters: most names are ruled out at once.
     if !name.last().is_some_and(|c| {
         matches!(
@@ -324,6 +328,14 @@ pub fn sensitive_name(name: &str) -> bool {
 }
 
 /// 13–19 digits (spaces and dashes allowed) passing the Luhn check.
+/// Whether a string value may be a card or social security number (a quick test first: most
+/// values are ruled out by their length or first character).
+pub fn card_or_ssn(s: &[u8]) -> bool {
+    (11..=40).contains(&s.len())
+        && matches!(s[0], b'0'..=b'9' | b' ' | b'-')
+        && std::str::from_utf8(s).is_ok_and(|s| looks_like_card(s) || looks_like_ssn(s))
+}
+
 pub fn looks_like_card(s: &str) -> bool {
     if s.len() > 40
         || !s

@@ -246,11 +246,8 @@ impl PlainParser<'_> {
             b'[' => self.array(),
             b'"' => {
                 let r = self.string()?;
-                // Plain strings are ASCII without escapes: the text is the value.
-                let s = std::str::from_utf8(&self.b[r]).unwrap_or_default();
-                if !self.maybe_sensitive
-                    && (crate::lint::looks_like_card(s) || crate::lint::looks_like_ssn(s))
-                {
+                // Plain strings hold no escapes: the text is the value.
+                if !self.maybe_sensitive && crate::lint::card_or_ssn(&self.b[r]) {
                     self.maybe_sensitive = true;
                 }
                 Some(())
@@ -349,9 +346,7 @@ impl PlainParser<'_> {
                 if keys.len() >= PLAIN_KEYS || keys.iter().any(same) {
                     return None;
                 }
-                if !self.maybe_sensitive
-                    && std::str::from_utf8(name).is_ok_and(crate::lint::sensitive_name)
-                {
+                if !self.maybe_sensitive && crate::lint::sensitive_name_bytes(name) {
                     self.maybe_sensitive = true;
                 }
                 self.eat(b':')?;
