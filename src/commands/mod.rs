@@ -67,7 +67,7 @@ const BLOCK_BYTES: usize = 64 * 1024;
 /// …read this much at a time…
 const READ_BYTES: usize = 64 * 1024;
 /// …and a line longer than this is scanned as a stream instead.
-const MAX_BLOCK_BYTES: usize = 1024 * 1024;
+const MAX_BLOCK_BYTES: usize = 256 * 1024;
 
 /// Token bytes in flight to the workers at most (beyond one batch), so that big tokens do not
 /// pile up in memory.
