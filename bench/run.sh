@@ -160,4 +160,5 @@ python3 -c "
 import sys
 big = 'eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjE4MDAwMDA2MDB9.' + 'A' * (1000 * 1000)
 for _ in range(64): print(big)" > "$work/big-tokens.txt"
+row "64 tokens of 1 MB, 1 thread" "$(rss $J decode --json --threads 1 --now $NOW @$work/big-tokens.txt) KiB" ""
 row "64 tokens of 1 MB, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/big-tokens.txt) KiB" ""
