@@ -48,11 +48,18 @@ fn secret_list() -> &'static [&'static str] {
     LIST.get_or_init(|| secrets().collect())
 }
 
-/// Whether `secret` is on the list of well-known secrets.
+/// Whether `secret` is on the list of well-known secrets, as an HMAC key: HMAC pads a key
+/// shorter than its block with zero bytes, so `secret` and `secret\0` sign alike.
 pub fn is_well_known(secret: &[u8]) -> bool {
     static SET: OnceLock<std::collections::HashSet<&'static [u8]>> = OnceLock::new();
+    let mut key = secret;
+    if key.len() <= 64 {
+        while let [rest @ .., 0] = key {
+            key = rest;
+        }
+    }
     SET.get_or_init(|| secrets().map(str::as_bytes).collect())
-        .contains(secret)
+        .contains(key)
 }
 
 fn secrets() -> impl Iterator<Item = &'static str> {
@@ -544,6 +551,15 @@ mod tests {
             );
         }
         assert!(!sensitive_name("spin_rate") && !sensitive_name("tenant"));
+    }
+
+    #[test]
+    fn a_listed_secret_is_known_with_or_without_padding() {
+        assert!(is_well_known(b"secret"));
+        assert!(is_well_known(b"secret\0\0"));
+        assert!(!is_well_known(
+            b"r4nd0m-and-long-enough-to-be-a-real-secret!"
+        ));
     }
 
     #[test]
