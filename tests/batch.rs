@@ -1,5 +1,6 @@
-//! Files are read in blocks of whole lines, scanned and judged on worker threads: the output must
-//! be what one thread writes, and what the streaming scanner writes for the same text on a pipe.
+//! Files and pipes are read in blocks of whole lines, scanned and judged on worker threads: the
+//! output must be what one thread writes, and what the streaming scanner (which reads a FIFO)
+//! writes for the same text.
 
 mod common;
 use common::*;
@@ -105,7 +106,7 @@ fn a_file_in_blocks_reads_as_one_stream_on_any_number_of_threads() {
                 "{mode:?}: --threads {threads} differs from --threads 1"
             );
         }
-        // The same text on a pipe goes through the streaming scanner.
+        // The same text on a pipe, read in blocks as it comes.
         let piped = call("2", "-", Some(&text));
         let named = |s: &str| s.replace("stdin line", &format!("{} line", path.display()));
         assert_eq!(piped.0, one.0, "{mode:?}");
@@ -116,6 +117,32 @@ fn a_file_in_blocks_reads_as_one_stream_on_any_number_of_threads() {
         assert!(
             named(&piped.2) == one.2,
             "{mode:?}: a pipe and a file give different errors"
+        );
+        // And through a FIFO, which the streaming scanner reads: the reference.
+        let fifo = dir.path().join("fifo");
+        let _ = std::fs::remove_file(&fifo);
+        assert!(
+            Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        let feed = {
+            let (fifo, text) = (fifo.clone(), text.clone());
+            std::thread::spawn(move || std::fs::write(fifo, text))
+        };
+        let streamed = call("2", &format!("@{}", fifo.display()), None);
+        feed.join().unwrap().unwrap();
+        let named = |s: &str| s.replace(&fifo.display().to_string(), &path.display().to_string());
+        assert_eq!(streamed.0, one.0, "{mode:?}");
+        assert!(
+            named(&streamed.1) == one.1,
+            "{mode:?}: streaming and blocks give different reports"
+        );
+        assert!(
+            named(&streamed.2) == one.2,
+            "{mode:?}: streaming and blocks give different errors"
         );
     }
     // What the blocks hold is all there: every token, each skew, every label kind.

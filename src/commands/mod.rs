@@ -147,7 +147,9 @@ pub fn each_token(
                     }
                 }
                 Input::Stdin => match Blocking::stdin() {
-                    Blocking::Never => run.scan_file(io::stdin().lock(), "stdin".into(), max_token),
+                    blocking @ (Blocking::Never | Blocking::Stdin) => {
+                        run.scan_file(io::stdin().lock(), "stdin".into(), max_token, blocking)
+                    }
                     blocking => {
                         let reader = BufReader::with_capacity(64 * 1024, io::stdin());
                         run.scan(
@@ -158,7 +160,9 @@ pub fn each_token(
                 },
                 Input::File(_, path) => match std::fs::File::open(path) {
                     Ok(f) => match f.metadata() {
-                        Ok(m) if m.is_file() => run.scan_file(f, path.clone(), max_token),
+                        Ok(m) if m.is_file() => {
+                            run.scan_file(f, path.clone(), max_token, Blocking::Never)
+                        }
                         _ => {
                             let reader = BufReader::with_capacity(64 * 1024, f);
                             run.scan(
@@ -263,6 +267,10 @@ fn stdin_ready(ms: i32) -> bool {
 fn stdin_ready(_ms: i32) -> bool {
     false
 }
+
+/// A pipe that stays empty this long is a pause, not a writer between two writes: what is
+/// ready is written before the read waits.
+const FLUSH_PAUSE_MS: i32 = 10;
 
 /// How long tokens in the Date window wait for more input when it pauses (curl -v waiting for
 /// the response) before they are shown without a `Date:` to judge skew by.
@@ -688,6 +696,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         mut reader: R,
         name: String,
         max_token: usize,
+        blocking: Blocking,
     ) -> io::Result<()> {
         let (mut line, mut http, mut skew) = (1u64, false, None::<Warning>);
         let mut found = false;
@@ -705,6 +714,19 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 && pending.len() < MAX_BLOCK_BYTES
                 && (pending.len() < want || memchr::memrchr(b'\n', &pending).is_none())
             {
+                // A pipe that pauses: what has come is judged and written before the read
+                // waits, as the streaming scanner does. The Date window first waits a moment
+                // for the Date that may follow (curl -v prints the request, then waits).
+                if matches!(blocking, Blocking::Stdin) && blocking.within(0) {
+                    if memchr::memrchr(b'\n', &pending).is_some() {
+                        if !first || blocking.within(DATE_PAUSE_MS) {
+                            break;
+                        }
+                    } else if blocking.within(FLUSH_PAUSE_MS) {
+                        self.drain()?;
+                        self.out.flush()?;
+                    }
+                }
                 let len = pending.len();
                 pending.resize(len + READ_BYTES, 0);
                 match reader.read(&mut pending[len..]) {
@@ -749,7 +771,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                             io::Read::chain(io::Cursor::new(std::mem::take(&mut pending)), reader),
                         );
                         let s = Scanner::resume(rest, name.clone(), max_token, line, http);
-                        let end = self.scan_events(s, Blocking::Never, skew, first)?;
+                        let end = self.scan_events(s, blocking, skew, first)?;
                         found |= end.found;
                         if !end.failed {
                             self.drain()?;
@@ -809,7 +831,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             if !scanner.has_pending() {
                 // The next read may block: write what is ready so a person sees it now. Tokens
                 // in the Date window first wait a moment for the Date that may follow them.
-                if waiting.is_none() && blocking.within(0) {
+                if waiting.is_none() && blocking.within(FLUSH_PAUSE_MS) {
                     self.drain()?;
                     self.out.flush()?;
                 } else if waiting.is_some()
