@@ -66,6 +66,8 @@ struct Ready {
     prepared: Vec<(Alg, verify::Prepared)>,
     weakness: Vec<(Alg, String)>,
     well_known: bool,
+    /// [`Key::describe`], said in every report it verifies.
+    described: String,
 }
 
 impl Ready {
@@ -86,6 +88,7 @@ impl Ready {
         let well_known =
             matches!(&key.material, Material::Hmac(s) if lint::is_well_known(s.bytes()));
         Ready {
+            described: key.describe(),
             key,
             prepared,
             weakness,
@@ -145,7 +148,7 @@ impl Policy<'_> {
         match self.signature(&token, &mut r.warnings) {
             Ok(key) => {
                 r.signature.verified = Some(true);
-                r.signature.key = Some(key.describe());
+                r.signature.key = Some(key.described.clone());
                 // Verified by the user's secret: it is well known exactly when the token's is.
                 if key.well_known
                     && let Some(alg) = token.alg().and_then(Alg::from_name)
