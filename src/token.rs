@@ -145,44 +145,42 @@ impl Claims {
         self.plain.as_ref().map(|_| self.text.as_str())
     }
 
+    /// For a plain payload, the text of a top-level claim's value (None inside when absent);
+    /// None when the payload is not plain and the tree must be asked.
+    fn plain_raw(&self, name: &str) -> Option<Option<&str>> {
+        let p = self.plain.as_ref()?;
+        Some(
+            p.top
+                .iter()
+                .find(|(k, _)| &self.text[k.clone()] == name)
+                .map(|(_, v)| &self.text[v.clone()]),
+        )
+    }
+
     /// One top-level claim.
     pub fn get(&self, name: &str) -> Option<std::borrow::Cow<'_, Value>> {
         use std::borrow::Cow;
-        match &self.plain {
-            Some(p) => {
-                let (_, v) = p.top.iter().find(|(k, _)| &self.text[k.clone()] == name)?;
-                let raw = &self.text[v.clone()];
-                let value = match raw.as_bytes()[0] {
-                    // A plain integer of up to 18 digits is an i64, as serde_json reads it.
-                    b'0'..=b'9' if raw.len() <= 18 && raw.bytes().all(|c| c.is_ascii_digit()) => {
-                        raw.parse::<i64>().ok().map(Value::from)
-                    }
-                    b'-' | b'0'..=b'9' => raw.parse().ok().map(Value::Number),
-                    _ => serde_json::from_str(raw).ok(),
-                };
-                value.map(Cow::Owned)
-            }
+        match self.plain_raw(name) {
+            Some(raw) => raw.and_then(plain_value).map(Cow::Owned),
             None => self.map().get(name).map(Cow::Borrowed),
         }
     }
 
     /// A top-level claim that is a string.
     pub fn get_str(&self, name: &str) -> Option<&str> {
-        match &self.plain {
-            Some(p) => {
-                let (_, v) = p.top.iter().find(|(k, _)| &self.text[k.clone()] == name)?;
-                // Plain strings hold no escapes: the text between the quotes is the value.
-                let raw = &self.text[v.clone()];
-                (raw.len() >= 2 && raw.starts_with('"')).then(|| &raw[1..raw.len() - 1])
-            }
+        match self.plain_raw(name) {
+            // Plain strings hold no escapes: the text between the quotes is the value.
+            Some(raw) => raw
+                .filter(|r| r.len() >= 2 && r.starts_with('"'))
+                .map(|r| &r[1..r.len() - 1]),
             None => self.map().get(name).and_then(Value::as_str),
         }
     }
 
     /// Whether a top-level claim of this name is present.
     pub fn contains(&self, name: &str) -> bool {
-        match &self.plain {
-            Some(p) => p.top.iter().any(|(k, _)| &self.text[k.clone()] == name),
+        match self.plain_raw(name) {
+            Some(raw) => raw.is_some(),
             None => self.map().contains_key(name),
         }
     }
@@ -196,6 +194,18 @@ impl Claims {
 impl crate::claims::ClaimSource for Claims {
     fn claim(&self, name: &str) -> Option<std::borrow::Cow<'_, Value>> {
         self.get(name)
+    }
+}
+
+/// A value of a plain text, as serde_json reads it.
+fn plain_value(raw: &str) -> Option<Value> {
+    match raw.as_bytes().first()? {
+        // A plain integer of up to 18 digits is an i64, as serde_json reads it.
+        b'0'..=b'9' if raw.len() <= 18 && raw.bytes().all(|c| c.is_ascii_digit()) => {
+            raw.parse::<i64>().ok().map(Value::from)
+        }
+        b'-' | b'0'..=b'9' => raw.parse().ok().map(Value::Number),
+        _ => serde_json::from_str(raw).ok(),
     }
 }
 

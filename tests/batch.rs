@@ -5,7 +5,7 @@
 mod common;
 use common::*;
 use std::io::Write;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// A log of ~1.6 MB: HTTP exchanges with `Date:` headers at its start and in its middle (each
 /// changes the clock_skew of what follows), header, JSON, cookie and parameter labels, a
@@ -47,13 +47,7 @@ fn log() -> String {
 }
 
 fn run(args: &[&str], stdin: Option<&str>) -> (Option<i32>, String, String) {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(args);
     let mut pipe = child.stdin.take().unwrap();
     let text = stdin.unwrap_or_default().to_string();
     let writer = std::thread::spawn(move || {

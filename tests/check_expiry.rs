@@ -185,14 +185,8 @@ fn a_file_of_tokens_and_json_lines() {
 #[test]
 fn large_input_streams_in_bounded_memory() {
     use std::io::Write;
-    use std::process::{Command, Stdio};
     let token = exp_in(30);
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
-        .args(["check-expiry", "--now", &at(0)])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&["check-expiry", "--now", &at(0)]);
     let pid = child.id();
     let mut stdin = child.stdin.take().unwrap();
     let line = "2027-01-15T08:00:00Z INFO served in 12ms path=/api/orders?id=42 user=anonymous\n"

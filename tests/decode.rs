@@ -444,15 +444,8 @@ fn local_time_zone() {
 #[test]
 fn closed_pipe_ends_quietly() {
     use std::io::{Read, Write};
-    use std::process::{Command, Stdio};
     let t = hs(r#"{"exp":1800000600}"#);
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
-        .args(["decode", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&["decode", "-"]);
     let mut stdout = child.stdout.take().unwrap();
     let mut first = [0u8; 16];
     let mut stdin = child.stdin.take().unwrap();

@@ -11,12 +11,7 @@ use std::time::{Duration, Instant};
 #[test]
 fn a_gigabyte_without_newlines_streams_in_bounded_memory() {
     let token = hs(r#"{"exp":1800000600}"#);
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
-        .args(["decode", "--json", "--now", "1800000000"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&["decode", "--json", "--now", "1800000000"]);
     let pid = child.id();
     let mut stdin = child.stdin.take().unwrap();
     // Long base64-looking runs, broken by spaces: the scanner's worst case for bookkeeping.
@@ -38,13 +33,7 @@ fn a_gigabyte_without_newlines_streams_in_bounded_memory() {
 #[test]
 fn an_endless_run_of_token_characters_is_refused_not_held() {
     // 64 MiB of one run that starts like a token: over the limit, refused with its length.
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
-        .args(["decode"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&["decode"]);
     let pid = child.id();
     let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(b"eyJhbGciOiJIUzI1NiJ9.eyJ.").unwrap();

@@ -171,11 +171,7 @@ pub fn each_token(
                             )
                         }
                     },
-                    Err(e) => run.problem(Problem {
-                        message: format!("cannot read {path}: {}", io_reason(&e)),
-                        hint: None,
-                        exit: Exit::BadInput,
-                    }),
+                    Err(e) => run.problem(read_problem(path, &e)),
                 },
             };
             match flow {
@@ -197,6 +193,19 @@ fn write_failure(e: io::Error) -> Failure {
         anyhow::anyhow!("cannot write output: {e}"),
         None,
     )
+}
+
+/// An input that could not be read, said as an error in its place among the reports.
+fn read_problem(name: &str, e: &io::Error) -> Problem {
+    Problem {
+        message: format!(
+            "cannot read {}: {}",
+            crate::escape::text(name),
+            io_reason(e)
+        ),
+        hint: None,
+        exit: Exit::BadInput,
+    }
 }
 
 /// An OS error without Rust's "(os error 2)" suffix.
@@ -293,6 +302,17 @@ enum Job {
         skew: Option<Warning>,
         max_token: usize,
     },
+}
+
+impl Job {
+    /// The input bytes a job holds: what batches and the work in flight are measured by.
+    fn bytes(&self) -> usize {
+        match self {
+            Job::Token(text, ..) => text.len(),
+            Job::Scan { block, .. } => block.len(),
+            Job::Ready(_) | Job::Problem(_) => 0,
+        }
+    }
 }
 
 /// How a scan ended.
@@ -452,11 +472,7 @@ struct Run<'a, 'o, 'scope, 'env> {
 
 impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     fn push(&mut self, job: Job) -> io::Result<()> {
-        match &job {
-            Job::Token(text, ..) => self.job_bytes += text.len(),
-            Job::Scan { block, .. } => self.job_bytes += block.len(),
-            _ => {}
-        }
+        self.job_bytes += job.bytes();
         self.jobs.push(job);
         if self.jobs.len() >= BATCH || self.job_bytes >= BATCH_BYTES {
             self.dispatch(true)?;
@@ -485,19 +501,13 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         for job in jobs {
             match job {
                 Job::Scan { .. } => {
-                    let len = if let Job::Scan { block, .. } = &job {
-                        block.len()
-                    } else {
-                        0
-                    };
+                    let len = job.bytes();
                     self.send(std::mem::take(&mut batch), std::mem::take(&mut bytes))?;
                     self.send(vec![(0, job)], len)?;
                 }
                 Job::Problem(_) => batch.push((0, job)),
                 _ => {
-                    if let Job::Token(text, ..) = &job {
-                        bytes += text.len();
-                    }
+                    bytes += job.bytes();
                     self.index += 1;
                     batch.push((self.index, job));
                     if batch.len() >= BATCH || bytes >= BATCH_BYTES {
@@ -636,9 +646,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     // Queued in their place; dispatched by the next push or drain.
                     self.found |= !jobs.is_empty();
                     for job in jobs {
-                        if let Job::Token(text, ..) = &job {
-                            self.job_bytes += text.len();
-                        }
+                        self.job_bytes += job.bytes();
                         self.jobs.push(job);
                     }
                 }
@@ -699,7 +707,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         blocking: Blocking,
     ) -> io::Result<()> {
         let (mut line, mut http, mut skew) = (1u64, false, None::<Warning>);
-        let mut found = false;
+        // Set by the blocks scanned here and by those the workers scanned (see `write`).
         self.found = false;
         let mut pending: Vec<u8> = Vec::new();
         let mut eof = false;
@@ -742,15 +750,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                         // What was read before the error is still scanned.
                         let s = Scanner::resume(&pending[..], name.clone(), max_token, line, http);
                         self.scan_events(s, Blocking::Never, skew.clone(), first)?;
-                        return self.problem(Problem {
-                            message: format!(
-                                "cannot read {}: {}",
-                                crate::escape::text(&name),
-                                io_reason(&e)
-                            ),
-                            hint: None,
-                            exit: Exit::BadInput,
-                        });
+                        return self.problem(read_problem(&name, &e));
                     }
                 }
             }
@@ -772,14 +772,11 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                         );
                         let s = Scanner::resume(rest, name.clone(), max_token, line, http);
                         let end = self.scan_events(s, blocking, skew, first)?;
-                        found |= end.found;
-                        if !end.failed {
-                            self.drain()?;
-                            if !found && !self.found {
-                                self.no_token(&name)?;
-                            }
+                        self.found |= end.found;
+                        if end.failed {
+                            return Ok(());
                         }
-                        return Ok(());
+                        break;
                     }
                 }
             };
@@ -791,7 +788,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 self.drain()?;
                 let s = Scanner::resume(&block[..], name.clone(), max_token, line, http);
                 let end = self.scan_events(s, Blocking::Never, skew.clone(), first)?;
-                found |= end.found;
+                self.found |= end.found;
                 (http, skew) = (end.http, end.skew);
                 line += lines;
             } else {
@@ -809,7 +806,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             first = false;
         }
         self.drain()?;
-        if !found && !self.found {
+        if !self.found {
             self.no_token(&name)?;
         }
         Ok(())
@@ -847,16 +844,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 Ok(e) => e,
                 Err(e) => {
                     self.release(&mut waiting, &skew)?;
-                    let message = format!(
-                        "cannot read {}: {}",
-                        crate::escape::text(scanner.name()),
-                        io_reason(&e)
-                    );
-                    self.problem(Problem {
-                        message,
-                        hint: None,
-                        exit: Exit::BadInput,
-                    })?;
+                    self.problem(read_problem(scanner.name(), &e))?;
                     return Ok(ScanEnd {
                         found,
                         failed: true,

@@ -11,8 +11,9 @@ use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 /// The JSON Lines view.
 pub struct JsonLines;
 
-/// The report as the contract's JSON object, serialized straight from the report (no tree is
-/// built, nothing is cloned).
+/// The report as the contract's JSON object through serde: the reference that
+/// [`write_report`], which the command uses, is held byte-equal to (tests/properties.rs). Any
+/// field added to one must be added to the other.
 pub struct View<'a>(pub &'a Report);
 
 impl Serialize for View<'_> {
