@@ -141,11 +141,6 @@ impl<R: BufRead> Scanner<R> {
         &self.state.name
     }
 
-    /// The line being read (1-based).
-    pub fn line(&self) -> u64 {
-        self.state.line
-    }
-
     /// Whether an HTTP request or status line was seen.
     pub fn http(&self) -> bool {
         self.state.http
