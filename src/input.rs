@@ -314,22 +314,22 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
     find(hay, needle).is_some()
 }
 
-/// Whether a block of whole lines holds a line that changes how later lines are read: a `Date:`
-/// header, or (when `http` is not yet known) an HTTP request or status line. Blocks without one
-/// can be scanned apart, in any order. Errs on the side of yes.
-pub fn changes_context(block: &[u8], http: bool) -> bool {
-    if !http && memchr::memmem::find(block, b"HTTP/").is_some() {
-        return true;
-    }
-    let mut start = 0;
+/// A block of whole lines, surveyed in one pass: how many newlines it holds, and whether a line
+/// changes how later lines are read (a `Date:` header, or, when `http` is not yet known, an HTTP
+/// request or status line). Blocks that change nothing can be scanned apart, in any order. Errs
+/// on the side of a change.
+pub fn survey(block: &[u8], http: bool) -> (u64, bool) {
+    let mut changes = !http && memchr::memmem::find(block, b"HTTP/").is_some();
+    let (mut lines, mut start) = (0, 0);
     for end in memchr::memchr_iter(b'\n', block).chain(std::iter::once(block.len())) {
-        let line = strip_marker(&block[start..end]);
-        if line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"date:") {
-            return true;
+        if !changes {
+            let line = strip_marker(&block[start..end]);
+            changes = line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"date:");
         }
+        lines += u64::from(end < block.len());
         start = end + 1;
     }
-    false
+    (lines, changes)
 }
 
 /// Drops leading space and a `curl -v` direction marker (`> `, `< `).
@@ -482,6 +482,18 @@ pub fn word_candidate(arg: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn survey_counts_lines_and_spots_context() {
+        assert_eq!(survey(b"a\nb\n", false), (2, false));
+        assert_eq!(survey(b"a\nb", false), (1, false));
+        assert_eq!(
+            survey(b"x\n< Date: Fri, 15 Jan 2027 08:00:00 GMT\ny\n", true),
+            (3, true)
+        );
+        assert_eq!(survey(b"GET /x HTTP/1.1\n", false), (1, true));
+        assert_eq!(survey(b"GET /x HTTP/1.1\n", true), (1, false));
+    }
 
     const T: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln";
 

@@ -409,7 +409,7 @@ impl Worker<'_> {
     }
 }
 
-/// The jobs of a block that [`input::changes_context`] found plain: tokens and refusals only.
+/// The jobs of a block that [`input::survey`] found plain: tokens and refusals only.
 fn scan_block(
     block: &[u8],
     name: String,
@@ -782,8 +782,8 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             };
             let rest = pending.split_off(cut);
             let block = std::mem::replace(&mut pending, rest);
-            let lines = memchr::memchr_iter(b'\n', &block).count() as u64;
-            if first || input::changes_context(&block, http) {
+            let (lines, changes) = input::survey(&block, http);
+            if first || changes {
                 // Tokens scanned by workers come first: wait for them.
                 self.drain()?;
                 let s = Scanner::resume(&block[..], name.clone(), max_token, line, http);
