@@ -91,7 +91,7 @@ fn inspect_token(bencher: Bencher) {
         now: NOW,
         leeway: 0,
     };
-    bencher.bench(|| inspect(black_box(&t), source(), clock));
+    bencher.bench(|| inspect(black_box(&t).clone(), source(), clock));
 }
 
 /// The security lint, its weak-secret search remembered as over a batch.
@@ -106,7 +106,7 @@ fn lint(bencher: Bencher) {
 #[divan::bench]
 fn render_json(bencher: Bencher) {
     let r = inspect(
-        &hs256(),
+        hs256(),
         source(),
         Clock {
             now: NOW,

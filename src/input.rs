@@ -236,10 +236,7 @@ impl State {
             {
                 self.queue.push_back(Event::Date(t));
             }
-        } else if head.starts_with(b"HTTP/")
-            || contains(head, b" HTTP/1.")
-            || contains(head, b" HTTP/2")
-        {
+        } else if head.starts_with(b"HTTP/") || contains(head, &HTTP_1) || contains(head, &HTTP_2) {
             self.http = true;
         }
         self.head.clear();
@@ -250,7 +247,12 @@ impl State {
     fn end_run(&mut self) {
         let stored = self.run.len();
         let total = self.run_len;
-        let found = find(&self.run, b"eyJ");
+        // Most runs are a token from their first byte.
+        let found = if self.run.starts_with(b"eyJ") {
+            Some(0)
+        } else {
+            TOKEN_START.find(&self.run)
+        };
         if let Some(p) = found {
             let len = total - p;
             let run_dots = self.run_dots - dots(&self.run[..p]);
@@ -302,16 +304,20 @@ impl State {
     }
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(hay, needle)
-}
+use memchr::memmem::Finder;
+use std::sync::LazyLock;
+
+// Searchers built once: building one costs more than searching a line with it.
+static TOKEN_START: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"eyJ"));
+static HTTP_1: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" HTTP/1."));
+static HTTP_2: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" HTTP/2"));
 
 fn dots(bytes: &[u8]) -> usize {
     memchr::memchr_iter(b'.', bytes).count()
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    find(hay, needle).is_some()
+fn contains(hay: &[u8], needle: &Finder<'static>) -> bool {
+    needle.find(hay).is_some()
 }
 
 /// A block of whole lines, surveyed in one pass: how many newlines it holds, and whether a line

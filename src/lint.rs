@@ -26,7 +26,7 @@ pub fn lint(token: &Token, weak: &WeakSecrets) -> Vec<Warning> {
 /// Every lint but the weak-secret search (for verify, which knows the secret that signed).
 pub fn lint_but_secret(token: &Token) -> Vec<Warning> {
     let mut out = Vec::new();
-    if let Some(kid) = token.header.get("kid")
+    if let Some(kid) = token.header_get("kid")
         && let Some(w) = suspicious_kid(kid)
     {
         out.push(w);

@@ -57,10 +57,7 @@ fn main() -> ExitCode {
     let batch = commands::Batch {
         clock,
         max_token: g.max_token_size,
-        threads: g.threads.map_or_else(
-            || std::thread::available_parallelism().map_or(1, |n| n.get()),
-            |n| n.get(),
-        ),
+        threads: g.threads.map(|n| n.get()),
     };
     let outcome = match &cli.command {
         Command::Decode(a) => commands::decode::run(a, batch, &mut out),

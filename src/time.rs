@@ -110,6 +110,11 @@ pub fn relative_words(delta: i64) -> String {
 
 /// A Unix time as UTC RFC 3339, or None when it is outside years 0000–9999.
 pub fn utc(unix: i64) -> Option<String> {
+    utc_bytes(unix).map(|b| b.iter().map(|&c| char::from(c)).collect())
+}
+
+/// [`utc`] as its 20 ASCII bytes.
+pub fn utc_bytes(unix: i64) -> Option<[u8; 20]> {
     if !(-62_167_219_200..=MAX_RFC3339).contains(&unix) {
         return None;
     }
@@ -148,7 +153,7 @@ pub fn utc(unix: i64) -> Option<String> {
     ] {
         out[at] = c;
     }
-    Some(String::from_utf8_lossy(&out).into_owned())
+    Some(out)
 }
 
 /// A Unix time for people: UTC RFC 3339, or the local time zone's with `--local`.

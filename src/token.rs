@@ -4,9 +4,11 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::fmt;
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// What kind of compact serialization a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,18 +43,31 @@ pub enum Payload {
     Encrypted,
 }
 
+/// A token's header, in the token's order.
+pub type Header = Arc<Map<String, Value>>;
+
 /// A token whose header was read. The payload may still be unusable (see [`Payload`]).
 #[derive(Debug, Clone)]
 pub struct Token {
     pub raw: String,
     pub kind: Kind,
-    pub header: Map<String, Value>,
+    /// Shared by the tokens of one thread that carry the same header segment.
+    pub header: Header,
     pub payload: Payload,
     /// Length of `header.payload`, the JWS signing input, within `raw`.
     pub signing_input_len: usize,
-    /// The decoded JWS signature (empty for JWE and for an empty segment).
+    /// The decoded JWS signature (empty for JWE and for an empty segment, and when it is longer
+    /// than [`MAX_SIGNATURE`]: then only its length is known).
     pub signature: Vec<u8>,
+    /// The decoded signature's length.
+    pub signature_len: usize,
 }
+
+/// The longest signature kept: no JWS algorithm makes one longer (RSA-16384 signs in 2 KiB).
+pub const MAX_SIGNATURE: usize = 4096;
+
+/// Segments longer than this are checked piece by piece instead of being decoded whole.
+const CHECK_IN_PIECES: usize = 16 * 1024;
 
 impl Token {
     pub fn signing_input(&self) -> &[u8] {
@@ -61,11 +76,21 @@ impl Token {
 
     /// The header's `alg` when it is a string.
     pub fn alg(&self) -> Option<&str> {
-        self.header.get("alg").and_then(Value::as_str)
+        self.header_get("alg").and_then(Value::as_str)
     }
 
     pub fn kid(&self) -> Option<&str> {
-        self.header.get("kid").and_then(Value::as_str)
+        self.header_get("kid").and_then(Value::as_str)
+    }
+
+    /// A header parameter. Headers hold a few entries: looking through them costs less than
+    /// hashing the name.
+    pub fn header_get(&self, name: &str) -> Option<&Value> {
+        if self.header.len() <= 8 {
+            self.header.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+        } else {
+            self.header.get(name)
+        }
     }
 
     /// The claims as a tree (parsed on first use).
@@ -433,6 +458,25 @@ fn decode_segment(name: &str, index: usize, of: usize, seg: &str) -> Result<Vec<
     })
 }
 
+/// Checks one base64url segment as [`decode_segment`] does and returns its decoded length,
+/// without holding the decoded bytes when the segment is long.
+fn check_segment(name: &str, index: usize, of: usize, seg: &str) -> Result<usize, ParseError> {
+    if seg.len() <= CHECK_IN_PIECES {
+        return decode_segment(name, index, of, seg).map(|v| v.len());
+    }
+    // Pieces of whole 4-character groups: only the last may end in a partial group.
+    let mut buf = [0u8; 3 * 1024];
+    let mut len = 0;
+    for piece in seg.as_bytes().chunks(4 * 1024) {
+        match URL_SAFE_NO_PAD.decode_slice(piece, &mut buf) {
+            Ok(n) => len += n,
+            // The error as a whole decode states it (offsets from the segment's start).
+            Err(_) => return decode_segment(name, index, of, seg).map(|v| v.len()),
+        }
+    }
+    Ok(len)
+}
+
 fn describe_byte(b: u8) -> String {
     if b.is_ascii_graphic() {
         format!("'{}'", b as char)
@@ -460,8 +504,57 @@ fn json_error(name: &str, e: &serde_json::Error) -> String {
     format!("{name} {what}")
 }
 
+/// Headers decoded lately on this thread, newest first, by their segment's text: the tokens of
+/// one issuer repeat one header, which is then decoded once.
+const HEADER_MEMO: usize = 8;
+/// Longer header segments are not remembered.
+const HEADER_MEMO_LEN: usize = 512;
+
+thread_local! {
+    static HEADERS: RefCell<VecDeque<(Box<str>, Header)>> = const { RefCell::new(VecDeque::new()) };
+}
+
+/// The header of a token of `n` segments, from its first segment.
+fn header(segment: &str, n: usize) -> Result<Header, ParseError> {
+    let memo = segment.len() <= HEADER_MEMO_LEN;
+    if memo
+        && let Some(h) = HEADERS.with_borrow(|m| {
+            m.iter()
+                .find(|(text, _)| **text == *segment)
+                .map(|(_, h)| Arc::clone(h))
+        })
+    {
+        return Ok(h);
+    }
+    let bytes = decode_segment("header", 0, n, segment)?;
+    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        error(format!(
+            "header segment (1 of {n}) {}",
+            json_error("", &e).trim_start()
+        ))
+    })?;
+    let Value::Object(map) = value else {
+        return Err(error(format!(
+            "header segment (1 of {n}) is JSON but not an object"
+        )));
+    };
+    let h = Arc::new(map);
+    if memo {
+        HEADERS.with_borrow_mut(|m| {
+            m.truncate(HEADER_MEMO - 1);
+            m.push_front((segment.into(), Arc::clone(&h)));
+        });
+    }
+    Ok(h)
+}
+
 /// Parses a compact JWS (3 segments) or JWE (5 segments).
 pub fn parse(raw: &str) -> Result<Token, ParseError> {
+    parse_owned(raw.to_string())
+}
+
+/// [`parse`], keeping the text it is given as the token's `raw` instead of a copy.
+pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
     let segments: Vec<&str> = raw.split('.').collect();
     let n = segments.len();
     if n != 3 && n != 5 {
@@ -473,35 +566,35 @@ pub fn parse(raw: &str) -> Result<Token, ParseError> {
     if segments[0].is_empty() {
         return Err(error(format!("header segment (1 of {n}) is empty")));
     }
-    let header_bytes = decode_segment("header", 0, n, segments[0])?;
-    let header: Value = serde_json::from_slice(&header_bytes).map_err(|e| {
-        error(format!(
-            "header segment (1 of {n}) {}",
-            json_error("", &e).trim_start()
-        ))
-    })?;
-    let Value::Object(header) = header else {
-        return Err(error(format!(
-            "header segment (1 of {n}) is JSON but not an object"
-        )));
-    };
+    let header = header(segments[0], n)?;
 
     if n == 5 {
         for (i, seg) in segments.iter().enumerate().skip(1) {
-            decode_segment(JWE_SEGMENTS[i], i, n, seg)?;
+            check_segment(JWE_SEGMENTS[i], i, n, seg)?;
         }
+        drop(segments);
         return Ok(Token {
-            raw: raw.to_string(),
+            raw,
             kind: Kind::Jwe,
             header,
             payload: Payload::Encrypted,
             signing_input_len: 0,
             signature: Vec::new(),
+            signature_len: 0,
         });
     }
 
     let payload_bytes = decode_segment(JWS_SEGMENTS[1], 1, n, segments[1])?;
-    let signature = decode_segment(JWS_SEGMENTS[2], 2, n, segments[2])?;
+    let (signature, signature_len) = if segments[2].len() * 3 / 4 <= MAX_SIGNATURE {
+        let s = decode_segment(JWS_SEGMENTS[2], 2, n, segments[2])?;
+        let len = s.len();
+        (s, len)
+    } else {
+        (
+            Vec::new(),
+            check_segment(JWS_SEGMENTS[2], 2, n, segments[2])?,
+        )
+    };
     let empty = payload_bytes.is_empty();
     let payload = match Claims::new(payload_bytes) {
         Ok(claims) => Payload::Claims(claims),
@@ -512,11 +605,14 @@ pub fn parse(raw: &str) -> Result<Token, ParseError> {
         Err(Err(e)) => Payload::NotClaims(json_error("payload segment (2 of 3)", &e)),
     };
     let unsecured = header
-        .get("alg")
-        .and_then(Value::as_str)
+        .iter()
+        .find(|(k, _)| *k == "alg")
+        .and_then(|(_, v)| v.as_str())
         .is_some_and(|a| a.trim().eq_ignore_ascii_case("none"));
+    let signing_input_len = segments[0].len() + 1 + segments[1].len();
+    drop(segments);
     Ok(Token {
-        raw: raw.to_string(),
+        raw,
         kind: if unsecured {
             Kind::Unsecured
         } else {
@@ -524,8 +620,9 @@ pub fn parse(raw: &str) -> Result<Token, ParseError> {
         },
         header,
         payload,
-        signing_input_len: segments[0].len() + 1 + segments[1].len(),
+        signing_input_len,
         signature,
+        signature_len,
     })
 }
 
@@ -539,6 +636,39 @@ mod tests {
 
     fn tok(h: &str, p: &str, sig: &str) -> String {
         format!("{}.{}.{sig}", b64(h), b64(p))
+    }
+
+    /// Checking a long segment in pieces gives what decoding it whole gives: the length, or the
+    /// same error at the same offset, wherever the fault sits against the pieces' edges.
+    #[test]
+    fn pieces_agree_with_a_whole_decode() {
+        let whole = |s: &str| decode_segment("x", 0, 3, s).map(|v| v.len());
+        let pieces = |s: &str| check_segment("x", 0, 3, s);
+        let fmt = |r: Result<usize, ParseError>| r.map_err(|e| e.message);
+        for len in [
+            16_383, 16_384, 16_385, 16_386, 16_387, 20_479, 20_480, 20_481, 40_002,
+        ] {
+            let good: String = (0..len).map(|i| (b'A' + (i % 26) as u8) as char).collect();
+            // The last character of a partial group must carry zero bits.
+            let good = match len % 4 {
+                2 => format!("{}A", &good[..len - 1]),
+                3 => format!("{}E", &good[..len - 1]),
+                _ => good,
+            };
+            assert_eq!(fmt(pieces(&good)), fmt(whole(&good)), "length {len}");
+            for at in [0, 4095, 4096, 4097, 8191, len - 1] {
+                for bad in [b'*', b'=', b'+'] {
+                    let mut b = good.clone().into_bytes();
+                    b[at] = bad;
+                    let b = String::from_utf8(b).unwrap();
+                    assert_eq!(
+                        fmt(pieces(&b)),
+                        fmt(whole(&b)),
+                        "length {len}, {bad} at {at}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]

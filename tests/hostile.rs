@@ -137,3 +137,92 @@ fn sigint_stops_a_long_stream_promptly() {
     assert_eq!(status.signal(), Some(libc::SIGINT), "{status:?}");
     feeder.join().unwrap();
 }
+
+/// A signature of 75 KB: decode reads the token without holding the decoded signature, verify
+/// refuses it by its length, and a bad character deep inside is named at its offset.
+#[test]
+fn a_huge_signature_is_checked_not_held() {
+    let body = hs(r#"{"exp":1800000600}"#);
+    let signing_input = body.rsplit_once('.').unwrap().0;
+    let token = format!("{signing_input}.{}", "A".repeat(100_000));
+    let out = jwtctl()
+        .args(["decode", "--json", "--now", "1800000000", &token])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json_lines(&out.stdout)[0]["status"], "valid");
+
+    let out = jwtctl()
+        .args([
+            "verify",
+            "--json",
+            "--secret",
+            "s3cr3t-long-enough-for-hs256",
+            "--now",
+            "1800000000",
+        ])
+        .arg(&token)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report = &json_lines(&out.stdout)[0];
+    assert_eq!(report["signature"]["verified"], false);
+    let error = report["signature"]["error"].as_str().unwrap();
+    assert!(
+        error.contains("75000 bytes, longer than any JWS algorithm makes"),
+        "{error}"
+    );
+
+    let bad = format!("{signing_input}.{}*{}", "A".repeat(60_000), "A".repeat(99));
+    let out = jwtctl().args(["decode", &bad]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("signature segment (3 of 3) is not valid base64url: invalid character '*' at offset 60000"),
+        "{err}"
+    );
+    // The last piece keeps the strict end: non-zero trailing bits are still refused.
+    let loose = format!("{signing_input}.{}B", "A".repeat(100_002));
+    let out = jwtctl().args(["decode", &loose]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("non-zero trailing bits"), "{err}");
+}
+
+/// A JWE's long segments are checked piece by piece, with the same verdicts.
+#[test]
+fn long_jwe_segments_are_checked_in_pieces() {
+    let header = b64(r#"{"alg":"dir","enc":"A256GCM"}"#);
+    let ok = format!(
+        "{header}..{}.{}.{}",
+        "A".repeat(16),
+        "B".repeat(40_000),
+        "A".repeat(22)
+    );
+    let out = jwtctl().args(["decode", "--json", &ok]).output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(json_lines(&out.stdout)[0]["kind"], "jwe");
+    let bad = format!(
+        "{header}..{}.{}=.{}",
+        "A".repeat(16),
+        "B".repeat(40_000),
+        "A".repeat(22)
+    );
+    let out = jwtctl().args(["decode", &bad]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("ciphertext segment (4 of 5) is not valid base64url: invalid character '=' at offset 40000 (padding '=' is not allowed in base64url)"),
+        "{err}"
+    );
+}

@@ -226,7 +226,7 @@ proptest! {
                 header: Some("Authorization".into()),
                 key: None,
             };
-            let mut r = inspect(text, source, Clock { now, leeway: 0 });
+            let mut r = inspect(text.to_string(), source, Clock { now, leeway: 0 });
             r.reasons.push(format!("a reason about {name}"));
             let mut fast = Vec::new();
             JsonLines.render(&r, &mut fast);
@@ -256,8 +256,8 @@ proptest! {
         let spaced = format!("{{ {}", &payload[1..]);
         let (fast, slow) = (token(&payload), token(&spaced));
         let source = || jwtctl::input::Source { input: "t".into(), line: None, header: None, key: None };
-        let a = inspect(&fast, source(), Clock { now, leeway });
-        let b = inspect(&slow, source(), Clock { now, leeway });
+        let a = inspect(fast.clone(), source(), Clock { now, leeway });
+        let b = inspect(slow.clone(), source(), Clock { now, leeway });
         let (ta, tb) = (a.token.as_ref().unwrap(), b.token.as_ref().unwrap());
         prop_assert_eq!(ta.claims(), tb.claims());
         let (ca, cb) = (ta.claim_set().unwrap(), tb.claim_set().unwrap());

@@ -9,7 +9,7 @@ use crate::time::duration_words;
 
 pub fn run(args: &CheckExpiryArgs, batch: Batch, out: &mut Output) -> Result<Exit, Failure> {
     let clock = batch.clock;
-    let build = |text: &str, source| {
+    let build = |text: String, source| {
         let mut r = inspect(text, source, clock);
         let mut exit = match r.status {
             Status::Malformed => Exit::BadInput,

@@ -9,7 +9,7 @@ use crate::render::Output;
 pub fn run(args: &DecodeArgs, batch: Batch, out: &mut Output) -> Result<Exit, Failure> {
     let clock = batch.clock;
     let weak = WeakSecrets::new();
-    let build = |text: &str, source| {
+    let build = |text: String, source| {
         let mut r = inspect(text, source, clock);
         add_lint(&mut r, &weak);
         if r.exit == Exit::Ok && args.strict && r.has_security_warning() {

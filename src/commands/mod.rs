@@ -47,8 +47,8 @@ pub struct Batch {
     pub clock: Clock,
     /// The largest token accepted (`--max-token-size`).
     pub max_token: usize,
-    /// Worker threads (`--threads`).
-    pub threads: usize,
+    /// Worker threads (`--threads`); None: one per core, counted only if a pool starts.
+    pub threads: Option<usize>,
 }
 
 /// Tokens found in the first this-many bytes of an input wait for a `Date:` header that may
@@ -74,7 +74,7 @@ const MAX_BLOCK_BYTES: usize = 256 * 1024;
 const IN_FLIGHT_BYTES: usize = 1024 * 1024;
 
 /// How each token becomes a report; shared by the worker threads.
-pub type Build<'a> = &'a (dyn Fn(&str, Source) -> Report + Sync);
+pub type Build<'a> = &'a (dyn Fn(String, Source) -> Report + Sync);
 
 /// Reads every input in order, builds a report for each token with `build` on up to `threads`
 /// threads, and writes each to `out` in input order as soon as it can. Returns the most severe
@@ -122,7 +122,7 @@ pub fn each_token(
             inline: Worker { view, build },
             found: false,
             pool: Pool::Later {
-                threads: threads.max(1),
+                threads,
                 scope,
                 queue: &queue,
             },
@@ -360,7 +360,7 @@ impl Worker<'_> {
             .map(|(index, job)| {
                 let mut report = match job {
                     Job::Token(text, source, skew) => {
-                        let mut r = (self.build)(&text, source);
+                        let mut r = (self.build)(text, source);
                         r.warnings.extend(skew);
                         r
                     }
@@ -438,7 +438,7 @@ type Queue = Mutex<Option<mpsc::Receiver<(u64, Numbered)>>>;
 /// The worker threads, started with the first full batch.
 enum Pool<'scope, 'env> {
     Later {
-        threads: usize,
+        threads: Option<usize>,
         scope: &'scope std::thread::Scope<'scope, 'env>,
         queue: &'env Queue,
     },
@@ -562,6 +562,9 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         else {
             return;
         };
+        // Counting the cores reads cgroup files: a run of a few tokens never does.
+        let threads =
+            threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         if threads < 2 {
             self.pool = Pool::Inline;
             return;
@@ -915,8 +918,8 @@ pub fn add_lint(r: &mut Report, weak: &crate::lint::WeakSecrets) {
 
 /// Parses and judges one token: the report every command starts from. Its exit code is left
 /// for the command to decide, except for a malformed token (3).
-pub fn inspect(text: &str, source: Source, clock: Clock) -> Report {
-    let t = match token::parse(text) {
+pub fn inspect(text: String, source: Source, clock: Clock) -> Report {
+    let t = match token::parse_owned(text) {
         Ok(t) => t,
         Err(e) => return Report::malformed(source, e.message),
     };
@@ -930,7 +933,7 @@ pub fn inspect(text: &str, source: Source, clock: Clock) -> Report {
     }
     let embedded: Vec<&str> = ["jwk", "jku", "x5u", "x5c"]
         .into_iter()
-        .filter(|k| t.header.contains_key(*k))
+        .filter(|k| t.header_get(k).is_some())
         .collect();
     if !embedded.is_empty() {
         warnings.push(Warning::new(

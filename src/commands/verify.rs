@@ -55,7 +55,7 @@ pub fn run(args: &VerifyArgs, batch: Batch, out: &mut Output) -> Result<Exit, Fa
         require: &args.require,
         weak: WeakSecrets::new(),
     };
-    let build = |text: &str, source: Source| policy.judge(text, source, clock);
+    let build = |text: String, source: Source| policy.judge(text, source, clock);
     each_token(&args.input.inputs, batch, &build, out)
 }
 
@@ -127,7 +127,7 @@ struct Policy<'a> {
 type SignatureVerdict<'k> = Result<&'k Ready, (Exit, Option<bool>, String)>;
 
 impl Policy<'_> {
-    fn judge(&self, text: &str, source: Source, clock: Clock) -> Report {
+    fn judge(&self, text: String, source: Source, clock: Clock) -> Report {
         let mut r = inspect(text, source, clock);
         // The lint's warnings go here; the weak-secret one is decided with the signature.
         let lint_at = r.warnings.len();
@@ -209,7 +209,7 @@ impl Policy<'_> {
                 ),
             ));
         };
-        if let Some(crit) = token.header.get("crit") {
+        if let Some(crit) = token.header_get("crit") {
             let names: Vec<String> = match crit {
                 Value::Array(a) if !a.is_empty() => a
                     .iter()
@@ -287,6 +287,16 @@ impl Policy<'_> {
                      key is the algorithm-confusion attack, so it is refused",
                     alg.name(),
                     candidates[0].material.family()
+                ),
+            ));
+        }
+        if token.signature_len > token.signature.len() {
+            return Err((
+                Exit::Invalid,
+                Some(false),
+                format!(
+                    "bad signature: it is {} bytes, longer than any JWS algorithm makes",
+                    token.signature_len
                 ),
             ));
         }

@@ -28,7 +28,7 @@ impl Serialize for View<'_> {
         m.serialize_entry("source", &r.source.to_string())?;
         m.serialize_entry("index", &r.index)?;
         m.serialize_entry("kind", &token.map(|t| t.kind.as_str()))?;
-        m.serialize_entry("header", &token.map(|t| &t.header))?;
+        m.serialize_entry("header", &token.map(|t| &*t.header))?;
         m.serialize_entry("payload", &payload)?;
         m.serialize_entry("signature", &SignatureView(&r.signature))?;
         m.serialize_entry(
@@ -169,7 +169,14 @@ pub fn write_report(r: &Report, out: &mut Vec<u8>) {
         out.extend_from_slice(b":{\"unix\":");
         int(t.unix, out);
         out.extend_from_slice(b",\"utc\":");
-        opt_string(t.utc().as_deref(), out);
+        match crate::time::utc_bytes(t.unix) {
+            Some(utc) => {
+                out.push(b'"');
+                out.extend_from_slice(&utc);
+                out.push(b'"');
+            }
+            None => out.extend_from_slice(b"null"),
+        }
         out.extend_from_slice(b",\"relative_seconds\":");
         int(t.relative, out);
         out.push(b'}');
