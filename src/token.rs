@@ -124,8 +124,9 @@ pub struct Claims {
 struct Plain {
     top: Vec<(Range<usize>, Range<usize>)>,
     /// A key anywhere is named like a secret, or a string value anywhere looks like a card or
-    /// social security number: the sensitive-claim lint must look at the tree.
-    maybe_sensitive: bool,
+    /// social security number: the sensitive-claim lint must look at the tree. Found when the
+    /// lint first asks (check-expiry never does).
+    maybe_sensitive: OnceLock<bool>,
 }
 
 impl Claims {
@@ -212,7 +213,10 @@ impl Claims {
 
     /// Whether a claim may be named like a secret or hold a card or social security number.
     pub fn maybe_sensitive(&self) -> bool {
-        self.plain.as_ref().is_none_or(|p| p.maybe_sensitive)
+        self.plain.as_ref().is_none_or(|p| {
+            *p.maybe_sensitive
+                .get_or_init(|| plain_strings_sensitive(self.text.as_bytes()))
+        })
     }
 }
 
@@ -220,6 +224,25 @@ impl crate::claims::ClaimSource for Claims {
     fn claim(&self, name: &str) -> Option<std::borrow::Cow<'_, Value>> {
         self.get(name)
     }
+}
+
+/// Whether a plain text holds a key named like a secret or a string value that looks like a
+/// card or social security number. Plain strings hold no escapes, so every quote opens or closes
+/// one, and a string followed by a colon is a key.
+fn plain_strings_sensitive(text: &[u8]) -> bool {
+    let mut quotes = memchr::memchr_iter(b'"', text);
+    while let (Some(open), Some(close)) = (quotes.next(), quotes.next()) {
+        let body = &text[open + 1..close];
+        let sensitive = if text.get(close + 1) == Some(&b':') {
+            crate::lint::sensitive_name_bytes(body)
+        } else {
+            crate::lint::card_or_ssn(body)
+        };
+        if sensitive {
+            return true;
+        }
+    }
+    false
 }
 
 /// A value of a plain text, as serde_json reads it.
@@ -247,12 +270,11 @@ fn plain(text: &[u8]) -> Option<Plain> {
         depth: 0,
         keys: Vec::with_capacity(16),
         top: Vec::with_capacity(16),
-        maybe_sensitive: false,
     };
     p.object(true)?;
     (p.i == text.len()).then_some(Plain {
         top: p.top,
-        maybe_sensitive: p.maybe_sensitive,
+        maybe_sensitive: OnceLock::new(),
     })
 }
 
@@ -263,7 +285,6 @@ struct PlainParser<'a> {
     /// The keys of the objects being read, innermost last.
     keys: Vec<Range<usize>>,
     top: Vec<(Range<usize>, Range<usize>)>,
-    maybe_sensitive: bool,
 }
 
 impl PlainParser<'_> {
@@ -280,11 +301,7 @@ impl PlainParser<'_> {
             b'{' => self.object(false),
             b'[' => self.array(),
             b'"' => {
-                let r = self.string()?;
-                // Plain strings hold no escapes: the text is the value.
-                if !self.maybe_sensitive && crate::lint::card_or_ssn(&self.b[r]) {
-                    self.maybe_sensitive = true;
-                }
+                self.string()?;
                 Some(())
             }
             b't' => self.literal(b"true"),
@@ -380,9 +397,6 @@ impl PlainParser<'_> {
                 let same = |k: &Range<usize>| k.len() == name.len() && &self.b[k.clone()] == name;
                 if keys.len() >= PLAIN_KEYS || keys.iter().any(same) {
                     return None;
-                }
-                if !self.maybe_sensitive && crate::lint::sensitive_name_bytes(name) {
-                    self.maybe_sensitive = true;
                 }
                 self.eat(b':')?;
                 let start = self.i;
@@ -555,14 +569,21 @@ pub fn parse(raw: &str) -> Result<Token, ParseError> {
 
 /// [`parse`], keeping the text it is given as the token's `raw` instead of a copy.
 pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
-    let segments: Vec<&str> = raw.split('.').collect();
-    let n = segments.len();
+    let n = memchr::memchr_iter(b'.', raw.as_bytes()).count() + 1;
     if n != 3 && n != 5 {
         return Err(error(format!(
             "{n} segment{} where a JWS has 3 and a JWE 5",
             if n == 1 { "" } else { "s" }
         )));
     }
+    let mut segments = [""; 5];
+    let mut start = 0;
+    for (i, dot) in memchr::memchr_iter(b'.', raw.as_bytes()).enumerate() {
+        segments[i] = &raw[start..dot];
+        start = dot + 1;
+    }
+    segments[n - 1] = &raw[start..];
+    let segments = &segments[..n];
     if segments[0].is_empty() {
         return Err(error(format!("header segment (1 of {n}) is empty")));
     }
@@ -572,7 +593,6 @@ pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
         for (i, seg) in segments.iter().enumerate().skip(1) {
             check_segment(JWE_SEGMENTS[i], i, n, seg)?;
         }
-        drop(segments);
         return Ok(Token {
             raw,
             kind: Kind::Jwe,
@@ -610,7 +630,6 @@ pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
         .and_then(|(_, v)| v.as_str())
         .is_some_and(|a| a.trim().eq_ignore_ascii_case("none"));
     let signing_input_len = segments[0].len() + 1 + segments[1].len();
-    drop(segments);
     Ok(Token {
         raw,
         kind: if unsecured {

@@ -126,7 +126,7 @@ pub fn write_report(r: &Report, out: &mut Vec<u8>) {
         _ => None,
     };
     out.extend_from_slice(b"{\"source\":");
-    string(&r.source.to_string(), out);
+    source(&r.source, out);
     out.extend_from_slice(b",\"index\":");
     int(r.index, out);
     out.extend_from_slice(b",\"kind\":");
@@ -228,6 +228,26 @@ fn string(s: &str, out: &mut Vec<u8>) {
         let mut ser = serde_json::Serializer::with_formatter(&mut *out, SafeJson);
         // Writing into memory cannot fail.
         let _ = s.serialize(&mut ser);
+    }
+}
+
+/// A token's source as its `Display` says it, in a JSON string. The usual `PATH line N`, with a
+/// path of printable ASCII, is written without building the text first.
+fn source(s: &crate::input::Source, out: &mut Vec<u8>) {
+    let printable = |t: &str| {
+        t.bytes()
+            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    };
+    if s.header.is_none() && s.key.is_none() && printable(&s.input) {
+        out.push(b'"');
+        out.extend_from_slice(s.input.as_bytes());
+        if let Some(line) = s.line {
+            out.extend_from_slice(b" line ");
+            int(line, out);
+        }
+        out.push(b'"');
+    } else {
+        string(&s.to_string(), out);
     }
 }
 
