@@ -190,3 +190,72 @@ fn call_json(file: &str, now: &str) -> (Option<i32>, String, String) {
         None,
     )
 }
+
+/// Tokens over 512 KiB are judged on the calling thread once the batches in flight are written:
+/// the reports keep their order, as one thread writes them.
+#[test]
+fn huge_tokens_among_small_ones_keep_their_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.log");
+    let mut text = String::new();
+    let mut line = 0;
+    let mut big_lines = Vec::new();
+    for round in 0..3 {
+        for i in 0..400 {
+            text.push_str(&format!(
+                "t{i} {}\n",
+                hs(&format!(r#"{{"sub":"u{i}","exp":{}}}"#, 1_800_000_600 + i))
+            ));
+            line += 1;
+        }
+        let t = hs(&format!(r#"{{"sub":"big{round}","exp":1800000600}}"#));
+        let signing_input = t.rsplit_once('.').unwrap().0;
+        text.push_str(&format!("{signing_input}.{}\n", "A".repeat(600_000)));
+        line += 1;
+        big_lines.push(line);
+    }
+    std::fs::write(&path, &text).unwrap();
+    let path = path.display().to_string();
+    let call = |threads: &str| {
+        let out = jwtctl()
+            .args([
+                "decode",
+                "--json",
+                "--now",
+                "1800000000",
+                "--threads",
+                threads,
+            ])
+            .arg(format!("@{path}"))
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let one = call("1");
+    let reports = json_lines(one.as_bytes());
+    assert_eq!(reports.len(), 3 * 401);
+    for (n, r) in reports.iter().enumerate() {
+        assert_eq!(r["source"], format!("{path} line {}", n + 1));
+        assert_eq!(r["status"], "valid");
+    }
+    for l in big_lines {
+        assert!(
+            reports[l - 1]["payload"]["sub"]
+                .as_str()
+                .unwrap()
+                .starts_with("big")
+        );
+    }
+    for threads in ["2", "4"] {
+        assert!(
+            call(threads) == one,
+            "--threads {threads} differs from --threads 1"
+        );
+    }
+}

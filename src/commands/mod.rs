@@ -73,6 +73,10 @@ const MAX_BLOCK_BYTES: usize = 256 * 1024;
 /// pile up in memory.
 const IN_FLIGHT_BYTES: usize = 1024 * 1024;
 
+/// A batch holding this many bytes (one huge token: blocks are smaller) is judged on the
+/// calling thread.
+const INLINE_BYTES: usize = 512 * 1024;
+
 /// How each token becomes a report; shared by the worker threads.
 pub type Build<'a> = &'a (dyn Fn(String, Source) -> Report + Sync);
 
@@ -525,7 +529,16 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         if numbered.is_empty() {
             return Ok(());
         }
-        if !matches!(self.pool, Pool::Running { .. }) {
+        if bytes >= INLINE_BYTES {
+            // A huge token is judged here once the workers are done: one at a time, freed by
+            // the thread that read it, so that memory stays within one such token.
+            while let Pool::Running { sent, next, .. } = &self.pool
+                && sent > next
+            {
+                self.receive()?;
+            }
+        }
+        if bytes >= INLINE_BYTES || !matches!(self.pool, Pool::Running { .. }) {
             let done = self.inline.work_or_report(numbered);
             return self.write(done);
         }
