@@ -10,11 +10,11 @@ use jwtctl::{exit, manual};
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
-// Tokens are allocated by the thread that scans them and freed by the one that judges them:
-// mimalloc handles that (and the many small allocations of a report) far better than glibc's
-// per-thread arenas.
+// The system allocator for start-up and a few tokens, mimalloc once a batch starts: tokens are
+// allocated by the thread that scans them and freed by the one that judges them, which mimalloc
+// handles (with the many small allocations of a report) far better than glibc's arenas.
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: jwtctl::alloc::Hybrid = jwtctl::alloc::Hybrid;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {

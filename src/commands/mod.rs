@@ -578,6 +578,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         // Counting the cores reads cgroup files: a run of a few tokens never does.
         let threads =
             threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        crate::alloc::batch_started();
         if threads < 2 {
             self.pool = Pool::Inline;
             return;
