@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod escape;
 pub mod exit;
+pub mod hmac_sha256;
 pub mod input;
 pub mod keys;
 pub mod lint;

@@ -105,11 +105,16 @@ impl WeakSecrets {
             _ => aws_lc_rs::hmac::HMAC_SHA256,
         };
         // Keys are made as they are tried, not kept: the search runs once per key identity, and
-        // a one-token run should not hold thousands of them.
+        // a one-token run should not hold thousands of them. HS256, the usual case, pads the
+        // message once and runs SHA-256 blocks directly.
         let list = secret_list();
-        let matches = |i: usize| {
-            let key = aws_lc_rs::hmac::Key::new(algorithm, list[i].as_bytes());
-            aws_lc_rs::hmac::verify(&key, input, &token.signature).is_ok()
+        let sha256 = (alg == Alg::HS256).then(|| crate::hmac_sha256::Message::new(input));
+        let matches = |i: usize| match &sha256 {
+            Some(m) => m.mac(list[i].as_bytes())[..] == token.signature[..],
+            None => {
+                let key = aws_lc_rs::hmac::Key::new(algorithm, list[i].as_bytes());
+                aws_lc_rs::hmac::verify(&key, input, &token.signature).is_ok()
+            }
         };
         let header = token.raw.split('.').next().unwrap_or_default();
         let iss = token.claim_set().and_then(|c| c.get_str("iss"));
