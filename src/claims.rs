@@ -129,6 +129,11 @@ fn numeric_date(v: &Value) -> Result<i64, String> {
             _ => return Err("is absurdly large".into()),
         }
     };
+    seconds(secs)
+}
+
+/// Whole seconds as a NumericDate, or why they cannot be one.
+fn seconds(secs: i64) -> Result<i64, String> {
     if secs < 0 {
         return Err("is negative (before 1970)".into());
     }
@@ -141,6 +146,13 @@ fn numeric_date(v: &Value) -> Result<i64, String> {
 /// Where the judge reads claims from: a tree, or a token's claims read without one.
 pub trait ClaimSource {
     fn claim(&self, name: &str) -> Option<std::borrow::Cow<'_, Value>>;
+
+    /// A claim read as an integer without making a value: `Some(None)` when it is absent,
+    /// `Some(Some(n))` when it is written as an integer that fits an i64; None when the source
+    /// cannot tell at once (then [`ClaimSource::claim`] is asked).
+    fn integer(&self, _name: &str) -> Option<Option<i64>> {
+        None
+    }
 }
 
 impl ClaimSource for Map<String, Value> {
@@ -155,10 +167,15 @@ pub fn judge(claims: &(impl ClaimSource + ?Sized), now: i64, leeway: i64) -> Jud
     let mut times = Vec::new();
     let mut unusable = false;
     for name in TIME_CLAIMS {
-        let Some(v) = claims.claim(name) else {
-            continue;
+        let date = match claims.integer(name) {
+            Some(None) => continue,
+            Some(Some(secs)) => seconds(secs),
+            None => match claims.claim(name) {
+                Some(v) => numeric_date(&v),
+                None => continue,
+            },
         };
-        match numeric_date(&v) {
+        match date {
             Ok(unix) => {
                 if unix >= MILLIS_FROM {
                     let as_ms = utc(unix / 1000).unwrap_or_else(|| "?".into());

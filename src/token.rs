@@ -231,6 +231,19 @@ impl crate::claims::ClaimSource for Claims {
     fn claim(&self, name: &str) -> Option<std::borrow::Cow<'_, Value>> {
         self.get(name)
     }
+
+    fn integer(&self, name: &str) -> Option<Option<i64>> {
+        match self.plain_raw(name)? {
+            None => Some(None),
+            // Up to 18 digits always fit an i64, and serde_json reads them as one.
+            Some(raw)
+                if (1..=18).contains(&raw.len()) && raw.bytes().all(|c| c.is_ascii_digit()) =>
+            {
+                raw.parse().ok().map(Some)
+            }
+            Some(_) => None,
+        }
+    }
 }
 
 /// Whether a plain text holds a key named like a secret or a string value that looks like a

@@ -101,6 +101,9 @@ fn plain_claims() -> impl Strategy<Value = String> {
         "123456789012345678901234567890",
         "1800000000000",
         "99999999999999999999",
+        // The edges of the judge's integer reading: 18 digits, and 19.
+        "999999999999999999",
+        "1000000000000000000",
     ]);
     let leaf = prop_oneof![
         number.prop_map(str::to_string),
