@@ -130,29 +130,20 @@ pub fn utc_bytes(unix: i64) -> Option<[u8; 20]> {
     let day = doy - (153 * mp + 2) / 5 + 1;
     let month = if mp < 10 { mp + 3 } else { mp - 9 };
     let year = yoe + era * 400 + i64::from(month <= 2);
-    let mut out = [0u8; 20];
-    let mut put = |at: usize, width: usize, mut v: i64| {
-        for k in (at..at + width).rev() {
-            out[k] = b'0' + (v % 10) as u8;
-            v /= 10;
-        }
+    let mut out = *b"0000-00-00T00:00:00Z";
+    // Every field is 0..=9999 here: two digits at a time, in unsigned arithmetic.
+    let mut two = |at: usize, v: i64| {
+        let v = v as u32 % 100;
+        out[at] = b'0' + (v / 10) as u8;
+        out[at + 1] = b'0' + (v % 10) as u8;
     };
-    put(0, 4, year);
-    put(5, 2, month);
-    put(8, 2, day);
-    put(11, 2, secs / 3600);
-    put(14, 2, secs / 60 % 60);
-    put(17, 2, secs % 60);
-    for (at, c) in [
-        (4, b'-'),
-        (7, b'-'),
-        (10, b'T'),
-        (13, b':'),
-        (16, b':'),
-        (19, b'Z'),
-    ] {
-        out[at] = c;
-    }
+    two(0, year / 100);
+    two(2, year % 100);
+    two(5, month);
+    two(8, day);
+    two(11, secs / 3600);
+    two(14, secs / 60 % 60);
+    two(17, secs % 60);
     Some(out)
 }
 
@@ -203,6 +194,18 @@ mod tests {
             assert_eq!(utc(u), chrono_utc(u), "{u}");
         }
         assert_eq!(utc(MAX_RFC3339 + 1), None);
+        assert_eq!(utc(-62_167_219_200).as_deref(), Some("0000-01-01T00:00:00Z"));
+        assert_eq!(utc(-62_167_219_201), None);
+        // Across the whole range (leap days, centuries, before 1970), as chrono writes them.
+        let mut t = -62_167_219_200i64;
+        while t <= MAX_RFC3339 {
+            let want = chrono::DateTime::from_timestamp(t, 0)
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            assert_eq!(utc(t).as_deref(), Some(want.as_str()), "{t}");
+            t += 98_765_431;
+        }
         assert_eq!(utc(-62_167_219_201), None);
     }
 
@@ -261,6 +264,18 @@ mod tests {
         assert_eq!(utc(0).as_deref(), Some("1970-01-01T00:00:00Z"));
         assert_eq!(utc(MAX_RFC3339).as_deref(), Some("9999-12-31T23:59:59Z"));
         assert_eq!(utc(MAX_RFC3339 + 1), None);
+        assert_eq!(utc(-62_167_219_200).as_deref(), Some("0000-01-01T00:00:00Z"));
+        assert_eq!(utc(-62_167_219_201), None);
+        // Across the whole range (leap days, centuries, before 1970), as chrono writes them.
+        let mut t = -62_167_219_200i64;
+        while t <= MAX_RFC3339 {
+            let want = chrono::DateTime::from_timestamp(t, 0)
+                .unwrap()
+                .format("%Y-%m-%dT%H:%M:%SZ")
+                .to_string();
+            assert_eq!(utc(t).as_deref(), Some(want.as_str()), "{t}");
+            t += 98_765_431;
+        }
         assert_eq!(utc(i64::MAX), None);
         assert_eq!(
             parse_http_date("Fri, 15 Jan 2027 08:00:00 GMT"),

@@ -414,7 +414,12 @@ impl PlainParser<'_> {
                 let key = self.string()?;
                 let name = &self.b[key.clone()];
                 let keys = &self.keys[first_key..];
-                let same = |k: &Range<usize>| k.len() == name.len() && &self.b[k.clone()] == name;
+                // Most keys differ in length or first byte: told apart without a compare call.
+                let same = |k: &Range<usize>| {
+                    k.len() == name.len()
+                        && self.b.get(k.start) == name.first()
+                        && &self.b[k.clone()] == name
+                };
                 if keys.len() >= PLAIN_KEYS || keys.iter().any(same) {
                     return None;
                 }
