@@ -194,18 +194,6 @@ mod tests {
             assert_eq!(utc(u), chrono_utc(u), "{u}");
         }
         assert_eq!(utc(MAX_RFC3339 + 1), None);
-        assert_eq!(utc(-62_167_219_200).as_deref(), Some("0000-01-01T00:00:00Z"));
-        assert_eq!(utc(-62_167_219_201), None);
-        // Across the whole range (leap days, centuries, before 1970), as chrono writes them.
-        let mut t = -62_167_219_200i64;
-        while t <= MAX_RFC3339 {
-            let want = chrono::DateTime::from_timestamp(t, 0)
-                .unwrap()
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string();
-            assert_eq!(utc(t).as_deref(), Some(want.as_str()), "{t}");
-            t += 98_765_431;
-        }
         assert_eq!(utc(-62_167_219_201), None);
     }
 
@@ -264,18 +252,6 @@ mod tests {
         assert_eq!(utc(0).as_deref(), Some("1970-01-01T00:00:00Z"));
         assert_eq!(utc(MAX_RFC3339).as_deref(), Some("9999-12-31T23:59:59Z"));
         assert_eq!(utc(MAX_RFC3339 + 1), None);
-        assert_eq!(utc(-62_167_219_200).as_deref(), Some("0000-01-01T00:00:00Z"));
-        assert_eq!(utc(-62_167_219_201), None);
-        // Across the whole range (leap days, centuries, before 1970), as chrono writes them.
-        let mut t = -62_167_219_200i64;
-        while t <= MAX_RFC3339 {
-            let want = chrono::DateTime::from_timestamp(t, 0)
-                .unwrap()
-                .format("%Y-%m-%dT%H:%M:%SZ")
-                .to_string();
-            assert_eq!(utc(t).as_deref(), Some(want.as_str()), "{t}");
-            t += 98_765_431;
-        }
         assert_eq!(utc(i64::MAX), None);
         assert_eq!(
             parse_http_date("Fri, 15 Jan 2027 08:00:00 GMT"),
