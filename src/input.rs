@@ -280,12 +280,18 @@ impl State {
                 self.queue.push_back(Event::TooLarge { len, source });
             } else if len <= self.max_token {
                 let mut cand = &self.run[p..stored];
-                let segments = |c: &[u8]| dots(c) + 1;
+                // The run's dot count holds for the candidate when the run was stored whole.
+                let mut segments = if stored == total {
+                    run_dots + 1
+                } else {
+                    dots(cand) + 1
+                };
                 // A sentence's full stop after a token is not an empty segment.
-                while cand.last() == Some(&b'.') && !matches!(segments(cand), 3 | 5) {
+                while cand.last() == Some(&b'.') && !matches!(segments, 3 | 5) {
                     cand = &cand[..cand.len() - 1];
+                    segments -= 1;
                 }
-                if segments(cand) >= 3 {
+                if segments >= 3 {
                     let source = self.source(p);
                     // Token bytes are ASCII: this never replaces anything.
                     let text = String::from_utf8(cand.to_vec())
