@@ -70,7 +70,11 @@ fn a_file_in_blocks_reads_as_one_stream_on_any_number_of_threads() {
     std::fs::write(&path, &text).unwrap();
     let file = format!("@{}", path.display());
     let now = T0.to_string();
-    for mode in [&["check-expiry", "--json"][..], &["decode"][..]] {
+    for mode in [
+        &["check-expiry", "--json"][..],
+        &["check-expiry"][..],
+        &["decode"][..],
+    ] {
         let args = |threads: &'static str, input: &str| -> Vec<String> {
             let mut a: Vec<String> = mode.iter().map(|s| s.to_string()).collect();
             a.extend(

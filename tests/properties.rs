@@ -232,12 +232,20 @@ proptest! {
             };
             let mut r = inspect(text.to_string(), source, Clock { now, leeway: 0 });
             r.reasons.push(format!("a reason about {name}"));
+            r.index = 7 + name.len() * 991;
             let mut fast = Vec::new();
             JsonLines.render(&r, &mut fast);
             let mut slow = Vec::new();
             let mut ser = serde_json::Serializer::with_formatter(&mut slow, jwtctl::escape::SafeJson);
             View(&r).serialize(&mut ser).unwrap();
             slow.push(b'\n');
+            // Rendered before its index is known, with the index written in afterwards.
+            let mut late = Vec::new();
+            let hole = JsonLines.render_unnumbered(&r, &mut late).unwrap();
+            let mut numbered = late[..hole].to_vec();
+            numbered.extend_from_slice(r.index.to_string().as_bytes());
+            numbered.extend_from_slice(&late[hole..]);
+            prop_assert_eq!(&numbered, &fast);
             prop_assert_eq!(String::from_utf8(fast).unwrap(), String::from_utf8(slow).unwrap());
         }
     }

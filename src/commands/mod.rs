@@ -348,6 +348,18 @@ enum Done {
     Problem(Problem),
     /// The jobs a [`Job::Scan`] found, to be numbered and judged in their place.
     Scanned(Vec<Job>),
+    /// The reports of a [`Job::Scan`]'s tokens, judged and rendered where the block was
+    /// scanned; numbered as they are written (views that [`Render::numbers_late`]).
+    Unnumbered(Vec<Unnumbered>),
+}
+
+/// A report rendered before its index was known.
+struct Unnumbered {
+    exit: Exit,
+    complaint: Option<String>,
+    bytes: Vec<u8>,
+    /// Where the index's digits go in `bytes`, if the view shows it.
+    hole: Option<usize>,
 }
 
 /// Judges and renders numbered jobs: what each thread runs.
@@ -378,9 +390,17 @@ impl Worker<'_> {
                         skew,
                         max_token,
                     } => {
-                        return Done::Scanned(scan_block(
-                            &block, name, line, http, &skew, max_token,
-                        ));
+                        let jobs = scan_block(&block, name, line, http, &skew, max_token);
+                        if !self.view.numbers_late() {
+                            return Done::Scanned(jobs);
+                        }
+                        // Judged here, where the tokens were made: they never go back to the
+                        // writer as jobs. A block yields tokens and refusals only.
+                        return Done::Unnumbered(
+                            jobs.into_iter()
+                                .filter_map(|job| self.unnumbered(job))
+                                .collect(),
+                        );
                     }
                 };
                 report.index = index;
@@ -393,6 +413,27 @@ impl Worker<'_> {
                 }
             })
             .collect()
+    }
+
+    /// A token or refusal of a scanned block, judged and rendered without its index.
+    fn unnumbered(self, job: Job) -> Option<Unnumbered> {
+        let report = match job {
+            Job::Token(text, source, skew) => {
+                let mut r = (self.build)(text, source);
+                r.warnings.extend(skew);
+                r
+            }
+            Job::Ready(r) => *r,
+            Job::Problem(_) | Job::Scan { .. } => return None,
+        };
+        let mut bytes = Vec::with_capacity(1024);
+        let hole = self.view.render_unnumbered(&report, &mut bytes);
+        Some(Unnumbered {
+            exit: report.exit,
+            complaint: crate::render::complaint(&report),
+            bytes,
+            hole,
+        })
     }
 
     /// [`Worker::work`], with a panic (a bug) turned into an error in the batch's place.
@@ -658,6 +699,23 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 Done::Problem(p) => {
                     self.worst = self.worst.worst(p.exit);
                     self.out.problem(&p);
+                }
+                Done::Unnumbered(reports) => {
+                    self.found |= !reports.is_empty();
+                    for r in reports {
+                        // Numbered in writing order, which is input order.
+                        self.index += 1;
+                        self.worst = self.worst.worst(r.exit);
+                        match r.hole {
+                            Some(hole) => self.out.emit_numbered(
+                                r.complaint.as_deref(),
+                                &r.bytes,
+                                hole,
+                                self.index,
+                            )?,
+                            None => self.out.emit(r.complaint.as_deref(), &r.bytes)?,
+                        }
+                    }
                 }
                 Done::Scanned(jobs) => {
                     // Queued in their place; dispatched by the next push or drain.

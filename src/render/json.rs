@@ -114,12 +114,28 @@ impl Render for JsonLines {
         write_report(report, out);
         out.push(b'\n');
     }
+
+    fn numbers_late(&self) -> bool {
+        true
+    }
+
+    fn render_unnumbered(&self, report: &Report, out: &mut Vec<u8>) -> Option<usize> {
+        let start = out.len();
+        let at = write_parts(report, out, None);
+        out.push(b'\n');
+        at.map(|at| at - start)
+    }
 }
 
 /// The bytes of [`View`] serialized by serde_json with [`SafeJson`] (a property test holds them
 /// equal), written directly: most strings in a report are plain ASCII and are copied whole
 /// instead of being escaped byte by byte.
 pub fn write_report(r: &Report, out: &mut Vec<u8>) {
+    write_parts(r, out, Some(r.index));
+}
+
+/// [`write_report`] with the index given, or left out: then where its digits belong.
+fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<usize> {
     let token = r.token.as_ref();
     let payload = match token.map(|t| &t.payload) {
         Some(Payload::Claims(c)) => Some(c),
@@ -128,7 +144,13 @@ pub fn write_report(r: &Report, out: &mut Vec<u8>) {
     out.extend_from_slice(b"{\"source\":");
     source(&r.source, out);
     out.extend_from_slice(b",\"index\":");
-    int(r.index, out);
+    let hole = match index {
+        Some(i) => {
+            int(i, out);
+            None
+        }
+        None => Some(out.len()),
+    };
     out.extend_from_slice(b",\"kind\":");
     opt_string(token.map(|t| t.kind.as_str()), out);
     out.extend_from_slice(b",\"header\":");
@@ -210,6 +232,7 @@ pub fn write_report(r: &Report, out: &mut Vec<u8>) {
     out.extend_from_slice(b"],\"exit_code\":");
     int(r.exit.code(), out);
     out.push(b'}');
+    hole
 }
 
 /// A JSON string. Printable ASCII without `"` or `\` is copied as it is; anything else goes

@@ -20,6 +20,18 @@ pub struct Problem {
 pub trait Render: Sync {
     fn render(&self, report: &Report, out: &mut Vec<u8>);
 
+    /// Whether [`Render::render_unnumbered`] can render a report before its index is known.
+    fn numbers_late(&self) -> bool {
+        false
+    }
+
+    /// Renders a report whose index is not known yet (for views that [`Render::numbers_late`]):
+    /// where, in what was added to `out`, the index's digits belong, if this view shows it.
+    fn render_unnumbered(&self, report: &Report, out: &mut Vec<u8>) -> Option<usize> {
+        self.render(report, out);
+        None
+    }
+
     /// Whether errors are said on stderr (not with `--quiet`).
     fn speaks(&self) -> bool {
         true
@@ -49,6 +61,22 @@ impl<'a> Output<'a> {
             print_error(c, None);
         }
         self.out.write_all(rendered)
+    }
+
+    /// [`Output::emit`] for a report rendered by [`Render::render_unnumbered`]: its index is
+    /// written at `hole`.
+    pub fn emit_numbered(
+        &mut self,
+        complaint: Option<&str>,
+        rendered: &[u8],
+        hole: usize,
+        index: usize,
+    ) -> io::Result<()> {
+        let (before, after) = rendered.split_at(hole);
+        self.emit(complaint, before)?;
+        self.out
+            .write_all(itoa::Buffer::new().format(index).as_bytes())?;
+        self.out.write_all(after)
     }
 
     /// Problems go to stderr as `error: …`, whatever the output format.

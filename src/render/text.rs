@@ -45,6 +45,11 @@ impl Render for Text {
         out.extend_from_slice(text.as_bytes());
     }
 
+    fn numbers_late(&self) -> bool {
+        // Only the full layout shows the index (and a blank line before all but the first).
+        self.layout != Layout::Full
+    }
+
     fn speaks(&self) -> bool {
         self.layout != Layout::Quiet
     }
