@@ -255,7 +255,7 @@ impl State {
             {
                 self.queue.push_back(Event::Date(t));
             }
-        } else if head.starts_with(b"HTTP/") || contains(head, &HTTP_1) || contains(head, &HTTP_2) {
+        } else if head.starts_with(b"HTTP/") || names_http_version(head) {
             self.http = true;
         }
         self.head.clear();
@@ -334,15 +334,20 @@ use std::sync::LazyLock;
 
 // Searchers built once: building one costs more than searching a line with it.
 static TOKEN_START: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"eyJ"));
-static HTTP_1: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" HTTP/1."));
-static HTTP_2: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" HTTP/2"));
+static HTTP: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" HTTP/"));
+
+/// Whether a line holds ` HTTP/1.` or ` HTTP/2` (a request line). A line that is a token alone
+/// holds no space, and is passed over at once.
+fn names_http_version(head: &[u8]) -> bool {
+    memchr::memchr(b' ', head).is_some()
+        && HTTP.find_iter(head).any(|at| {
+            let version = &head[at + 6..];
+            version.starts_with(b"1.") || version.starts_with(b"2")
+        })
+}
 
 fn dots(bytes: &[u8]) -> usize {
     memchr::memchr_iter(b'.', bytes).count()
-}
-
-fn contains(hay: &[u8], needle: &Finder<'static>) -> bool {
-    needle.find(hay).is_some()
 }
 
 /// A block of whole lines, surveyed in one pass: how many newlines it holds, and whether a line
