@@ -235,6 +235,20 @@ fn typ(header: &Map<String, Value>, kind: Kind) -> Option<Warning> {
     }
 }
 
+/// The last two letters of every name in [`SENSITIVE_NAMES`], as a pattern.
+macro_rules! SENSITIVE_ENDINGS {
+    () => {
+        [b'r', b'd']
+            | [b'w', b'd']
+            | [b'e', b't']
+            | [b'e', b'y']
+            | [b's', b'n']
+            | [b'e', b'r']
+            | [b'v', b'v']
+            | [b'i', b'n']
+    };
+}
+
 const SENSITIVE_NAMES: [&str; 14] = [
     "password",
     "passwd",
@@ -318,13 +332,15 @@ pub fn sensitive_name(name: &str) -> bool {
 
 /// [`sensitive_name`] over a name's bytes.
 pub fn sensitive_name_bytes(name: &[u8]) -> bool {
-    // Every listed name ends in one of these letters: most names are ruled out at once.
-    if !name.last().is_some_and(|c| {
-        matches!(
-            c.to_ascii_lowercase(),
-            b'd' | b't' | b'y' | b'n' | b'r' | b'v'
-        )
-    }) {
+    // Every listed name ends in one of these pairs of letters (a test holds the list to them):
+    // most names are ruled out at once.
+    let [.., a, b] = name else {
+        return false;
+    };
+    if !matches!(
+        [a.to_ascii_lowercase(), b.to_ascii_lowercase()],
+        SENSITIVE_ENDINGS!()
+    ) {
         return false;
     }
     SENSITIVE_NAMES.iter().any(|s| {
@@ -354,6 +370,10 @@ pub fn looks_like_card(s: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_digit() || c == ' ' || c == '-')
     {
+        return false;
+    }
+    // Counted before they are collected: most digit strings (ids, times) have too many.
+    if !(13..=19).contains(&s.bytes().filter(u8::is_ascii_digit).count()) {
         return false;
     }
     let digits: Vec<u32> = s.chars().filter_map(|c| c.to_digit(10)).collect();
@@ -388,6 +408,21 @@ pub fn looks_like_ssn(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The quick test of a name's last two letters lets every listed name through.
+    #[test]
+    fn sensitive_endings_cover_the_list() {
+        for name in SENSITIVE_NAMES {
+            let b = name.as_bytes();
+            assert!(
+                matches!([b[b.len() - 2], b[b.len() - 1]], SENSITIVE_ENDINGS!()),
+                "{name}"
+            );
+            assert!(sensitive_name(name) && sensitive_name(&name.to_uppercase()));
+            assert!(sensitive_name(&format!("user_{name}")));
+        }
+        assert!(!sensitive_name("aud") && !sensitive_name("d") && !sensitive_name(""));
+    }
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
