@@ -74,15 +74,35 @@ fn secrets() -> impl Iterator<Item = &'static str> {
 /// and an identity whose token matched no secret is not searched again. The lint is about the
 /// issuer's key: a token that copies a strong issuer's header and iss but is signed with a
 /// well-known secret is not that issuer's token, and verify reports its bad signature.
-#[derive(Default)]
 pub struct WeakSecrets {
     /// Keyed by the header segment, then `.` and the iss when there is one (a base64url segment
     /// holds no dot, so the two parts cannot run together).
     memo: Mutex<HashMap<String, Option<usize>>>,
+    /// Tells this search's entry in a thread's [`LAST_IDENTITY`] from another's.
+    id: u64,
 }
+
+impl Default for WeakSecrets {
+    fn default() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        WeakSecrets {
+            memo: Mutex::default(),
+            id: NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+}
+
+type LastIdentity = (u64, String, Option<String>, Option<usize>);
 
 /// Identities remembered at most; past this, tokens of new identities are each searched.
 const MEMO_LIMIT: usize = 1024;
+
+thread_local! {
+    /// The last identity this thread looked up, and what was found: the search's id, the header
+    /// segment, the iss, the secret's place in the list.
+    static LAST_IDENTITY: std::cell::RefCell<Option<LastIdentity>> =
+        const { std::cell::RefCell::new(None) };
+}
 
 impl WeakSecrets {
     pub fn new() -> Self {
@@ -118,6 +138,26 @@ impl WeakSecrets {
         };
         let header = token.raw.split('.').next().unwrap_or_default();
         let iss = token.claim_set().and_then(|c| c.get_str("iss"));
+        // Tokens of one identity come in runs: the last one this thread saw is checked first,
+        // without the shared memo's lock and hash.
+        let last = LAST_IDENTITY.with_borrow(|last| {
+            last.as_ref()
+                .filter(|(id, h, i, _)| *id == self.id && h == header && i.as_deref() == iss)
+                .map(|(.., found)| *found)
+        });
+        match last {
+            Some(None) => return None,
+            Some(Some(i)) if matches(i) => return Some(weak_secret_warning(alg)),
+            _ => {}
+        }
+        let remember = |found: Option<usize>| {
+            LAST_IDENTITY.set(Some((
+                self.id,
+                header.to_string(),
+                iss.map(str::to_string),
+                found,
+            )));
+        };
         let mut identity = String::with_capacity(header.len() + 1 + iss.map_or(0, str::len));
         identity.push_str(header);
         if let Some(iss) = iss {
@@ -140,6 +180,7 @@ impl WeakSecrets {
                 found
             }
         };
+        remember(found);
         found.map(|_| weak_secret_warning(alg))
     }
 }
@@ -514,6 +555,11 @@ mod tests {
         // Another issuer, or none, is another identity.
         assert_eq!(search(b"secret", r#"{"iss":"c"}"#), Some("weak_secret"));
         assert_eq!(search(b"secret", "{}"), Some("weak_secret"));
+        // What one search remembers is its own: a new one on this thread searches afresh.
+        assert_eq!(search(b"secret", r#"{"iss":"b","again":1}"#), None);
+        let fresh = WeakSecrets::new();
+        let forged = signed(b"secret", header, r#"{"iss":"b","again":1}"#);
+        assert_eq!(fresh.search(&forged).map(|w| w.code), Some("weak_secret"));
     }
 
     #[test]
