@@ -71,17 +71,9 @@ fn is_token_byte(b: u8) -> bool {
 /// How many bytes at the start of `bytes` are token bytes. Tokens are hundreds of bytes long:
 /// 32 bytes are checked at a time, all of them, so that the check is vectorized.
 fn token_span(bytes: &[u8]) -> usize {
-    let in_token = |b: u8| {
-        b.is_ascii_lowercase()
-            | b.is_ascii_uppercase()
-            | b.is_ascii_digit()
-            | (b == b'-')
-            | (b == b'_')
-            | (b == b'.')
-    };
     let mut n = 0;
     for chunk in bytes.chunks_exact(32) {
-        if !chunk.iter().fold(true, |all, &b| all & in_token(b)) {
+        if !chunk.iter().fold(true, |all, &b| all & token_byte(b)) {
             break;
         }
         n += 32;
@@ -89,13 +81,18 @@ fn token_span(bytes: &[u8]) -> usize {
     n + bytes[n..].iter().take_while(|&&b| is_token_byte(b)).count()
 }
 
-/// base64url's alphabet and the dot, as a table.
+/// base64url's alphabet and the dot. (Without short-circuits, so that a loop over it is
+/// vectorized.)
+const fn token_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() | (c == b'-') | (c == b'_') | (c == b'.')
+}
+
+/// [`token_byte`] as a table.
 const TOKEN_BYTES: [bool; 256] = {
     let mut t = [false; 256];
     let mut b = 0;
     while b < 256 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric() || c == b'-' || c == b'_' || c == b'.';
+        t[b] = token_byte(b as u8);
         b += 1;
     }
     t

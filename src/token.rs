@@ -83,14 +83,9 @@ impl Token {
         self.header_get("kid").and_then(Value::as_str)
     }
 
-    /// A header parameter. Headers hold a few entries: looking through them costs less than
-    /// hashing the name.
+    /// A header parameter.
     pub fn header_get(&self, name: &str) -> Option<&Value> {
-        if self.header.len() <= 8 {
-            self.header.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
-        } else {
-            self.header.get(name)
-        }
+        header_param(&self.header, name)
     }
 
     /// The claims as a tree (parsed on first use).
@@ -543,6 +538,16 @@ fn json_error(name: &str, e: &serde_json::Error) -> String {
     format!("{name} {what}")
 }
 
+/// A parameter of a header: a few entries are looked through, which costs less than hashing
+/// the name.
+fn header_param<'h>(header: &'h Map<String, Value>, name: &str) -> Option<&'h Value> {
+    if header.len() <= 8 {
+        header.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    } else {
+        header.get(name)
+    }
+}
+
 /// Headers decoded lately on this thread, newest first, by their segment's text: the tokens of
 /// one issuer repeat one header, which is then decoded once.
 const HEADER_MEMO: usize = 8;
@@ -649,10 +654,8 @@ pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
         Err(Err(_)) if empty => Payload::NotClaims("payload segment (2 of 3) is empty".into()),
         Err(Err(e)) => Payload::NotClaims(json_error("payload segment (2 of 3)", &e)),
     };
-    let unsecured = header
-        .iter()
-        .find(|(k, _)| *k == "alg")
-        .and_then(|(_, v)| v.as_str())
+    let unsecured = header_param(&header, "alg")
+        .and_then(Value::as_str)
         .is_some_and(|a| a.trim().eq_ignore_ascii_case("none"));
     let signing_input_len = segments[0].len() + 1 + segments[1].len();
     Ok(Token {

@@ -375,11 +375,7 @@ impl Worker<'_> {
             .into_iter()
             .map(|(index, job)| {
                 let mut report = match job {
-                    Job::Token(text, source, skew) => {
-                        let mut r = (self.build)(text, source);
-                        r.warnings.extend(skew);
-                        r
-                    }
+                    Job::Token(text, source, skew) => self.judge(text, source, skew),
                     Job::Ready(r) => *r,
                     Job::Problem(p) => return Done::Problem(p),
                     Job::Scan {
@@ -415,14 +411,17 @@ impl Worker<'_> {
             .collect()
     }
 
+    /// One token's report, with the clock_skew warning of its input.
+    fn judge(self, text: String, source: Source, skew: Option<Warning>) -> Report {
+        let mut r = (self.build)(text, source);
+        r.warnings.extend(skew);
+        r
+    }
+
     /// A token or refusal of a scanned block, judged and rendered without its index.
     fn unnumbered(self, job: Job) -> Option<Unnumbered> {
         let report = match job {
-            Job::Token(text, source, skew) => {
-                let mut r = (self.build)(text, source);
-                r.warnings.extend(skew);
-                r
-            }
+            Job::Token(text, source, skew) => self.judge(text, source, skew),
             Job::Ready(r) => *r,
             Job::Problem(_) | Job::Scan { .. } => return None,
         };

@@ -27,6 +27,24 @@ pub fn hs(payload: &str) -> String {
     token(r#"{"alg":"HS256","typ":"JWT"}"#, payload)
 }
 
+/// `token` with its signature segment replaced by `signature`.
+pub fn with_signature(token: &str, signature: &str) -> String {
+    let (signing_input, _) = token.rsplit_once('.').unwrap();
+    format!("{signing_input}.{signature}")
+}
+
+/// Runs the command, which must exit 0 (its stderr shown if not), and returns its stdout.
+pub fn stdout_ok(command: &mut Command) -> Vec<u8> {
+    let out = command.output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
 pub fn fixture(name: &str) -> String {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(path).unwrap().trim().to_string()
