@@ -63,9 +63,9 @@ const BATCH: usize = 128;
 const BATCH_BYTES: usize = 128 * 1024;
 
 /// A regular file is read in blocks of whole lines of about this size…
-const BLOCK_BYTES: usize = 64 * 1024;
+const BLOCK_BYTES: usize = 32 * 1024;
 /// …read this much at a time…
-const READ_BYTES: usize = 64 * 1024;
+const READ_BYTES: usize = 32 * 1024;
 /// …and a line longer than this is scanned as a stream instead.
 const MAX_BLOCK_BYTES: usize = 256 * 1024;
 
@@ -76,6 +76,53 @@ const IN_FLIGHT_BYTES: usize = 1024 * 1024;
 /// A batch holding this many bytes (one huge token: blocks are smaller) is judged on the
 /// calling thread.
 const INLINE_BYTES: usize = 512 * 1024;
+
+/// Buffers a thread is done with, kept for the next block instead of freed: a block's memory is
+/// made on one thread and finished with on another, and the allocator gives a block freed by
+/// another thread back to the system only after a delay, so that a stream of new blocks would
+/// grow the process while the old ones wait.
+struct Spare<T>(Mutex<Vec<Vec<T>>>);
+
+/// Buffers kept at most by each [`Spare`]: the blocks in flight and a few more.
+const SPARE_BUFFERS: usize = 8;
+
+/// A buffer larger than this is freed, not kept.
+const SPARE_MAX_BYTES: usize = 1024 * 1024;
+
+impl<T> Spare<T> {
+    const fn new() -> Self {
+        Spare(Mutex::new(Vec::new()))
+    }
+
+    /// An empty buffer, one kept if there is one.
+    fn take(&self) -> Vec<T> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// Keeps `buffer` for a later [`Spare::take`], or frees it.
+    fn give(&self, mut buffer: Vec<T>) {
+        let bytes = buffer.capacity() * std::mem::size_of::<T>();
+        if bytes == 0 || bytes > SPARE_MAX_BYTES {
+            return;
+        }
+        buffer.clear();
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if kept.len() < SPARE_BUFFERS {
+            kept.push(buffer);
+        }
+    }
+}
+
+/// Blocks of input, read on the calling thread and scanned by a worker.
+static SPARE_INPUT: Spare<u8> = Spare::new();
+/// Blocks of reports, rendered by a worker and written on the calling thread…
+static SPARE_OUTPUT: Spare<u8> = Spare::new();
+/// …and where each report ends.
+static SPARE_ENDS: Spare<Unnumbered> = Spare::new();
 
 /// How each token becomes a report; shared by the worker threads.
 pub type Build<'a> = &'a (dyn Fn(String, Source) -> Report + Sync);
@@ -348,17 +395,22 @@ enum Done {
     Problem(Problem),
     /// The jobs a [`Job::Scan`] found, to be numbered and judged in their place.
     Scanned(Vec<Job>),
-    /// The reports of a [`Job::Scan`]'s tokens, judged and rendered where the block was
-    /// scanned; numbered as they are written (views that [`Render::numbers_late`]).
-    Unnumbered(Vec<Unnumbered>),
+    /// The reports of a [`Job::Scan`]'s tokens, judged and rendered one after another into
+    /// `bytes` where the block was scanned; numbered as they are written (views that
+    /// [`Render::numbers_late`]).
+    Unnumbered {
+        bytes: Vec<u8>,
+        reports: Vec<Unnumbered>,
+    },
 }
 
-/// A report rendered before its index was known.
+/// A report rendered before its index was known: the bytes of the block's buffer up to `end`,
+/// from the previous report's end.
 struct Unnumbered {
     exit: Exit,
     complaint: Option<String>,
-    bytes: Vec<u8>,
-    /// Where the index's digits go in `bytes`, if the view shows it.
+    end: usize,
+    /// Where the index's digits go, counted from the report's start, if the view shows it.
     hole: Option<usize>,
 }
 
@@ -386,17 +438,25 @@ impl Worker<'_> {
                         skew,
                         max_token,
                     } => {
-                        let jobs = scan_block(&block, name, line, http, &skew, max_token);
                         if !self.view.numbers_late() {
+                            let mut jobs = Vec::new();
+                            scan_block(&block, name, line, http, &skew, max_token, |job| {
+                                jobs.push(job)
+                            });
+                            SPARE_INPUT.give(block);
                             return Done::Scanned(jobs);
                         }
-                        // Judged here, where the tokens were made: they never go back to the
-                        // writer as jobs. A block yields tokens and refusals only.
-                        return Done::Unnumbered(
-                            jobs.into_iter()
-                                .filter_map(|job| self.unnumbered(job))
-                                .collect(),
-                        );
+                        // Judged here, as they are found: they never go back to the writer as
+                        // jobs. A block yields tokens and refusals only. One buffer holds the
+                        // block's reports: JSON lines about three times as long as their tokens.
+                        let mut bytes = SPARE_OUTPUT.take();
+                        bytes.reserve(block.len() * 3 + 1024);
+                        let mut reports = SPARE_ENDS.take();
+                        scan_block(&block, name, line, http, &skew, max_token, |job| {
+                            reports.extend(self.unnumbered(job, &mut bytes))
+                        });
+                        SPARE_INPUT.give(block);
+                        return Done::Unnumbered { bytes, reports };
                     }
                 };
                 report.index = index;
@@ -418,19 +478,19 @@ impl Worker<'_> {
         r
     }
 
-    /// A token or refusal of a scanned block, judged and rendered without its index.
-    fn unnumbered(self, job: Job) -> Option<Unnumbered> {
+    /// A token or refusal of a scanned block, judged and rendered without its index at the end
+    /// of the block's `bytes`.
+    fn unnumbered(self, job: Job, bytes: &mut Vec<u8>) -> Option<Unnumbered> {
         let report = match job {
             Job::Token(text, source, skew) => self.judge(text, source, skew),
             Job::Ready(r) => *r,
             Job::Problem(_) | Job::Scan { .. } => return None,
         };
-        let mut bytes = Vec::with_capacity(1024);
-        let hole = self.view.render_unnumbered(&report, &mut bytes);
+        let hole = self.view.render_unnumbered(&report, bytes);
         Some(Unnumbered {
             exit: report.exit,
             complaint: crate::render::complaint(&report),
-            bytes,
+            end: bytes.len(),
             hole,
         })
     }
@@ -453,6 +513,39 @@ impl Worker<'_> {
     }
 }
 
+/// A block of whole lines read a few at a time: the scanner holds the events of what it is
+/// given at once, so a piece, not the block, bounds them.
+struct Lines<'a>(&'a [u8]);
+
+/// Bytes a [`Lines`] gives at once, at most, unless one line is longer.
+const LINES_BYTES: usize = 8 * 1024;
+
+impl io::Read for Lines<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = io::BufRead::fill_buf(self)?.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.0[..n]);
+        io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl io::BufRead for Lines<'_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.0.len() <= LINES_BYTES {
+            return Ok(self.0);
+        }
+        // Up to the last line end in the first LINES_BYTES, or the first one after.
+        let end = memchr::memrchr(b'\n', &self.0[..LINES_BYTES])
+            .or_else(|| memchr::memchr(b'\n', &self.0[LINES_BYTES..]).map(|p| p + LINES_BYTES))
+            .map_or(self.0.len(), |p| p + 1);
+        Ok(&self.0[..end])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.0 = &self.0[n..];
+    }
+}
+
 /// The jobs of a block that [`input::survey`] found plain: tokens and refusals only.
 fn scan_block(
     block: &[u8],
@@ -461,19 +554,18 @@ fn scan_block(
     http: bool,
     skew: &Option<Warning>,
     max_token: usize,
-) -> Vec<Job> {
-    let mut scanner = Scanner::resume(block, name, max_token, line, http);
-    let mut jobs = Vec::new();
+    mut found: impl FnMut(Job),
+) {
+    let mut scanner = Scanner::resume(Lines(block), name, max_token, line, http);
     // Reading memory cannot fail.
     while let Ok(Some(event)) = scanner.next_event() {
         match event {
-            Event::Token { text, source } => jobs.push(Job::Token(text, source, skew.clone())),
-            Event::TooLarge { len, source } => jobs.push(too_large(len, max_token, source)),
+            Event::Token { text, source } => found(Job::Token(text, source, skew.clone())),
+            Event::TooLarge { len, source } => found(too_large(len, max_token, source)),
             // A plain block has no Date line.
             Event::Date(_) => {}
         }
     }
-    jobs
 }
 
 type Numbered = Vec<(usize, Job)>;
@@ -651,7 +743,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             sent: 0,
             next: 0,
             finished: BTreeMap::new(),
-            limit: threads as u64 + 2,
+            limit: threads as u64 + 1,
             flying: std::collections::VecDeque::new(),
         };
     }
@@ -699,22 +791,27 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     self.worst = self.worst.worst(p.exit);
                     self.out.problem(&p);
                 }
-                Done::Unnumbered(reports) => {
+                Done::Unnumbered { bytes, mut reports } => {
                     self.found |= !reports.is_empty();
-                    for r in reports {
+                    let mut start = 0;
+                    for r in reports.drain(..) {
                         // Numbered in writing order, which is input order.
                         self.index += 1;
                         self.worst = self.worst.worst(r.exit);
+                        let rendered = &bytes[start..r.end];
+                        start = r.end;
                         match r.hole {
                             Some(hole) => self.out.emit_numbered(
                                 r.complaint.as_deref(),
-                                &r.bytes,
+                                rendered,
                                 hole,
                                 self.index,
                             )?,
-                            None => self.out.emit(r.complaint.as_deref(), &r.bytes)?,
+                            None => self.out.emit(r.complaint.as_deref(), rendered)?,
                         }
                     }
+                    SPARE_OUTPUT.give(bytes);
+                    SPARE_ENDS.give(reports);
                 }
                 Done::Scanned(jobs) => {
                     // Queued in their place; dispatched by the next push or drain.
@@ -854,7 +951,9 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     }
                 }
             };
-            let rest = pending.split_off(cut);
+            let mut rest = SPARE_INPUT.take();
+            rest.extend_from_slice(&pending[cut..]);
+            pending.truncate(cut);
             let block = std::mem::replace(&mut pending, rest);
             let (lines, changes) = input::survey(&block, http);
             if first || changes {
@@ -862,6 +961,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 self.drain()?;
                 let s = Scanner::resume(&block[..], name.clone(), max_token, line, http);
                 let end = self.scan_events(s, Blocking::Never, skew.clone(), first)?;
+                SPARE_INPUT.give(block);
                 self.found |= end.found;
                 (http, skew) = (end.http, end.skew);
                 line += lines;
@@ -1154,4 +1254,66 @@ pub fn load_keys(
         } => keys::secret_key(bytes, base64, &origin).map(|k| vec![k]),
     };
     loaded.map_err(|e| Failure::new(Exit::KeyProblem, e, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::BufRead;
+
+    /// Every piece a [`Lines`] gives, in order.
+    fn pieces(block: &[u8]) -> Vec<Vec<u8>> {
+        let mut lines = Lines(block);
+        let mut out = Vec::new();
+        loop {
+            let piece = lines.fill_buf().unwrap().to_vec();
+            if piece.is_empty() {
+                return out;
+            }
+            lines.consume(piece.len());
+            out.push(piece);
+        }
+    }
+
+    #[test]
+    fn lines_give_whole_lines_a_few_at_a_time() {
+        let line = b"eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln some text\n";
+        let block = line.repeat(1000);
+        let got = pieces(&block);
+        assert!(
+            got.len() > 1,
+            "a block over {LINES_BYTES} bytes comes in pieces"
+        );
+        for piece in &got {
+            assert!(piece.len() <= LINES_BYTES);
+            assert!(piece.len() % line.len() == 0, "a piece is whole lines");
+        }
+        assert_eq!(got.concat(), block);
+    }
+
+    #[test]
+    fn a_line_longer_than_a_piece_comes_whole() {
+        let mut block = b"short\n".to_vec();
+        block.extend(std::iter::repeat_n(b'A', LINES_BYTES * 2));
+        block.extend_from_slice(b"\nend\n");
+        let got = pieces(&block);
+        assert_eq!(got.concat(), block);
+        assert!(got.iter().all(|p| p.ends_with(b"\n")));
+        assert!(got.iter().any(|p| p.len() > LINES_BYTES));
+        // Without a line end, the rest is one piece.
+        let tail = vec![b'B'; LINES_BYTES + 10];
+        assert_eq!(pieces(&tail), vec![tail.clone()]);
+    }
+
+    #[test]
+    fn spare_buffers_come_back_empty_and_big_ones_are_freed() {
+        let spare: Spare<u8> = Spare::new();
+        let mut buffer = Vec::with_capacity(100);
+        buffer.extend_from_slice(b"left over");
+        spare.give(buffer);
+        let again = spare.take();
+        assert!(again.is_empty() && again.capacity() >= 100);
+        spare.give(Vec::with_capacity(SPARE_MAX_BYTES + 1));
+        assert_eq!(spare.take().capacity(), 0);
+    }
 }
