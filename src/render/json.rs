@@ -238,12 +238,7 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
 /// A JSON string. Printable ASCII without `"` or `\` is copied as it is; anything else goes
 /// through serde_json and [`SafeJson`], which escape it exactly as the contract's JSON does.
 fn string(s: &str, out: &mut Vec<u8>) {
-    // (A count, not a search that stops early: the loop is vectorized.)
-    let special = s
-        .bytes()
-        .map(|b| usize::from(b.wrapping_sub(0x20) >= 0x5f || b == b'"' || b == b'\\'))
-        .sum::<usize>();
-    if special == 0 {
+    if crate::escape::json_plain(s.as_bytes()) {
         out.push(b'"');
         out.extend_from_slice(s.as_bytes());
         out.push(b'"');
@@ -257,11 +252,7 @@ fn string(s: &str, out: &mut Vec<u8>) {
 /// A token's source as its `Display` says it, in a JSON string. The usual `PATH line N`, with a
 /// path of printable ASCII, is written without building the text first.
 fn source(s: &crate::input::Source, out: &mut Vec<u8>) {
-    let printable = |t: &str| {
-        t.bytes()
-            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
-    };
-    if s.header.is_none() && s.key.is_none() && printable(&s.input) {
+    if s.header.is_none() && s.key.is_none() && crate::escape::json_plain(s.input.as_bytes()) {
         out.push(b'"');
         out.extend_from_slice(s.input.as_bytes());
         if let Some(line) = s.line {
