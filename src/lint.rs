@@ -126,12 +126,15 @@ impl WeakSecrets {
         };
         // Keys are made as they are tried, not kept: the search runs once per key identity, and
         // a one-token run should not hold thousands of them. HS256, the usual case, pads the
-        // message once and runs SHA-256 blocks directly.
+        // message once (when a secret is first tried: most tokens are of an identity already
+        // searched) and runs SHA-256 blocks directly.
         let list = secret_list();
-        let sha256 = (alg == Alg::HS256).then(|| crate::hmac_sha256::Message::new(input));
-        let matches = |i: usize| match &sha256 {
-            Some(m) => m.mac(list[i].as_bytes())[..] == token.signature[..],
-            None => {
+        let sha256 = std::cell::OnceCell::new();
+        let matches = |i: usize| {
+            if alg == Alg::HS256 {
+                let m = sha256.get_or_init(|| crate::hmac_sha256::Message::new(input));
+                m.mac(list[i].as_bytes())[..] == token.signature[..]
+            } else {
                 let key = aws_lc_rs::hmac::Key::new(algorithm, list[i].as_bytes());
                 aws_lc_rs::hmac::verify(&key, input, &token.signature).is_ok()
             }

@@ -44,7 +44,34 @@ pub enum Payload {
 }
 
 /// A token's header, in the token's order.
-pub type Header = Arc<Map<String, Value>>;
+pub type Header = Arc<HeaderMap>;
+
+/// A header's parameters, and its text when it is plain (see [`Claims`]): then `--json` copies
+/// the text, which is exactly what writing the map would give.
+#[derive(Debug, Clone)]
+pub struct HeaderMap {
+    map: Map<String, Value>,
+    written: Option<String>,
+}
+
+impl HeaderMap {
+    pub fn map(&self) -> &Map<String, Value> {
+        &self.map
+    }
+
+    /// The header's text when writing the map back would give exactly these bytes.
+    pub fn as_written(&self) -> Option<&str> {
+        self.written.as_deref()
+    }
+}
+
+impl std::ops::Deref for HeaderMap {
+    type Target = Map<String, Value>;
+
+    fn deref(&self) -> &Map<String, Value> {
+        &self.map
+    }
+}
 
 /// A token whose header was read. The payload may still be unusable (see [`Payload`]).
 #[derive(Debug, Clone)]
@@ -258,16 +285,25 @@ const PLAIN_KEYS: usize = 64;
 
 /// Checks and indexes a plain payload (see [`Claims`]); None for anything else.
 fn plain(text: &[u8]) -> Option<Plain> {
+    thread_local! {
+        /// The key stack, kept between payloads instead of allocated for each.
+        static KEYS: std::cell::Cell<Vec<Range<usize>>> = const { std::cell::Cell::new(Vec::new()) };
+    }
+    let mut keys = KEYS.take();
+    keys.clear();
     let mut p = PlainParser {
         b: text,
         i: 0,
         depth: 0,
-        keys: Vec::with_capacity(16),
+        keys,
         top: Vec::with_capacity(16),
         sensitive: false,
     };
-    p.object(true)?;
-    (p.i == text.len()).then_some(Plain {
+    let whole = p.object(true).is_some() && p.i == text.len();
+    if p.keys.capacity() <= 1024 {
+        KEYS.set(p.keys);
+    }
+    whole.then_some(Plain {
         top: p.top,
         maybe_sensitive: p.sensitive,
     })
@@ -321,8 +357,9 @@ impl PlainParser<'_> {
     fn string(&mut self) -> Option<Range<usize>> {
         self.eat(b'"')?;
         let start = self.i;
-        let len = memchr::memchr(b'"', &self.b[start..])?;
-        if !crate::escape::json_plain(&self.b[start..start + len]) {
+        // The first byte that is not plain must be the closing quote.
+        let len = crate::escape::first_special(&self.b[start..]);
+        if self.b.get(start + len) != Some(&b'"') {
             return None;
         }
         self.i = start + len + 1;
@@ -566,7 +603,9 @@ fn header(segment: &str, n: usize) -> Result<Header, ParseError> {
             "header segment (1 of {n}) is JSON but not an object"
         )));
     };
-    let h = Arc::new(map);
+    // A plain text is ASCII.
+    let written = plain(&bytes).and_then(|_| String::from_utf8(bytes).ok());
+    let h = Arc::new(HeaderMap { map, written });
     if memo {
         HEADERS.with_borrow_mut(|m| {
             m.truncate(HEADER_MEMO - 1);

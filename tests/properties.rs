@@ -286,6 +286,18 @@ proptest! {
         JsonLines.render(&a, &mut ja);
         JsonLines.render(&b, &mut jb);
         prop_assert_eq!(String::from_utf8(ja).unwrap(), String::from_utf8(jb).unwrap());
+        // The same text as a header: written as it is, or from the map, alike.
+        let header = |h: &str| format!(
+            "{}.{}.c2ln",
+            URL_SAFE_NO_PAD.encode(h),
+            URL_SAFE_NO_PAD.encode(r#"{"exp":1800000600}"#)
+        );
+        let c = inspect(header(&payload), source(), Clock { now, leeway });
+        let d = inspect(header(&spaced), source(), Clock { now, leeway });
+        let (mut jc, mut jd) = (Vec::new(), Vec::new());
+        JsonLines.render(&c, &mut jc);
+        JsonLines.render(&d, &mut jd);
+        prop_assert_eq!(String::from_utf8(jc).unwrap(), String::from_utf8(jd).unwrap());
     }
 
     #[test]

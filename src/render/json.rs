@@ -28,7 +28,7 @@ impl Serialize for View<'_> {
         m.serialize_entry("source", &r.source.to_string())?;
         m.serialize_entry("index", &r.index)?;
         m.serialize_entry("kind", &token.map(|t| t.kind.as_str()))?;
-        m.serialize_entry("header", &token.map(|t| &*t.header))?;
+        m.serialize_entry("header", &token.map(|t| t.header.map()))?;
         m.serialize_entry("payload", &payload)?;
         m.serialize_entry("signature", &SignatureView(&r.signature))?;
         m.serialize_entry(
@@ -155,7 +155,10 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
     opt_string(token.map(|t| t.kind.as_str()), out);
     out.extend_from_slice(b",\"header\":");
     match token {
-        Some(t) => object(&t.header, out),
+        Some(t) => match t.header.as_written() {
+            Some(text) => out.extend_from_slice(text.as_bytes()),
+            None => object(t.header.map(), out),
+        },
         None => out.extend_from_slice(b"null"),
     }
     out.extend_from_slice(b",\"payload\":");

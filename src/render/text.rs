@@ -133,7 +133,7 @@ fn full(out: &mut String, r: &Report, local: bool, now: i64) {
         };
         field(out, "Kind", kind);
         heading(out, "Header");
-        pretty(out, &Value::Object((*t.header).clone()), 1);
+        pretty(out, &Value::Object(t.header.map().clone()), 1);
         out.push('\n');
         match &t.payload {
             Payload::Claims(c) => {
