@@ -31,7 +31,7 @@ pub fn lint_but_secret(token: &Token) -> Vec<Warning> {
     {
         out.push(w);
     }
-    if let Some(w) = typ(&token.header, token.kind) {
+    if let Some(w) = typ(token) {
         out.push(w);
     }
     if let Some(claims) = token.claim_set()
@@ -139,7 +139,8 @@ impl WeakSecrets {
                 aws_lc_rs::hmac::verify(&key, input, &token.signature).is_ok()
             }
         };
-        let header = token.raw.split('.').next().unwrap_or_default();
+        let header =
+            &token.raw[..memchr::memchr(b'.', token.raw.as_bytes()).unwrap_or(token.raw.len())];
         let iss = token.claim_set().and_then(|c| c.get_str("iss"));
         // Tokens of one identity come in runs: the last one this thread saw is checked first,
         // without the shared memo's lock and hash.
@@ -259,11 +260,11 @@ fn suspicious_kid(kid: &Value) -> Option<Warning> {
 }
 
 /// `no_typ` / `unusual_typ`: RFC 8725 §3.11 asks for explicit typing to keep token kinds apart.
-fn typ(header: &Map<String, Value>, kind: Kind) -> Option<Warning> {
-    if kind == Kind::Jwe {
+fn typ(token: &Token) -> Option<Warning> {
+    if token.kind == Kind::Jwe {
         return None;
     }
-    match header.get("typ") {
+    match token.header_get("typ") {
         None => Some(Warning::new(
             "no_typ",
             "the header has no typ: nothing tells this token from another kind signed with the same key \

@@ -145,6 +145,9 @@ pub struct Claims {
 #[derive(Debug, Clone)]
 struct Plain {
     top: Vec<(Range<usize>, Range<usize>)>,
+    /// Where in `top` each of [`KNOWN_CLAIMS`] is, found in the same pass: the judge asks for
+    /// these of every token.
+    known: [Option<u8>; KNOWN_CLAIMS.len()],
     /// A key anywhere is named like a secret, or a string value anywhere looks like a card or
     /// social security number: the sensitive-claim lint must look at the tree. Found in the
     /// same pass (a look at a key's last two letters and a value's length and first byte rules
@@ -198,6 +201,9 @@ impl Claims {
     /// None when the payload is not plain and the tree must be asked.
     fn plain_raw(&self, name: &str) -> Option<Option<&str>> {
         let p = self.plain.as_ref()?;
+        if let Some(k) = known_claim(name.as_bytes()) {
+            return Some(p.known[k].map(|i| &self.text[p.top[usize::from(i)].1.clone()]));
+        }
         Some(
             p.top
                 .iter()
@@ -256,11 +262,12 @@ impl crate::claims::ClaimSource for Claims {
         match self.plain_raw(name)? {
             None => Some(None),
             // Up to 18 digits always fit an i64, and serde_json reads them as one.
-            Some(raw)
-                if (1..=18).contains(&raw.len()) && raw.bytes().all(|c| c.is_ascii_digit()) =>
-            {
-                raw.parse().ok().map(Some)
-            }
+            Some(raw) if (1..=18).contains(&raw.len()) => raw
+                .bytes()
+                .try_fold(0i64, |n, c| {
+                    c.is_ascii_digit().then(|| n * 10 + i64::from(c - b'0'))
+                })
+                .map(Some),
             Some(_) => None,
         }
     }
@@ -275,6 +282,21 @@ fn plain_value(raw: &str) -> Option<Value> {
         }
         b'-' | b'0'..=b'9' => raw.parse().ok().map(Value::Number),
         _ => serde_json::from_str(raw).ok(),
+    }
+}
+
+/// The claims whose place in a plain payload is noted as it is read.
+const KNOWN_CLAIMS: [&str; 6] = ["exp", "nbf", "iat", "iss", "aud", "sub"];
+
+fn known_claim(name: &[u8]) -> Option<usize> {
+    match name {
+        b"exp" => Some(0),
+        b"nbf" => Some(1),
+        b"iat" => Some(2),
+        b"iss" => Some(3),
+        b"aud" => Some(4),
+        b"sub" => Some(5),
+        _ => None,
     }
 }
 
@@ -297,6 +319,7 @@ fn plain(text: &[u8]) -> Option<Plain> {
         depth: 0,
         keys,
         top: Vec::with_capacity(16),
+        known: [None; KNOWN_CLAIMS.len()],
         sensitive: false,
     };
     let whole = p.object(true).is_some() && p.i == text.len();
@@ -305,6 +328,7 @@ fn plain(text: &[u8]) -> Option<Plain> {
     }
     whole.then_some(Plain {
         top: p.top,
+        known: p.known,
         maybe_sensitive: p.sensitive,
     })
 }
@@ -316,6 +340,7 @@ struct PlainParser<'a> {
     /// The keys of the objects being read, innermost last.
     keys: Vec<Range<usize>>,
     top: Vec<(Range<usize>, Range<usize>)>,
+    known: [Option<u8>; KNOWN_CLAIMS.len()],
     /// A key read so far is named like a secret, or a string value looks like a card or social
     /// security number.
     sensitive: bool,
@@ -438,6 +463,10 @@ impl PlainParser<'_> {
                 let start = self.i;
                 self.value()?;
                 if top {
+                    if let Some(k) = known_claim(name) {
+                        // At most PLAIN_KEYS entries: the place fits a byte.
+                        self.known[k] = u8::try_from(self.top.len()).ok();
+                    }
                     self.top.push((key.clone(), start..self.i));
                 }
                 self.keys.push(key);
@@ -699,6 +728,23 @@ pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each known claim is noted in its own place; a claim read from the note is the one a
+    /// search of the entries finds.
+    #[test]
+    fn known_claims_are_noted_where_they_stand() {
+        for (i, name) in KNOWN_CLAIMS.iter().enumerate() {
+            assert_eq!(known_claim(name.as_bytes()), Some(i));
+        }
+        assert_eq!(known_claim(b"ex"), None);
+        let c = Claims::new(br#"{"sub":"u","aud":["a"],"exp":5,"x":{"exp":6},"iss":"i"}"#.to_vec())
+            .unwrap();
+        assert_eq!(c.plain_raw("exp"), Some(Some("5")));
+        assert_eq!(c.plain_raw("aud"), Some(Some(r#"["a"]"#)));
+        assert_eq!(c.plain_raw("iss"), Some(Some(r#""i""#)));
+        assert_eq!(c.plain_raw("nbf"), Some(None));
+        assert_eq!(c.plain_raw("x"), Some(Some(r#"{"exp":6}"#)));
+    }
 
     fn b64(s: &str) -> String {
         URL_SAFE_NO_PAD.encode(s)

@@ -152,7 +152,10 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
         None => Some(out.len()),
     };
     out.extend_from_slice(b",\"kind\":");
-    opt_string(token.map(|t| t.kind.as_str()), out);
+    match token {
+        Some(t) => word(t.kind.as_str(), out),
+        None => out.extend_from_slice(b"null"),
+    }
     out.extend_from_slice(b",\"header\":");
     match token {
         Some(t) => match t.header.as_written() {
@@ -190,7 +193,7 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
         if i > 0 {
             out.push(b',');
         }
-        string(t.name, out);
+        word(t.name, out);
         out.extend_from_slice(b":{\"unix\":");
         int(t.unix, out);
         out.extend_from_slice(b",\"utc\":");
@@ -207,7 +210,7 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
         out.push(b'}');
     }
     out.extend_from_slice(b"},\"status\":");
-    string(r.status.as_str(), out);
+    word(r.status.as_str(), out);
     out.extend_from_slice(b",\"error\":");
     opt_string(r.error.as_deref(), out);
     out.extend_from_slice(b",\"reasons\":[");
@@ -227,7 +230,7 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
             out.push(b',');
         }
         out.extend_from_slice(b"{\"code\":");
-        string(w.code, out);
+        word(w.code, out);
         out.extend_from_slice(b",\"message\":");
         string(&w.message, out);
         out.push(b'}');
@@ -250,6 +253,15 @@ fn string(s: &str, out: &mut Vec<u8>) {
         // Writing into memory cannot fail.
         let _ = s.serialize(&mut ser);
     }
+}
+
+/// One of jwtctl's own names (a kind, status, claim or warning code): plain ASCII, written
+/// without a look at its bytes.
+fn word(s: &'static str, out: &mut Vec<u8>) {
+    debug_assert!(crate::escape::json_plain(s.as_bytes()));
+    out.push(b'"');
+    out.extend_from_slice(s.as_bytes());
+    out.push(b'"');
 }
 
 /// A token's source as its `Display` says it, in a JSON string. The usual `PATH line N`, with a
