@@ -61,7 +61,7 @@ fn scan_log(bencher: Bencher) {
     bencher
         .counter(divan::counter::BytesCount::new(log.len()))
         .bench(|| {
-            let mut s = Scanner::new(black_box(log.as_bytes()), "stdin".into(), true, 1 << 20);
+            let mut s = Scanner::new(black_box(log.as_bytes()), "stdin", true, 1 << 20);
             let mut n = 0;
             while let Ok(Some(_)) = s.next_event() {
                 n += 1;

@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::{self, BufRead};
+use std::sync::Arc;
 
 /// The largest token accepted by default; a longer one is refused without being held whole.
 pub const DEFAULT_MAX_TOKEN: usize = 1024 * 1024;
@@ -16,8 +17,8 @@ const RECENT_CAP: usize = 256;
 /// Where a token was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
-    /// `argument 1`, `stdin`, or a file's path.
-    pub input: String,
+    /// `argument 1`, `stdin`, or a file's path (shared by the tokens of one input).
+    pub input: Arc<str>,
     pub line: Option<u64>,
     /// The HTTP header (or `Name:` field) the token stood in.
     pub header: Option<String>,
@@ -101,7 +102,7 @@ const TOKEN_BYTES: [bool; 256] = {
 /// The scanner's state between chunks: everything it needs fits in a few small buffers, so
 /// memory is bounded by the largest token whatever the size of the input.
 struct State {
-    name: String,
+    name: Arc<str>,
     numbered: bool,
     max_token: usize,
     line: u64,
@@ -124,11 +125,11 @@ pub struct Scanner<R> {
 
 impl<R: BufRead> Scanner<R> {
     /// `name` labels the input (`stdin`, `argument 2`, a path); `numbered` adds line numbers.
-    pub fn new(reader: R, name: String, numbered: bool, max_token: usize) -> Self {
+    pub fn new(reader: R, name: impl Into<Arc<str>>, numbered: bool, max_token: usize) -> Self {
         Scanner {
             reader,
             state: State {
-                name,
+                name: name.into(),
                 numbered,
                 max_token,
                 line: 1,
@@ -148,7 +149,13 @@ impl<R: BufRead> Scanner<R> {
     /// A scanner that starts at the beginning of line `line` of an input already partly read,
     /// `http` saying whether an HTTP line was seen before: how a block of whole lines cut from a
     /// longer input is scanned on its own, with the labels a scan of the whole would give.
-    pub fn resume(reader: R, name: String, max_token: usize, line: u64, http: bool) -> Self {
+    pub fn resume(
+        reader: R,
+        name: impl Into<Arc<str>>,
+        max_token: usize,
+        line: u64,
+        http: bool,
+    ) -> Self {
         let mut s = Scanner::new(reader, name, true, max_token);
         s.state.line = line;
         s.state.http = http;
@@ -550,7 +557,7 @@ mod tests {
     }
 
     fn scan_with(text: &str, max: usize) -> Vec<Event> {
-        let mut s = Scanner::new(text.as_bytes(), "stdin".into(), true, max);
+        let mut s = Scanner::new(text.as_bytes(), "stdin", true, max);
         let mut out = Vec::new();
         while let Some(e) = s.next_event().unwrap() {
             out.push(e);
@@ -695,7 +702,7 @@ mod tests {
         bytes.extend_from_slice(&[0xc3, b'\n']);
         // A reader with a 7-byte buffer splits the token across many chunks.
         let reader = io::BufReader::with_capacity(7, bytes.as_slice());
-        let mut s = Scanner::new(reader, "f".into(), true, DEFAULT_MAX_TOKEN);
+        let mut s = Scanner::new(reader, "f", true, DEFAULT_MAX_TOKEN);
         let e = s.next_event().unwrap().unwrap();
         assert!(matches!(e, Event::Token { ref text, .. } if text == T));
         assert_eq!(s.next_event().unwrap(), None);

@@ -5,13 +5,12 @@ use crate::exit::Exit;
 use crate::input::Source;
 use crate::token::Token;
 
-/// The signature part of a report.
+/// The signature part of a report (its `alg` and `kid` are the token's: [`Report::alg`],
+/// [`Report::kid`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Signature {
-    pub alg: Option<String>,
     /// None when not checked (decode, check-expiry, or a check that could not run).
     pub verified: Option<bool>,
-    pub kid: Option<String>,
     /// Which key verified (or was tried): its kid and where it came from.
     pub key: Option<String>,
     pub error: Option<String>,
@@ -43,6 +42,16 @@ impl Report {
 
     pub fn lifetime(&self) -> Option<i64> {
         self.judgement.as_ref().and_then(|j| j.lifetime)
+    }
+
+    /// The token's `alg`, when it has one that is a string.
+    pub fn alg(&self) -> Option<&str> {
+        self.token.as_ref().and_then(Token::alg)
+    }
+
+    /// The token's `kid`, when it has one that is a string.
+    pub fn kid(&self) -> Option<&str> {
+        self.token.as_ref().and_then(Token::kid)
     }
 
     pub fn has_security_warning(&self) -> bool {

@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use serde_json::{Map, Value};
 
 fn scan(bytes: &[u8], max: usize) -> Vec<Event> {
-    let mut s = Scanner::new(bytes, "stdin".into(), true, max);
+    let mut s = Scanner::new(bytes, "stdin", true, max);
     let mut out = Vec::new();
     while let Some(e) = s.next_event().unwrap() {
         out.push(e);
@@ -224,7 +224,7 @@ proptest! {
         );
         for text in [raw.as_str(), garbage.as_str()] {
             let source = jwtctl::input::Source {
-                input: name.clone(),
+                input: name.as_str().into(),
                 line: Some(3),
                 // Without a header, a printable name takes the writer's direct path.
                 header: (name.len() % 2 == 0).then(|| "Authorization".into()),

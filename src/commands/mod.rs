@@ -184,7 +184,7 @@ pub fn each_token(
                     let name = format!("argument {i}");
                     if let Some(word) = word_candidate(text) {
                         let source = Source {
-                            input: name,
+                            input: name.into(),
                             line: None,
                             header: None,
                             key: None,
@@ -203,10 +203,7 @@ pub fn each_token(
                     }
                     blocking => {
                         let reader = BufReader::with_capacity(64 * 1024, io::stdin());
-                        run.scan(
-                            Scanner::new(reader, "stdin".into(), true, max_token),
-                            blocking,
-                        )
+                        run.scan(Scanner::new(reader, "stdin", true, max_token), blocking)
                     }
                 },
                 Input::File(_, path) => match std::fs::File::open(path) {
@@ -347,7 +344,7 @@ enum Job {
     /// A block of whole lines to scan for tokens, with the scanner state at its start.
     Scan {
         block: Vec<u8>,
-        name: String,
+        name: std::sync::Arc<str>,
         line: u64,
         http: bool,
         skew: Option<Warning>,
@@ -549,7 +546,7 @@ impl io::BufRead for Lines<'_> {
 /// The jobs of a block that [`input::survey`] found plain: tokens and refusals only.
 fn scan_block(
     block: &[u8],
-    name: String,
+    name: std::sync::Arc<str>,
     line: u64,
     http: bool,
     skew: &Option<Warning>,
@@ -877,6 +874,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         max_token: usize,
         blocking: Blocking,
     ) -> io::Result<()> {
+        let name: std::sync::Arc<str> = name.into();
         let (mut line, mut http, mut skew) = (1u64, false, None::<Warning>);
         // Set by the blocks scanned here and by those the workers scanned (see `write`).
         self.found = false;
@@ -1149,11 +1147,7 @@ pub fn inspect(text: String, source: Source, clock: Clock) -> Report {
             (None, Status::Encrypted, None)
         }
     };
-    let signature = Signature {
-        alg: t.alg().map(str::to_string),
-        kid: t.kid().map(str::to_string),
-        ..Signature::default()
-    };
+    let signature = Signature::default();
     let exit = if status == Status::Malformed {
         Exit::BadInput
     } else {

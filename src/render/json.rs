@@ -4,7 +4,6 @@ use super::Render;
 use crate::claims::{TimeClaim, Warning};
 use crate::escape::SafeJson;
 use crate::report::Report;
-use crate::report::Signature;
 use crate::token::Payload;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
@@ -30,7 +29,7 @@ impl Serialize for View<'_> {
         m.serialize_entry("kind", &token.map(|t| t.kind.as_str()))?;
         m.serialize_entry("header", &token.map(|t| t.header.map()))?;
         m.serialize_entry("payload", &payload)?;
-        m.serialize_entry("signature", &SignatureView(&r.signature))?;
+        m.serialize_entry("signature", &SignatureView(r))?;
         m.serialize_entry(
             "times",
             &TimesView(r.judgement.as_ref().map_or(&[], |j| &j.times)),
@@ -46,15 +45,15 @@ impl Serialize for View<'_> {
     }
 }
 
-struct SignatureView<'a>(&'a Signature);
+struct SignatureView<'a>(&'a Report);
 
 impl Serialize for SignatureView<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let g = self.0;
+        let g = &self.0.signature;
         let mut m = s.serialize_map(Some(5))?;
-        m.serialize_entry("alg", &g.alg)?;
+        m.serialize_entry("alg", &self.0.alg())?;
         m.serialize_entry("verified", &g.verified)?;
-        m.serialize_entry("kid", &g.kid)?;
+        m.serialize_entry("kid", &self.0.kid())?;
         m.serialize_entry("key", &g.key)?;
         m.serialize_entry("error", &g.error)?;
         m.end()
@@ -174,7 +173,7 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
     }
     let g = &r.signature;
     out.extend_from_slice(b",\"signature\":{\"alg\":");
-    opt_string(g.alg.as_deref(), out);
+    opt_string(r.alg(), out);
     out.extend_from_slice(b",\"verified\":");
     out.extend_from_slice(match g.verified {
         Some(true) => b"true",
@@ -182,7 +181,7 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
         None => b"null",
     });
     out.extend_from_slice(b",\"kid\":");
-    opt_string(g.kid.as_deref(), out);
+    opt_string(r.kid(), out);
     out.extend_from_slice(b",\"key\":");
     opt_string(g.key.as_deref(), out);
     out.extend_from_slice(b",\"error\":");
