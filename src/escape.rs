@@ -30,6 +30,7 @@ pub fn json_plain(s: &[u8]) -> bool {
 /// control, DEL or a non-ASCII byte) is; `s.len()` when there is none. Eight bytes at a time:
 /// most strings in a token are short, and a search call per string would cost more than the
 /// string.
+#[inline]
 pub fn first_special(s: &[u8]) -> usize {
     let mut words = s.chunks_exact(8);
     for (n, word) in (&mut words).enumerate() {

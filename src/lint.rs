@@ -386,19 +386,22 @@ pub fn sensitive_name(name: &str) -> bool {
     sensitive_name_bytes(name.as_bytes())
 }
 
-/// [`sensitive_name`] over a name's bytes.
+/// [`sensitive_name`] over a name's bytes. The quick test is inlined where every key of a
+/// payload is read.
+#[inline]
 pub fn sensitive_name_bytes(name: &[u8]) -> bool {
     // Every listed name ends in one of these pairs of letters (a test holds the list to them):
     // most names are ruled out at once.
     let [.., a, b] = name else {
         return false;
     };
-    if !matches!(
+    matches!(
         [a.to_ascii_lowercase(), b.to_ascii_lowercase()],
         SENSITIVE_ENDINGS!()
-    ) {
-        return false;
-    }
+    ) && listed_name(name)
+}
+
+fn listed_name(name: &[u8]) -> bool {
     SENSITIVE_NAMES.iter().any(|s| {
         let s = s.as_bytes();
         if name.len() == s.len() {
@@ -413,11 +416,16 @@ pub fn sensitive_name_bytes(name: &[u8]) -> bool {
 
 /// Whether a string value may be a card or social security number. Quick tests first: most
 /// values are ruled out by their length or first byte, the rest by one pass over their bytes
-/// (both forms are digits with spaces or dashes, 13–19 digits for a card, 9 for an SSN).
+/// (both forms are digits with spaces or dashes, 13–19 digits for a card, 9 for an SSN). The
+/// quick tests are inlined where every string of a payload is read.
+#[inline]
 pub fn card_or_ssn(s: &[u8]) -> bool {
-    if !(11..=40).contains(&s.len()) || !matches!(s[0], b'0'..=b'9' | b' ' | b'-') {
-        return false;
-    }
+    (11..=40).contains(&s.len())
+        && matches!(s[0], b'0'..=b'9' | b' ' | b'-')
+        && card_or_ssn_digits(s)
+}
+
+fn card_or_ssn_digits(s: &[u8]) -> bool {
     let mut digits = 0;
     for &c in s {
         match c {

@@ -347,10 +347,12 @@ struct PlainParser<'a> {
 }
 
 impl PlainParser<'_> {
+    #[inline]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
+    #[inline]
     fn eat(&mut self, c: u8) -> Option<()> {
         (self.peek()? == c).then(|| self.i += 1)
     }
@@ -379,6 +381,7 @@ impl PlainParser<'_> {
     }
 
     /// A string of printable ASCII without escapes; the range between the quotes.
+    #[inline]
     fn string(&mut self) -> Option<Range<usize>> {
         self.eat(b'"')?;
         let start = self.i;
