@@ -654,7 +654,15 @@ pub fn parse(raw: &str) -> Result<Token, ParseError> {
 
 /// [`parse`], keeping the text it is given as the token's `raw` instead of a copy.
 pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
-    let n = memchr::memchr_iter(b'.', raw.as_bytes()).count() + 1;
+    // One pass finds the dots that end the first four segments and counts the rest.
+    let (mut ends, mut dots) = ([0; 4], 0);
+    for dot in memchr::memchr_iter(b'.', raw.as_bytes()) {
+        if let Some(end) = ends.get_mut(dots) {
+            *end = dot;
+        }
+        dots += 1;
+    }
+    let n = dots + 1;
     if n != 3 && n != 5 {
         return Err(error(format!(
             "{n} segment{} where a JWS has 3 and a JWE 5",
@@ -663,9 +671,9 @@ pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
     }
     let mut segments = [""; 5];
     let mut start = 0;
-    for (i, dot) in memchr::memchr_iter(b'.', raw.as_bytes()).enumerate() {
-        segments[i] = &raw[start..dot];
-        start = dot + 1;
+    for (segment, &end) in segments.iter_mut().zip(&ends[..dots]) {
+        *segment = &raw[start..end];
+        start = end + 1;
     }
     segments[n - 1] = &raw[start..];
     let segments = &segments[..n];
