@@ -11,8 +11,9 @@ use crate::token::Token;
 pub struct Signature {
     /// None when not checked (decode, check-expiry, or a check that could not run).
     pub verified: Option<bool>,
-    /// Which key verified (or was tried): its kid and where it came from.
-    pub key: Option<String>,
+    /// Which key verified (or was tried): its kid and where it came from (shared by the
+    /// reports of one key).
+    pub key: Option<std::sync::Arc<str>>,
     pub error: Option<String>,
 }
 

@@ -67,7 +67,7 @@ struct Ready {
     weakness: Vec<(Alg, String)>,
     well_known: bool,
     /// [`Key::describe`], said in every report it verifies.
-    described: String,
+    described: std::sync::Arc<str>,
 }
 
 impl Ready {
@@ -88,7 +88,7 @@ impl Ready {
         let well_known =
             matches!(&key.material, Material::Hmac(s) if lint::is_well_known(s.bytes()));
         Ready {
-            described: key.describe(),
+            described: key.describe().into(),
             key,
             prepared,
             weakness,
@@ -148,7 +148,7 @@ impl Policy<'_> {
         match self.signature(&token, &mut r.warnings) {
             Ok(key) => {
                 r.signature.verified = Some(true);
-                r.signature.key = Some(key.described.clone());
+                r.signature.key = Some(std::sync::Arc::clone(&key.described));
                 // Verified by the user's secret: it is well known exactly when the token's is.
                 if key.well_known
                     && let Some(alg) = token.alg().and_then(Alg::from_name)
@@ -387,10 +387,12 @@ impl Policy<'_> {
         };
         let text = |v: &Value| v.as_str().map(str::to_string);
         let string = |name: &str| claims.get_str(name).map(str::to_string);
-        let mut check = |name: &str, wanted: &[String], found: Vec<String>| {
+        // A claim is read only when a flag asks for it.
+        let mut check = |name: &str, wanted: &[String], found: &dyn Fn() -> Vec<String>| {
             if wanted.is_empty() {
                 return;
             }
+            let found = found();
             if !found.iter().any(|f| wanted.contains(f)) {
                 let got = if found.is_empty() {
                     "it is missing".to_string()
@@ -404,14 +406,14 @@ impl Policy<'_> {
                 exit = exit.worst(Exit::Invalid);
             }
         };
-        check("iss", &self.iss, string("iss").into_iter().collect());
-        let aud = match claims.get("aud").as_deref() {
+        check("iss", &self.iss, &|| string("iss").into_iter().collect());
+        let aud = || match claims.get("aud").as_deref() {
             Some(Value::Array(a)) => a.iter().filter_map(text).collect(),
             Some(v) => text(v).into_iter().collect(),
             None => Vec::new(),
         };
-        check("aud", self.aud, aud);
-        check("sub", self.sub, string("sub").into_iter().collect());
+        check("aud", self.aud, &aud);
+        check("sub", self.sub, &|| string("sub").into_iter().collect());
         for name in self.require {
             if !claims.contains(name) {
                 r.reasons.push(format!(

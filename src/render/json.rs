@@ -54,7 +54,7 @@ impl Serialize for SignatureView<'_> {
         m.serialize_entry("alg", &self.0.alg())?;
         m.serialize_entry("verified", &g.verified)?;
         m.serialize_entry("kid", &self.0.kid())?;
-        m.serialize_entry("key", &g.key)?;
+        m.serialize_entry("key", &g.key.as_deref())?;
         m.serialize_entry("error", &g.error)?;
         m.end()
     }
