@@ -4,7 +4,7 @@ use jwtctl::input::{Event, Scanner};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let mut scanner = Scanner::new(data, "fuzz".into(), true, 4096);
+    let mut scanner = Scanner::new(data, "fuzz", true, 4096);
     while let Ok(Some(event)) = scanner.next_event() {
         if let Event::Token { text, .. } = event {
             let _ = jwtctl::token::parse(&text);
