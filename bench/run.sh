@@ -14,9 +14,9 @@ RUNS=${RUNS:-5}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# The binary the README's install makes: on Linux x86_64, glibc linked in statically (no dynamic
-# loader at start-up), elsewhere the default build.
-if [ "$(uname -sm)" = "Linux x86_64" ]; then
+# The binary the README's install makes: on Linux x86_64 with glibc, glibc linked in statically (no
+# dynamic loader at start-up), elsewhere the default build.
+if rustc -vV | grep -qx 'host: x86_64-unknown-linux-gnu'; then
   RUSTFLAGS="-C target-feature=+crt-static" \
     cargo build --release --locked --quiet --target x86_64-unknown-linux-gnu
   J=$PWD/target/x86_64-unknown-linux-gnu/release/jwtctl

@@ -1147,7 +1147,6 @@ pub fn inspect(text: String, source: Source, clock: Clock) -> Report {
             (None, Status::Encrypted, None)
         }
     };
-    let signature = Signature::default();
     let exit = if status == Status::Malformed {
         Exit::BadInput
     } else {
@@ -1160,7 +1159,7 @@ pub fn inspect(text: String, source: Source, clock: Clock) -> Report {
         error,
         judgement,
         status,
-        signature,
+        signature: Signature::default(),
         warnings,
         reasons: Vec::new(),
         exit,
