@@ -343,7 +343,7 @@ static HTTP: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b" HTTP/")
 /// Whether a line holds ` HTTP/1.` or ` HTTP/2` (a request line). A line that is a token alone
 /// holds no space, and is passed over at once.
 fn names_http_version(head: &[u8]) -> bool {
-    memchr::memchr(b' ', head).is_some()
+    crate::bytes::find(b' ', head).is_some()
         && HTTP.find_iter(head).any(|at| {
             let version = &head[at + 6..];
             version.starts_with(b"1.") || version.starts_with(b"2")
@@ -351,7 +351,7 @@ fn names_http_version(head: &[u8]) -> bool {
 }
 
 fn dots(bytes: &[u8]) -> usize {
-    memchr::memchr_iter(b'.', bytes).count()
+    crate::bytes::count(b'.', bytes)
 }
 
 /// A block of whole lines, surveyed in one pass: how many newlines it holds, and whether a line
@@ -361,14 +361,18 @@ fn dots(bytes: &[u8]) -> usize {
 pub fn survey(block: &[u8], http: bool) -> (u64, bool) {
     let mut changes = !http && memchr::memmem::find(block, b"HTTP/").is_some();
     let (mut lines, mut start) = (0, 0);
-    for end in memchr::memchr_iter(b'\n', block).chain(std::iter::once(block.len())) {
+    let mut line = |end: usize| {
         if !changes {
             let line = strip_marker(&block[start..end]);
             changes = line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"date:");
         }
-        lines += u64::from(end < block.len());
         start = end + 1;
-    }
+    };
+    crate::bytes::each(b'\n', block, |end| {
+        line(end);
+        lines += 1;
+    });
+    line(block.len());
     (lines, changes)
 }
 
@@ -385,7 +389,7 @@ fn strip_marker(line: &[u8]) -> &[u8] {
 fn header_name(head: &[u8]) -> Option<String> {
     let s = strip_marker(head);
     // A name is at most 64 bytes: no need to look further for its colon.
-    let colon = memchr::memchr(b':', &s[..s.len().min(65)])?;
+    let colon = crate::bytes::find(b':', &s[..s.len().min(65)])?;
     let name = &s[..colon];
     if name.is_empty()
         || name.len() > 64

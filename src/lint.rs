@@ -140,7 +140,7 @@ impl WeakSecrets {
             }
         };
         let header =
-            &token.raw[..memchr::memchr(b'.', token.raw.as_bytes()).unwrap_or(token.raw.len())];
+            &token.raw[..crate::bytes::find(b'.', token.raw.as_bytes()).unwrap_or(token.raw.len())];
         let iss = token.claim_set().and_then(|c| c.get_str("iss"));
         // Tokens of one identity come in runs: the last one this thread saw is checked first,
         // without the shared memo's lock and hash.

@@ -10,12 +10,6 @@ use jwtctl::{exit, manual};
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
-// The system allocator for start-up and a few tokens, mimalloc once a batch starts: tokens are
-// allocated by the thread that scans them and freed by the one that judges them, which mimalloc
-// handles (with the many small allocations of a report) far better than glibc's arenas.
-#[global_allocator]
-static GLOBAL: jwtctl::alloc::Hybrid = jwtctl::alloc::Hybrid;
-
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

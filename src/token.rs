@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fmt;
 use std::ops::Range;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
 /// What kind of compact serialization a token is.
@@ -510,11 +511,23 @@ const JWE_SEGMENTS: [&str; 5] = [
     "authentication tag",
 ];
 
+/// Whether segments go to the vectorized base64url decoder: from the start of a batch on. Its
+/// first use asks the CPU what it supports (`cpuid`, see [`crate::bytes`]), which costs a
+/// one-token run more than the decoder saves it.
+static VECTOR_BASE64: AtomicBool = AtomicBool::new(false);
+
+/// From now on segments are decoded by the vectorized decoder (called when a batch starts).
+pub fn batch_started() {
+    VECTOR_BASE64.store(true, Ordering::Relaxed);
+}
+
 /// Decodes one base64url segment (RFC 7515: no padding, no other alphabet, canonical bits).
 fn decode_segment(name: &str, index: usize, of: usize, seg: &str) -> Result<Vec<u8>, ParseError> {
     // The vectorized decoder refuses what the base64 crate refuses (a unit test holds the two
     // to each other); a refused segment is decoded again by the crate, which says why.
-    if let Ok(bytes) = base64_simd::URL_SAFE_NO_PAD.decode_to_vec(seg) {
+    if VECTOR_BASE64.load(Ordering::Relaxed)
+        && let Ok(bytes) = base64_simd::URL_SAFE_NO_PAD.decode_to_vec(seg)
+    {
         return Ok(bytes);
     }
     URL_SAFE_NO_PAD.decode(seg).map_err(|e| {
@@ -656,12 +669,12 @@ pub fn parse(raw: &str) -> Result<Token, ParseError> {
 pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
     // One pass finds the dots that end the first four segments and counts the rest.
     let (mut ends, mut dots) = ([0; 4], 0);
-    for dot in memchr::memchr_iter(b'.', raw.as_bytes()) {
+    crate::bytes::each(b'.', raw.as_bytes(), |dot| {
         if let Some(end) = ends.get_mut(dots) {
             *end = dot;
         }
         dots += 1;
-    }
+    });
     let n = dots + 1;
     if n != 3 && n != 5 {
         return Err(error(format!(

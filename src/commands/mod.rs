@@ -532,8 +532,8 @@ impl io::BufRead for Lines<'_> {
             return Ok(self.0);
         }
         // Up to the last line end in the first LINES_BYTES, or the first one after.
-        let end = memchr::memrchr(b'\n', &self.0[..LINES_BYTES])
-            .or_else(|| memchr::memchr(b'\n', &self.0[LINES_BYTES..]).map(|p| p + LINES_BYTES))
+        let end = crate::bytes::rfind(b'\n', &self.0[..LINES_BYTES])
+            .or_else(|| crate::bytes::find(b'\n', &self.0[LINES_BYTES..]).map(|p| p + LINES_BYTES))
             .map_or(self.0.len(), |p| p + 1);
         Ok(&self.0[..end])
     }
@@ -707,7 +707,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         // Counting the cores reads cgroup files: a run of a few tokens never does.
         let threads =
             threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        crate::alloc::batch_started();
+        crate::token::batch_started();
         if threads < 2 {
             self.pool = Pool::Inline;
             return;
@@ -889,13 +889,13 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             };
             while !eof
                 && pending.len() < MAX_BLOCK_BYTES
-                && (pending.len() < want || memchr::memrchr(b'\n', &pending).is_none())
+                && (pending.len() < want || crate::bytes::rfind(b'\n', &pending).is_none())
             {
                 // A pipe that pauses: what has come is judged and written before the read
                 // waits, as the streaming scanner does. The Date window first waits a moment
                 // for the Date that may follow (curl -v prints the request, then waits).
                 if matches!(blocking, Blocking::Stdin) && blocking.within(0) {
-                    if memchr::memrchr(b'\n', &pending).is_some() {
+                    if crate::bytes::rfind(b'\n', &pending).is_some() {
                         if !first || blocking.within(DATE_PAUSE_MS) {
                             break;
                         }
@@ -929,7 +929,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             let cut = if eof {
                 pending.len()
             } else {
-                match memchr::memrchr(b'\n', &pending) {
+                match crate::bytes::rfind(b'\n', &pending) {
                     Some(p) => p + 1,
                     None => {
                         // A line longer than a block: the rest of the input is scanned here as
