@@ -63,9 +63,9 @@ const BATCH: usize = 128;
 const BATCH_BYTES: usize = 128 * 1024;
 
 /// A regular file is read in blocks of whole lines of about this size…
-const BLOCK_BYTES: usize = 32 * 1024;
+const BLOCK_BYTES: usize = 128 * 1024;
 /// …read this much at a time…
-const READ_BYTES: usize = 32 * 1024;
+const READ_BYTES: usize = 128 * 1024;
 /// …and a line longer than this is scanned as a stream instead.
 const MAX_BLOCK_BYTES: usize = 256 * 1024;
 
