@@ -71,6 +71,7 @@ PY
 wc -c "$work/HS256.txt" | awk -v n="$N" '{printf "corpus: %d tokens, %.0f bytes per HS256 line\n", n, $1/n}'
 head -1 "$work/HS256.txt" > "$work/one.txt"
 ONE=$(cat "$work/one.txt")
+ONE_RS=$(head -1 "$work/RS256.txt")
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 seconds() { # wall seconds of one run of "$@", output to /dev/null
@@ -133,13 +134,16 @@ PY
 done
 
 # Start-up: one process per token, P times, interleaved; per-process wall time and peak RSS.
+# An HS256 token (decode's lint tries ~2,600 well-known secrets on it) and an RS256 one.
 P=${P:-300}
 declare -A one=()
 for ((r = 0; r < 3; r++)); do
   s=$(date +%s.%N); for ((i = 0; i < P; i++)); do /bin/true; done; e=$(date +%s.%N); one[true]+="$(echo "($e - $s) / $P * 1000" | bc -l) "
   s=$(date +%s.%N); for ((i = 0; i < P; i++)); do "$J" decode --now $NOW "$ONE" >/dev/null; done; e=$(date +%s.%N); one[jwtctl]+="$(echo "($e - $s) / $P * 1000" | bc -l) "
+  s=$(date +%s.%N); for ((i = 0; i < P; i++)); do "$J" decode --now $NOW "$ONE_RS" >/dev/null; done; e=$(date +%s.%N); one[jwtctl_rs]+="$(echo "($e - $s) / $P * 1000" | bc -l) "
   if [ -x "$JWTCLI" ]; then
     s=$(date +%s.%N); for ((i = 0; i < P; i++)); do "$JWTCLI" decode "$ONE" >/dev/null 2>&1 || true; done; e=$(date +%s.%N); one[jwtcli]+="$(echo "($e - $s) / $P * 1000" | bc -l) "
+    s=$(date +%s.%N); for ((i = 0; i < P; i++)); do "$JWTCLI" decode "$ONE_RS" >/dev/null 2>&1 || true; done; e=$(date +%s.%N); one[jwtcli_rs]+="$(echo "($e - $s) / $P * 1000" | bc -l) "
   fi
 done
 ms() { echo "${one[$1]}" | tr ' ' '\n' | grep . | median | awk '{printf "%.3f", $1}'; }
@@ -147,9 +151,12 @@ rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
 echo
 row "one token, one process" "ms/process" "peak RSS"
 row "/bin/true" "$(ms true)" "$(rss /bin/true) KiB"
-row "jwtctl decode TOKEN" "$(ms jwtctl)" "$(rss "$J" decode --now $NOW "$ONE") KiB; $(ratio "$(ms jwtctl)" "$(ms true)") of /bin/true (target 1.5x)"
+row "jwtctl decode HS256-TOKEN" "$(ms jwtctl)" "$(rss "$J" decode --now $NOW "$ONE") KiB; $(ratio "$(ms jwtctl)" "$(ms true)") of /bin/true (target 1.5x)"
+row "jwtctl decode RS256-TOKEN" "$(ms jwtctl_rs)" "$(rss "$J" decode --now $NOW "$ONE_RS") KiB; $(ratio "$(ms jwtctl_rs)" "$(ms true)") of /bin/true (target 1.5x)"
 if [ -x "$JWTCLI" ]; then
-  row "jwt-cli $("$JWTCLI" --version | awk '{print $2}') decode TOKEN" "$(ms jwtcli)" "$(rss "$JWTCLI" decode "$ONE") KiB; $(ratio "$(ms jwtcli)" "$(ms true)") of /bin/true"
+  v=$("$JWTCLI" --version | awk '{print $2}')
+  row "jwt-cli $v decode HS256-TOKEN" "$(ms jwtcli)" "$(rss "$JWTCLI" decode "$ONE") KiB; $(ratio "$(ms jwtcli)" "$(ms true)") of /bin/true"
+  row "jwt-cli $v decode RS256-TOKEN" "$(ms jwtcli_rs)" "$(rss "$JWTCLI" decode "$ONE_RS") KiB; $(ratio "$(ms jwtcli_rs)" "$(ms true)") of /bin/true"
 fi
 
 # Memory: peak RSS while streaming (target: any input in 8 MiB).
