@@ -113,12 +113,22 @@ fn wide_deep_and_huge_payloads() {
 
 #[test]
 fn sigint_stops_a_long_stream_promptly() {
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
+    use std::os::unix::process::CommandExt;
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"));
+    command
         .args(["decode"])
         .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+        .stdout(Stdio::null());
+    // SIGINT as a terminal would deliver it, even when this suite runs with it ignored (a
+    // background job of a shell, nohup): an ignored signal is inherited across exec.
+    // SAFETY: signal() is async-signal-safe, as the time between fork and exec requires.
+    unsafe {
+        command.pre_exec(|| {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut child = command.spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let feeder = std::thread::spawn(move || {
         let line = "log line without tokens\n".repeat(1000);
@@ -127,7 +137,18 @@ fn sigint_stops_a_long_stream_promptly() {
     std::thread::sleep(Duration::from_millis(200));
     let sent = Instant::now();
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
-    let status = child.wait().unwrap();
+    // Waited for at most 10 s: a process that ignores the signal fails the test, not hangs it.
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if sent.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("still running 10 s after SIGINT");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
     assert!(
         sent.elapsed() < Duration::from_secs(2),
         "took {:?}",
