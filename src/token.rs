@@ -140,7 +140,8 @@ pub struct Claims {
     text: String,
     /// The top-level entries of a plain payload: key and value ranges in `text`.
     plain: Option<Plain>,
-    tree: OnceLock<Map<String, Value>>,
+    /// Boxed: rarely made, and a report (which holds its token) is moved whole between steps.
+    tree: OnceLock<Box<Map<String, Value>>>,
 }
 
 #[derive(Debug, Clone)]
@@ -176,7 +177,7 @@ impl Claims {
             Ok(Value::Object(map)) => Ok(Claims {
                 text: String::new(),
                 plain: None,
-                tree: OnceLock::from(map),
+                tree: OnceLock::from(Box::new(map)),
             }),
             other => Err(other),
         }
@@ -186,10 +187,10 @@ impl Claims {
     pub fn map(&self) -> &Map<String, Value> {
         self.tree.get_or_init(|| {
             // A plain text is valid JSON: this parse cannot fail.
-            match serde_json::from_str::<Value>(&self.text) {
+            Box::new(match serde_json::from_str::<Value>(&self.text) {
                 Ok(Value::Object(m)) => m,
                 _ => Map::new(),
-            }
+            })
         })
     }
 
