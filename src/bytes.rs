@@ -42,10 +42,16 @@ pub fn count(needle: u8, haystack: &[u8]) -> usize {
     searcher(needle).count(haystack)
 }
 
-/// Calls `each` with the position of every `needle` in `haystack`, in order.
+/// The position of every `needle` in `haystack`, in order.
 #[inline]
-pub fn each(needle: u8, haystack: &[u8], mut each: impl FnMut(usize)) {
-    searcher(needle).iter(haystack).for_each(&mut each);
+pub fn positions(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let one = searcher(needle);
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let found = at + one.find(&haystack[at..])?;
+        at = found + 1;
+        Some(found)
+    })
 }
 
 #[cfg(test)]
@@ -72,9 +78,7 @@ mod tests {
                 assert_eq!(find(b'.', h), at.first().copied(), "{len} {start}");
                 assert_eq!(rfind(b'.', h), at.last().copied(), "{len} {start}");
                 assert_eq!(count(b'.', h), at.len(), "{len} {start}");
-                let mut seen = Vec::new();
-                each(b'.', h, |i| seen.push(i));
-                assert_eq!(seen, at, "{len} {start}");
+                assert_eq!(positions(b'.', h).collect::<Vec<_>>(), at, "{len} {start}");
             }
         }
     }

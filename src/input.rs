@@ -264,18 +264,8 @@ impl State {
         {
             return false;
         }
-        let mut cand = span;
-        let mut segments = crate::bytes::count(b'.', cand) + 1;
-        // A sentence's full stop after a token is not an empty segment.
-        while cand.last() == Some(&b'.') && !matches!(segments, 3 | 5) {
-            cand = &cand[..cand.len() - 1];
-            segments -= 1;
-        }
-        if segments >= 3 {
+        if let Some(text) = candidate_text(span, dots(span) + 1) {
             let source = self.source(0);
-            // Token bytes are ASCII: this never replaces anything.
-            let text = String::from_utf8(cand.to_vec())
-                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
             self.queue.push_back(Event::Token { text, source });
         }
         self.line += 1;
@@ -318,23 +308,15 @@ impl State {
                 let source = self.source(p);
                 self.queue.push_back(Event::TooLarge { len, source });
             } else if len <= self.max_token {
-                let mut cand = &self.run[p..stored];
+                let cand = &self.run[p..stored];
                 // The run's dot count holds for the candidate when the run was stored whole.
-                let mut segments = if stored == total {
+                let segments = if stored == total {
                     run_dots + 1
                 } else {
                     dots(cand) + 1
                 };
-                // A sentence's full stop after a token is not an empty segment.
-                while cand.last() == Some(&b'.') && !matches!(segments, 3 | 5) {
-                    cand = &cand[..cand.len() - 1];
-                    segments -= 1;
-                }
-                if segments >= 3 {
+                if let Some(text) = candidate_text(cand, segments) {
                     let source = self.source(p);
-                    // Token bytes are ASCII: this never replaces anything.
-                    let text = String::from_utf8(cand.to_vec())
-                        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
                     self.queue.push_back(Event::Token { text, source });
                 }
             }
@@ -385,6 +367,20 @@ fn names_http_version(head: &[u8]) -> bool {
         })
 }
 
+/// A candidate's text, if it has a token's segments once a sentence's full stop after it is
+/// dropped (it is not an empty segment). `segments`: the candidate's dots plus one.
+fn candidate_text(mut cand: &[u8], mut segments: usize) -> Option<String> {
+    while cand.last() == Some(&b'.') && !matches!(segments, 3 | 5) {
+        cand = &cand[..cand.len() - 1];
+        segments -= 1;
+    }
+    // Token bytes are ASCII: this never replaces anything.
+    (segments >= 3).then(|| {
+        String::from_utf8(cand.to_vec())
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    })
+}
+
 fn dots(bytes: &[u8]) -> usize {
     crate::bytes::count(b'.', bytes)
 }
@@ -396,18 +392,14 @@ fn dots(bytes: &[u8]) -> usize {
 pub fn survey(block: &[u8], http: bool) -> (u64, bool) {
     let mut changes = !http && memchr::memmem::find(block, b"HTTP/").is_some();
     let (mut lines, mut start) = (0, 0);
-    let mut line = |end: usize| {
+    for end in crate::bytes::positions(b'\n', block).chain(std::iter::once(block.len())) {
         if !changes {
             let line = strip_marker(&block[start..end]);
             changes = line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"date:");
         }
+        lines += u64::from(end < block.len());
         start = end + 1;
-    };
-    crate::bytes::each(b'\n', block, |end| {
-        line(end);
-        lines += 1;
-    });
-    line(block.len());
+    }
     (lines, changes)
 }
 

@@ -670,12 +670,12 @@ pub fn parse(raw: &str) -> Result<Token, ParseError> {
 pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
     // One pass finds the dots that end the first four segments and counts the rest.
     let (mut ends, mut dots) = ([0; 4], 0);
-    crate::bytes::each(b'.', raw.as_bytes(), |dot| {
+    for dot in crate::bytes::positions(b'.', raw.as_bytes()) {
         if let Some(end) = ends.get_mut(dots) {
             *end = dot;
         }
         dots += 1;
-    });
+    }
     let n = dots + 1;
     if n != 3 && n != 5 {
         return Err(error(format!(
