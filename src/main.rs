@@ -46,7 +46,8 @@ fn main() -> ExitCode {
     } else {
         &text
     };
-    let stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
+    // Unlocked (each 64 KiB write takes the lock): batch threads take turns writing.
+    let stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout());
     let mut out = Output::new(view, Box::new(stdout));
     let batch = commands::Batch {
         clock,

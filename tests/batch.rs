@@ -254,3 +254,95 @@ fn huge_tokens_among_small_ones_keep_their_place() {
         );
     }
 }
+
+/// A file's plain blocks are read, judged and written by all the threads in turn; when the
+/// reader of the output goes away, every thread stops and the run ends quietly.
+#[test]
+fn a_closed_pipe_stops_every_thread_quietly() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("many.log");
+    let t = hs(r#"{"sub":"u","exp":1800000600}"#);
+    std::fs::write(&path, format!("{t}\n").repeat(20_000)).unwrap();
+    let file = format!("@{}", path.display());
+    for threads in ["2", "3"] {
+        let mut child = spawn(&["decode", "--json", "--threads", threads, &file]);
+        drop(child.stdin.take());
+        let mut stdout = child.stdout.take().unwrap();
+        let mut first = [0u8; 16];
+        stdout.read_exact(&mut first).unwrap();
+        drop(stdout);
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.is_empty(), "--threads {threads}: {err}");
+        assert_eq!(out.status.code(), Some(0), "--threads {threads}");
+    }
+}
+
+/// `Date:` lines every few hundred lines: the threads stop before each block that holds one,
+/// it is read here in order, and they start again after it. Each token keeps its line, index
+/// and the skew of the Date before it.
+#[test]
+fn date_lines_between_plain_blocks_keep_their_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dates.log");
+    let mut text = String::new();
+    for i in 0..4000 {
+        if i % 500 == 250 {
+            // Alternately 2 minutes ahead and 10 minutes behind.
+            let date = if (i / 500) % 2 == 0 {
+                "Fri, 15 Jan 2027 08:02:00 GMT"
+            } else {
+                "Fri, 15 Jan 2027 07:50:00 GMT"
+            };
+            text.push_str(&format!("Date: {date}\n"));
+        }
+        text.push_str(&format!(
+            "{}\n",
+            hs(&format!(r#"{{"sub":"u{i}","exp":{}}}"#, T0 + 600))
+        ));
+    }
+    std::fs::write(&path, &text).unwrap();
+    let file = format!("@{}", path.display());
+    let now = T0.to_string();
+    let call = |threads: &str| {
+        let out = stdout_ok(jwtctl().args([
+            "check-expiry",
+            "--json",
+            "--now",
+            &now,
+            "--threads",
+            threads,
+            &file,
+        ]));
+        String::from_utf8(out).unwrap()
+    };
+    let one = call("1");
+    let reports = json_lines(one.as_bytes());
+    assert_eq!(reports.len(), 4000);
+    let mut line = 0;
+    for (i, r) in reports.iter().enumerate() {
+        line += 1 + usize::from(i % 500 == 250);
+        assert_eq!(r["index"], i + 1);
+        assert_eq!(r["source"], format!("{} line {line}", path.display()));
+        let skew = r["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|w| w["code"] == "clock_skew")
+            .map(|w| w["message"].as_str().unwrap().to_string());
+        if i < 250 {
+            assert_eq!(skew, None, "token {i}");
+        } else {
+            let ahead = ((i - 250) / 500) % 2 == 0;
+            let message = skew.unwrap_or_else(|| panic!("token {i} has no clock_skew"));
+            assert_eq!(message.contains("ahead"), ahead, "token {i}: {message}");
+        }
+    }
+    for threads in ["2", "3"] {
+        assert!(
+            call(threads) == one,
+            "--threads {threads} differs from --threads 1"
+        );
+    }
+}

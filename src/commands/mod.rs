@@ -14,7 +14,8 @@ use crate::report::{Report, Signature};
 use crate::token::{self, Kind, Payload};
 use std::collections::BTreeMap;
 use std::io::{self, BufReader, IsTerminal};
-use std::sync::{Mutex, mpsc};
+use std::sync::atomic::Ordering::Relaxed;
+use std::sync::{Mutex, MutexGuard, mpsc};
 
 /// A command that cannot run at all: its message, a hint, and its exit code.
 #[derive(Debug)]
@@ -68,6 +69,11 @@ const BLOCK_BYTES: usize = 128 * 1024;
 const READ_BYTES: usize = 128 * 1024;
 /// …and a line longer than this is scanned as a stream instead.
 const MAX_BLOCK_BYTES: usize = 256 * 1024;
+
+/// The blocks of [`Run::parallel_blocks`] are smaller (and read in one piece): each thread
+/// holds one, scanned and rendered, and more are read than written, so their size is what
+/// memory grows by with each thread. Handing them over costs nothing there.
+const PARALLEL_BLOCK_BYTES: usize = 32 * 1024;
 
 /// Token bytes in flight to the workers at most (beyond one batch), so that big tokens do not
 /// pile up in memory.
@@ -133,7 +139,8 @@ pub type Build<'a> = &'a (dyn Fn(String, Source) -> Report + Sync);
 ///
 /// With more than one thread, the calling thread scans the input and writes reports while the
 /// workers judge and render batches; the pool starts with the first full batch, so a few tokens
-/// never pay for threads.
+/// never pay for threads. The plain blocks of a regular file are instead read, judged and written
+/// by all the threads in turn (see [`Run::parallel_blocks`]).
 pub fn each_token(
     args: &[String],
     batch: Batch,
@@ -172,8 +179,8 @@ pub fn each_token(
             worst: Exit::Ok,
             inline: Worker { view, build },
             found: false,
+            threads,
             pool: Pool::Later {
-                threads,
                 scope,
                 queue: &queue,
             },
@@ -199,7 +206,7 @@ pub fn each_token(
                 }
                 Input::Stdin => match Blocking::stdin() {
                     blocking @ (Blocking::Never | Blocking::Stdin) => {
-                        run.scan_file(io::stdin().lock(), "stdin".into(), max_token, blocking)
+                        run.scan_file(io::stdin(), "stdin".into(), max_token, blocking)
                     }
                     blocking => {
                         let reader = BufReader::with_capacity(64 * 1024, io::stdin());
@@ -565,13 +572,126 @@ fn scan_block(
     }
 }
 
+/// A file read in blocks of whole lines, and the scanner's state where what is pending starts:
+/// shared by [`Run::scan_file`] and the threads of [`Run::parallel_blocks`].
+struct FileBlocks<R> {
+    reader: R,
+    name: std::sync::Arc<str>,
+    max_token: usize,
+    /// Read and not yet taken.
+    pending: Vec<u8>,
+    eof: bool,
+    line: u64,
+    http: bool,
+    skew: Option<Warning>,
+    /// Set when [`FileBlocks::next_plain`] declines: what is pending is left to
+    /// [`Run::scan_file`], with the read error met, if any.
+    declined: bool,
+    failed: Option<io::Error>,
+}
+
+impl<R: io::Read> FileBlocks<R> {
+    /// Reads up to `size` bytes more onto `pending` (an interrupted read reads nothing).
+    fn read_more(&mut self, size: usize) -> io::Result<()> {
+        let len = self.pending.len();
+        self.pending.resize(len + size, 0);
+        let result = self.reader.read(&mut self.pending[len..]);
+        self.pending
+            .truncate(len + result.as_ref().map_or(0, |n| *n));
+        match result {
+            Ok(0) => self.eof = true,
+            Err(e) if e.kind() != io::ErrorKind::Interrupted => return Err(e),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Whether `pending` holds a block of `want` bytes or more, or cannot grow into one.
+    fn has_block(&self, want: usize) -> bool {
+        self.eof
+            || self.pending.len() >= MAX_BLOCK_BYTES
+            || (self.pending.len() >= want && crate::bytes::rfind(b'\n', &self.pending).is_some())
+    }
+
+    /// Where the next block ends: after the last line end pending, or at the end of the input.
+    /// None: a line longer than a block.
+    fn cut(&self) -> Option<usize> {
+        if self.eof {
+            return Some(self.pending.len());
+        }
+        crate::bytes::rfind(b'\n', &self.pending).map(|p| p + 1)
+    }
+
+    /// The first `cut` bytes pending, as a block of their own.
+    fn take(&mut self, cut: usize) -> Vec<u8> {
+        let mut rest = SPARE_INPUT.take();
+        rest.extend_from_slice(&self.pending[cut..]);
+        self.pending.truncate(cut);
+        std::mem::replace(&mut self.pending, rest)
+    }
+
+    /// The next block and the line it starts on, if it is plain (see [`input::survey`]).
+    /// Otherwise declines, now and until reset: a block that is not plain, a line longer than a
+    /// block, a read error and the end are left to [`Run::scan_file`].
+    fn next_plain(&mut self) -> Option<(Vec<u8>, u64)> {
+        while !self.declined && !self.has_block(PARALLEL_BLOCK_BYTES) {
+            if let Err(e) = self.read_more(PARALLEL_BLOCK_BYTES) {
+                self.failed = Some(e);
+                self.declined = true;
+            }
+        }
+        let plain = match self.cut() {
+            Some(cut) if cut > 0 && !self.declined => {
+                let (lines, changes) = input::survey(&self.pending[..cut], self.http);
+                (!changes).then_some((cut, lines))
+            }
+            _ => None,
+        };
+        let Some((cut, lines)) = plain else {
+            self.declined = true;
+            return None;
+        };
+        let line = self.line;
+        self.line += lines;
+        Some((self.take(cut), line))
+    }
+}
+
+/// The blocks of [`Run::parallel_blocks`] done and waiting for their turn to be written.
+struct Order {
+    finished: BTreeMap<u64, Vec<Done>>,
+    /// The next block to write.
+    next: u64,
+    /// Whether a thread is writing: it takes the blocks that finish meanwhile.
+    writing: bool,
+    /// No more blocks are to be read: the file declined one, or writing failed.
+    stop: bool,
+    error: Option<io::Error>,
+}
+
+/// Stops the threads of [`Run::parallel_blocks`] when the thread holding it panics.
+struct StopOnPanic<'a>(&'a Mutex<Order>, &'a std::sync::Condvar);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            lock(self.0).stop = true;
+            self.1.notify_all();
+        }
+    }
+}
+
+/// A mutex's guard, also after a thread panicked holding it.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 type Numbered = Vec<(usize, Job)>;
 type Queue = Mutex<Option<mpsc::Receiver<(u64, Numbered)>>>;
 
 /// The worker threads, started with the first full batch.
 enum Pool<'scope, 'env> {
     Later {
-        threads: Option<usize>,
         scope: &'scope std::thread::Scope<'scope, 'env>,
         queue: &'env Queue,
     },
@@ -598,6 +718,8 @@ struct Run<'a, 'o, 'scope, 'env> {
     index: usize,
     worst: Exit,
     inline: Worker<'env>,
+    /// `--threads`; the number of cores once counted.
+    threads: Option<usize>,
     pool: Pool<'scope, 'env>,
     /// Whether a block scanned by a worker found a token (for "no token found").
     found: bool,
@@ -696,17 +818,10 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     }
 
     fn start_pool(&mut self) {
-        let Pool::Later {
-            threads,
-            scope,
-            queue,
-        } = self.pool
-        else {
+        let Pool::Later { scope, queue } = self.pool else {
             return;
         };
-        // Counting the cores reads cgroup files: a run of a few tokens never does.
-        let threads =
-            threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let threads = self.thread_count();
         crate::token::batch_started();
         if threads < 2 {
             self.pool = Pool::Inline;
@@ -862,24 +977,34 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         })
     }
 
-    /// Scans a regular file (or stdin redirected from one): read in blocks of whole lines; a
-    /// block that cannot change how later lines are read (no `Date:`, no first HTTP line) is
-    /// scanned by a worker, the others here, in order. The first block (the Date window, at least
-    /// 64 KiB) is always scanned here. With one thread the blocks are scanned in the same way, so
-    /// the output does not depend on the thread count.
-    fn scan_file<R: io::Read>(
+    /// Scans a regular file or stdin (unless it is a terminal or a named pipe): read in blocks of
+    /// whole lines; a block that cannot change how later lines are read (no `Date:`, no first
+    /// HTTP line) is scanned by a worker, the others here, in order. The first block (the Date
+    /// window, at least 64 KiB) is always scanned here. With one thread the blocks are scanned in
+    /// the same way, so the output does not depend on the thread count. A regular file's plain
+    /// blocks go to [`Run::parallel_blocks`] when there are threads.
+    fn scan_file<R: io::Read + Send>(
         &mut self,
-        mut reader: R,
+        reader: R,
         name: String,
         max_token: usize,
         blocking: Blocking,
     ) -> io::Result<()> {
         let name: std::sync::Arc<str> = name.into();
-        let (mut line, mut http, mut skew) = (1u64, false, None::<Warning>);
+        let mut file = FileBlocks {
+            reader,
+            name: name.clone(),
+            max_token,
+            pending: Vec::new(),
+            eof: false,
+            line: 1,
+            http: false,
+            skew: None,
+            declined: false,
+            failed: None,
+        };
         // Set by the blocks scanned here and by those the workers scanned (see `write`).
         self.found = false;
-        let mut pending: Vec<u8> = Vec::new();
-        let mut eof = false;
         let mut first = true;
         loop {
             let want = if first {
@@ -887,15 +1012,12 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             } else {
                 BLOCK_BYTES
             };
-            while !eof
-                && pending.len() < MAX_BLOCK_BYTES
-                && (pending.len() < want || crate::bytes::rfind(b'\n', &pending).is_none())
-            {
+            while file.failed.is_none() && !file.has_block(want) {
                 // A pipe that pauses: what has come is judged and written before the read
                 // waits, as the streaming scanner does. The Date window first waits a moment
                 // for the Date that may follow (curl -v prints the request, then waits).
                 if matches!(blocking, Blocking::Stdin) && blocking.within(0) {
-                    if crate::bytes::rfind(b'\n', &pending).is_some() {
+                    if crate::bytes::rfind(b'\n', &file.pending).is_some() {
                         if !first || blocking.within(DATE_PAUSE_MS) {
                             break;
                         }
@@ -904,76 +1026,74 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                         self.out.flush()?;
                     }
                 }
-                let len = pending.len();
-                pending.resize(len + READ_BYTES, 0);
-                match reader.read(&mut pending[len..]) {
-                    Ok(0) => {
-                        pending.truncate(len);
-                        eof = true;
-                    }
-                    Ok(n) => pending.truncate(len + n),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => pending.truncate(len),
-                    Err(e) => {
-                        pending.truncate(len);
-                        self.drain()?;
-                        // What was read before the error is still scanned.
-                        let s = Scanner::resume(&pending[..], name.clone(), max_token, line, http);
-                        self.scan_events(s, Blocking::Never, skew.clone(), first)?;
-                        return self.problem(read_problem(&name, &e));
-                    }
+                if let Err(e) = file.read_more(READ_BYTES) {
+                    file.failed = Some(e);
                 }
             }
-            if pending.is_empty() {
+            if let Some(e) = file.failed.take() {
+                self.drain()?;
+                // What was read before the error is still scanned.
+                let s = Scanner::resume(
+                    &file.pending[..],
+                    name.clone(),
+                    max_token,
+                    file.line,
+                    file.http,
+                );
+                self.scan_events(s, Blocking::Never, file.skew.clone(), first)?;
+                return self.problem(read_problem(&name, &e));
+            }
+            if file.pending.is_empty() {
                 break;
             }
-            let cut = if eof {
-                pending.len()
-            } else {
-                match crate::bytes::rfind(b'\n', &pending) {
-                    Some(p) => p + 1,
-                    None => {
-                        // A line longer than a block: the rest of the input is scanned here as
-                        // one stream, starting with what was read.
-                        self.drain()?;
-                        let rest = io::BufReader::with_capacity(
-                            64 * 1024,
-                            io::Read::chain(io::Cursor::new(std::mem::take(&mut pending)), reader),
-                        );
-                        let s = Scanner::resume(rest, name.clone(), max_token, line, http);
-                        let end = self.scan_events(s, blocking, skew, first)?;
-                        self.found |= end.found;
-                        if end.failed {
-                            return Ok(());
-                        }
-                        break;
-                    }
+            let Some(cut) = file.cut() else {
+                // A line longer than a block: the rest of the input is scanned here as one
+                // stream, starting with what was read.
+                self.drain()?;
+                let FileBlocks {
+                    reader,
+                    pending,
+                    line,
+                    http,
+                    skew,
+                    ..
+                } = file;
+                let rest = io::BufReader::with_capacity(
+                    64 * 1024,
+                    io::Read::chain(io::Cursor::new(pending), reader),
+                );
+                let s = Scanner::resume(rest, name.clone(), max_token, line, http);
+                let end = self.scan_events(s, blocking, skew, first)?;
+                self.found |= end.found;
+                if end.failed {
+                    return Ok(());
                 }
+                break;
             };
-            let mut rest = SPARE_INPUT.take();
-            rest.extend_from_slice(&pending[cut..]);
-            pending.truncate(cut);
-            let block = std::mem::replace(&mut pending, rest);
-            let (lines, changes) = input::survey(&block, http);
+            let block = file.take(cut);
+            let (lines, changes) = input::survey(&block, file.http);
+            let line = file.line;
+            file.line += lines;
             if first || changes {
                 // Tokens scanned by workers come first: wait for them.
                 self.drain()?;
-                let s = Scanner::resume(&block[..], name.clone(), max_token, line, http);
-                let end = self.scan_events(s, Blocking::Never, skew.clone(), first)?;
+                let s = Scanner::resume(&block[..], name.clone(), max_token, line, file.http);
+                let end = self.scan_events(s, Blocking::Never, file.skew.clone(), first)?;
                 SPARE_INPUT.give(block);
                 self.found |= end.found;
-                (http, skew) = (end.http, end.skew);
-                line += lines;
+                (file.http, file.skew) = (end.http, end.skew);
+            } else if let Some(threads) = self.parallel(blocking) {
+                self.parallel_blocks(threads, &mut file, block, line)?;
             } else {
                 self.push(Job::Scan {
                     block,
                     name: name.clone(),
                     line,
-                    http,
-                    skew: skew.clone(),
+                    http: file.http,
+                    skew: file.skew.clone(),
                     max_token,
                 })?;
                 self.dispatch(true)?;
-                line += lines;
             }
             first = false;
         }
@@ -982,6 +1102,148 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             self.no_token(&name)?;
         }
         Ok(())
+    }
+
+    /// The threads to read a file's plain blocks with, if more than one: only for input that
+    /// never waits (a reader that may pause has what came written first), and for views that
+    /// number reports as they are written.
+    fn parallel(&mut self, blocking: Blocking) -> Option<usize> {
+        if !matches!(blocking, Blocking::Never) || !self.inline.view.numbers_late() {
+            return None;
+        }
+        let threads = self.thread_count();
+        (threads > 1).then_some(threads)
+    }
+
+    /// `--threads`, or the number of cores, counted once.
+    fn thread_count(&mut self) -> usize {
+        // Counting the cores reads cgroup files: a run of a few tokens never does.
+        *self
+            .threads
+            .get_or_insert_with(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+
+    /// Scans, judges and writes `block` (starting on `line`) and the plain blocks of `file` after
+    /// it on `threads` threads, this one among them, until `file` declines a block (see
+    /// [`FileBlocks::next_plain`]). Each thread reads a block, then scans and renders it where
+    /// its bytes are still in cache; whichever thread finishes the block next in order writes it
+    /// and those that waited for it, so that no thread is left only to read and write. A thread
+    /// waits before reading while `threads + 1` blocks are read and not yet written.
+    fn parallel_blocks<R: io::Read + Send>(
+        &mut self,
+        threads: usize,
+        file: &mut FileBlocks<R>,
+        block: Vec<u8>,
+        line: u64,
+    ) -> io::Result<()> {
+        // What came before is written first.
+        self.drain()?;
+        crate::token::batch_started();
+        file.declined = false;
+        let worker = self.inline;
+        let (name, max_token, http, skew) = (
+            file.name.clone(),
+            file.max_token,
+            file.http,
+            file.skew.clone(),
+        );
+        let scan = |block, line| Job::Scan {
+            block,
+            name: name.clone(),
+            line,
+            http,
+            skew: skew.clone(),
+            max_token,
+        };
+        let limit = threads as u64 + 1;
+        // The file and the next block's number; the blocks read so far.
+        let reading = Mutex::new((&mut *file, 1u64));
+        let read = std::sync::atomic::AtomicU64::new(1);
+        let order = Mutex::new(Order {
+            finished: BTreeMap::new(),
+            next: 0,
+            writing: false,
+            stop: false,
+            error: None,
+        });
+        let room = std::sync::Condvar::new();
+        let run = Mutex::new(&mut *self);
+        let work = |mut given: Option<(u64, Vec<u8>, u64)>| {
+            // A thread that panics (a bug) stops the others instead of leaving them waiting for
+            // its block; the panic is raised again when the scope ends.
+            let _stop = StopOnPanic(&order, &room);
+            loop {
+                let (seq, block, line) = match given.take() {
+                    Some(first) => first,
+                    None => {
+                        let mut o = lock(&order);
+                        while !o.stop && read.load(Relaxed) >= o.next + limit {
+                            o = room.wait(o).unwrap_or_else(|e| e.into_inner());
+                        }
+                        if o.stop {
+                            return;
+                        }
+                        drop(o);
+                        let mut r = lock(&reading);
+                        let Some((block, line)) = r.0.next_plain() else {
+                            drop(r);
+                            let mut o = lock(&order);
+                            o.stop = true;
+                            room.notify_all();
+                            return;
+                        };
+                        let seq = r.1;
+                        r.1 += 1;
+                        read.store(r.1, Relaxed);
+                        (seq, block, line)
+                    }
+                };
+                let done = worker.work_or_report(vec![(0, scan(block, line))]);
+                let mut o = lock(&order);
+                o.finished.insert(seq, done);
+                if o.writing {
+                    // The thread writing takes it when its turn comes.
+                    continue;
+                }
+                o.writing = true;
+                loop {
+                    let mut ready = Vec::new();
+                    while let Some(done) = {
+                        let next = o.next;
+                        o.finished.remove(&next)
+                    } {
+                        ready.push(done);
+                        o.next += 1;
+                    }
+                    if ready.is_empty() || o.error.is_some() {
+                        o.writing = false;
+                        break;
+                    }
+                    room.notify_all();
+                    drop(o);
+                    let written = {
+                        let mut run = lock(&run);
+                        ready.into_iter().try_for_each(|done| run.write(done))
+                    };
+                    o = lock(&order);
+                    if let Err(e) = written {
+                        o.error = Some(e);
+                        o.stop = true;
+                        room.notify_all();
+                    }
+                }
+            }
+        };
+        std::thread::scope(|s| {
+            for _ in 1..threads {
+                s.spawn(|| work(None));
+            }
+            work(Some((0, block, line)));
+        });
+        match order.into_inner().unwrap_or_else(|e| e.into_inner()).error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
     }
 
     /// Reports every event of `scanner` in order. `skew`: the clock_skew known before it;

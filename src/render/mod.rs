@@ -41,11 +41,12 @@ pub trait Render: Sync {
 /// Where rendered reports go: stdout for the report, stderr for errors, in input order.
 pub struct Output<'a> {
     view: &'a dyn Render,
-    out: Box<dyn io::Write + 'a>,
+    /// Sent with the run to whichever batch thread writes next: see `commands::each_token`.
+    out: Box<dyn io::Write + Send + 'a>,
 }
 
 impl<'a> Output<'a> {
-    pub fn new(view: &'a dyn Render, out: Box<dyn io::Write + 'a>) -> Self {
+    pub fn new(view: &'a dyn Render, out: Box<dyn io::Write + Send + 'a>) -> Self {
         Output { view, out }
     }
 
