@@ -456,8 +456,13 @@ impl Worker<'_> {
                         let mut bytes = SPARE_OUTPUT.take();
                         bytes.reserve(block.len() * 3 + 1024);
                         let mut reports = SPARE_ENDS.take();
+                        // Numbered already when the index of its first token is known.
+                        let mut next = (index > 0).then_some(index);
                         scan_block(&block, name, line, http, &skew, max_token, |job| {
-                            reports.extend(self.unnumbered(job, &mut bytes))
+                            if let Some(r) = self.unnumbered(job, &mut bytes, next) {
+                                reports.push(r);
+                                next = next.map(|i| i + 1);
+                            }
                         });
                         SPARE_INPUT.give(block);
                         return Done::Unnumbered { bytes, reports };
@@ -482,15 +487,22 @@ impl Worker<'_> {
         r
     }
 
-    /// A token or refusal of a scanned block, judged and rendered without its index at the end
-    /// of the block's `bytes`.
-    fn unnumbered(self, job: Job, bytes: &mut Vec<u8>) -> Option<Unnumbered> {
-        let report = match job {
+    /// A token or refusal of a scanned block, judged and rendered at the end of the block's
+    /// `bytes`: numbered `index`, if known, else without its index.
+    fn unnumbered(self, job: Job, bytes: &mut Vec<u8>, index: Option<usize>) -> Option<Unnumbered> {
+        let mut report = match job {
             Job::Token(text, source, skew) => self.judge(text, source, skew),
             Job::Ready(r) => *r,
             Job::Problem(_) | Job::Scan { .. } => return None,
         };
-        let hole = self.view.render_unnumbered(&report, bytes);
+        let hole = match index {
+            Some(i) => {
+                report.index = i;
+                self.view.render(&report, bytes);
+                None
+            }
+            None => self.view.render_unnumbered(&report, bytes),
+        };
         Some(Unnumbered {
             exit: report.exit,
             complaint: crate::render::complaint(&report),
@@ -790,6 +802,12 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             }
         }
         if bytes >= INLINE_BYTES || !matches!(self.pool, Pool::Running { .. }) {
+            let mut numbered = numbered;
+            if let [(index, Job::Scan { .. })] = &mut numbered[..] {
+                // Everything before is written: the block's tokens are numbered as they are
+                // rendered, and its reports written in one piece.
+                *index = self.index + 1;
+            }
             let done = self.inline.work_or_report(numbered);
             return self.write(done);
         }
@@ -905,13 +923,20 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 }
                 Done::Unnumbered { bytes, mut reports } => {
                     self.found |= !reports.is_empty();
-                    let mut start = 0;
+                    // Reports before `start` are rendered; those before `written` are written.
+                    // Numbered reports without a complaint are written together.
+                    let (mut start, mut written) = (0, 0);
                     for r in reports.drain(..) {
                         // Numbered in writing order, which is input order.
                         self.index += 1;
                         self.worst = self.worst.worst(r.exit);
+                        if r.hole.is_none() && r.complaint.is_none() {
+                            start = r.end;
+                            continue;
+                        }
+                        self.out.emit(None, &bytes[written..start])?;
                         let rendered = &bytes[start..r.end];
-                        start = r.end;
+                        (start, written) = (r.end, r.end);
                         match r.hole {
                             Some(hole) => self.out.emit_numbered(
                                 r.complaint.as_deref(),
@@ -922,6 +947,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                             None => self.out.emit(r.complaint.as_deref(), rendered)?,
                         }
                     }
+                    self.out.emit(None, &bytes[written..start])?;
                     SPARE_OUTPUT.give(bytes);
                     SPARE_ENDS.give(reports);
                 }
