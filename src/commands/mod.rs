@@ -596,6 +596,8 @@ struct FileBlocks<R> {
     line: u64,
     http: bool,
     skew: Option<Warning>,
+    /// A pipe or terminal on stdin, whose reads may wait for its writer: read once at a time.
+    waits: bool,
     /// Set when [`FileBlocks::next_plain`] declines: what is pending is left to
     /// [`Run::scan_file`], with the read error met, if any.
     declined: bool,
@@ -605,6 +607,15 @@ struct FileBlocks<R> {
 impl<R: io::Read> FileBlocks<R> {
     /// Reads up to `size` bytes more onto `pending` (an interrupted read reads nothing).
     fn read_more(&mut self, size: usize) -> io::Result<()> {
+        if !self.waits {
+            // Read into the buffer's spare room as it is (std does not fill it first); a file
+            // gives less than asked only at its end.
+            self.pending.reserve(size);
+            let mut piece = io::Read::take(&mut self.reader, size as u64);
+            let n = io::Read::read_to_end(&mut piece, &mut self.pending)?;
+            self.eof = n < size;
+            return Ok(());
+        }
         let len = self.pending.len();
         self.pending.resize(len + size, 0);
         let result = self.reader.read(&mut self.pending[len..]);
@@ -1003,12 +1014,12 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         })
     }
 
-    /// Scans a regular file or stdin (unless it is a terminal or a named pipe): read in blocks of
-    /// whole lines; a block that cannot change how later lines are read (no `Date:`, no first
-    /// HTTP line) is scanned by a worker, the others here, in order. The first block (the Date
-    /// window, at least 64 KiB) is always scanned here. With one thread the blocks are scanned in
-    /// the same way, so the output does not depend on the thread count. A regular file's plain
-    /// blocks go to [`Run::parallel_blocks`] when there are threads.
+    /// Scans a regular file, or stdin: read in blocks of whole lines; a block that cannot change
+    /// how later lines are read (no `Date:`, no first HTTP line) is scanned by a worker, the
+    /// others here, in order. The first block (the Date window, at least 64 KiB) is always
+    /// scanned here. With one thread the blocks are scanned in the same way, so the output does
+    /// not depend on the thread count. A regular file's plain blocks (stdin's too when it is
+    /// one) go to [`Run::parallel_blocks`] when there are threads.
     fn scan_file<R: io::Read + Send>(
         &mut self,
         reader: R,
@@ -1026,6 +1037,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             line: 1,
             http: false,
             skew: None,
+            waits: !matches!(blocking, Blocking::Never),
             declined: false,
             failed: None,
         };
