@@ -399,6 +399,8 @@ enum Done {
     Problem(Problem),
     /// The jobs a [`Job::Scan`] found, to be numbered and judged in their place.
     Scanned(Vec<Job>),
+    /// Tokens numbered in advance and lost to an internal error: their numbers are skipped.
+    Skipped(usize),
     /// The reports of a [`Job::Scan`]'s tokens, judged and rendered one after another into
     /// `bytes` where the block was scanned; numbered as they are written (views that
     /// [`Render::numbers_late`]).
@@ -509,6 +511,58 @@ impl Worker<'_> {
             end: bytes.len(),
             hole,
         })
+    }
+
+    /// A plain block of a file (see [`Run::parallel_blocks`]): scanned, then its tokens judged
+    /// and rendered into one buffer. `first` is told how many reports the block makes and
+    /// answers the index of the first if it is known by then; if not, they are rendered
+    /// unnumbered. A panic (a bug) becomes an error in the block's place; once counted, its
+    /// tokens' numbers are skipped.
+    fn block(
+        self,
+        block: Vec<u8>,
+        at: (&std::sync::Arc<str>, u64, bool, &Option<Warning>, usize),
+        first: impl FnOnce(usize) -> Option<usize>,
+    ) -> Vec<Done> {
+        let (name, line, http, skew, max_token) = at;
+        let counted = std::cell::Cell::new(0);
+        let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut jobs = Vec::new();
+            scan_block(&block, name.clone(), line, http, skew, max_token, |job| {
+                jobs.push(job)
+            });
+            SPARE_INPUT.give(block);
+            // A block yields tokens and refusals only: one report each.
+            let mut next = first(jobs.len());
+            // Counted: the blocks after it are numbered past these.
+            counted.set(jobs.len());
+            let mut bytes = SPARE_OUTPUT.take();
+            bytes.reserve(jobs.iter().map(Job::bytes).sum::<usize>() * 3 + 1024);
+            let mut reports = SPARE_ENDS.take();
+            for job in jobs {
+                if let Some(r) = self.unnumbered(job, &mut bytes, next) {
+                    reports.push(r);
+                    next = next.map(|i| i + 1);
+                }
+            }
+            Done::Unnumbered { bytes, reports }
+        }));
+        judged.map_or_else(
+            |_| {
+                vec![
+                    Done::Problem(Problem {
+                        message: format!(
+                            "internal error while judging the tokens from line {line} of {}: please report it",
+                            crate::escape::text(name)
+                        ),
+                        hint: None,
+                        exit: Exit::BadInput,
+                    }),
+                    Done::Skipped(counted.get()),
+                ]
+            },
+            |done| vec![done],
+        )
     }
 
     /// [`Worker::work`], with a panic (a bug) turned into an error in the batch's place.
@@ -689,6 +743,8 @@ struct Order {
     writing: bool,
     /// No more blocks are to be read: the file declined one, or writing failed.
     stop: bool,
+    /// Threads waiting for room to read another block.
+    waiting: usize,
     error: Option<io::Error>,
 }
 
@@ -702,6 +758,14 @@ impl Drop for StopOnPanic<'_> {
             self.1.notify_all();
         }
     }
+}
+
+/// How far the blocks of [`Run::parallel_blocks`] are counted: the next block to count, the
+/// last index given before it, and the counts of blocks scanned ahead of it.
+struct Numbering {
+    next: u64,
+    index: usize,
+    counts: BTreeMap<u64, usize>,
 }
 
 /// A mutex's guard, also after a thread panicked holding it.
@@ -962,6 +1026,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     SPARE_OUTPUT.give(bytes);
                     SPARE_ENDS.give(reports);
                 }
+                Done::Skipped(n) => self.index += n,
                 Done::Scanned(jobs) => {
                     // Queued in their place; dispatched by the next push or drain.
                     self.found |= !jobs.is_empty();
@@ -1185,13 +1250,26 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             file.http,
             file.skew.clone(),
         );
-        let scan = |block, line| Job::Scan {
-            block,
-            name: name.clone(),
-            line,
-            http,
-            skew: skew.clone(),
-            max_token,
+        // Blocks are numbered in advance when they can be: a block's count of reports, once
+        // scanned, gives the next block its first index. A block whose count comes before its
+        // predecessor's is rendered unnumbered and numbered as it is written instead.
+        let numbering = Mutex::new(Numbering {
+            next: 0,
+            index: self.index,
+            counts: BTreeMap::new(),
+        });
+        let first = |seq: u64, count: usize| {
+            let mut n = lock(&numbering);
+            let first = (n.next == seq).then_some(n.index + 1);
+            n.counts.insert(seq, count);
+            while let Some(count) = {
+                let next = n.next;
+                n.counts.remove(&next)
+            } {
+                n.index += count;
+                n.next += 1;
+            }
+            first
         };
         let limit = threads as u64 + 1;
         // The file and the next block's number; the blocks read so far.
@@ -1202,6 +1280,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             next: 0,
             writing: false,
             stop: false,
+            waiting: 0,
             error: None,
         });
         let room = std::sync::Condvar::new();
@@ -1216,7 +1295,9 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     None => {
                         let mut o = lock(&order);
                         while !o.stop && read.load(Relaxed) >= o.next + limit {
+                            o.waiting += 1;
                             o = room.wait(o).unwrap_or_else(|e| e.into_inner());
+                            o.waiting -= 1;
                         }
                         if o.stop {
                             return;
@@ -1236,7 +1317,8 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                         (seq, block, line)
                     }
                 };
-                let done = worker.work_or_report(vec![(0, scan(block, line))]);
+                let at = (&name, line, http, &skew, max_token);
+                let done = worker.block(block, at, |count| first(seq, count));
                 let mut o = lock(&order);
                 o.finished.insert(seq, done);
                 if o.writing {
@@ -1257,7 +1339,10 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                         o.writing = false;
                         break;
                     }
-                    room.notify_all();
+                    if o.waiting > 0 {
+                        // (A notification is a system call even when no thread waits.)
+                        room.notify_all();
+                    }
                     drop(o);
                     let written = {
                         let mut run = lock(&run);
