@@ -129,6 +129,8 @@ static SPARE_INPUT: Spare<u8> = Spare::new();
 static SPARE_OUTPUT: Spare<u8> = Spare::new();
 /// …and where each report ends.
 static SPARE_ENDS: Spare<Unnumbered> = Spare::new();
+/// The jobs found in a block.
+static SPARE_JOBS: Spare<Job> = Spare::new();
 
 /// How each token becomes a report; shared by the worker threads.
 pub type Build<'a> = &'a (dyn Fn(String, Source) -> Report + Sync);
@@ -444,30 +446,14 @@ impl Worker<'_> {
                         skew,
                         max_token,
                     } => {
+                        let jobs = scan_block(&block, name, line, http, &skew, max_token);
+                        SPARE_INPUT.give(block);
                         if !self.view.numbers_late() {
-                            let mut jobs = Vec::new();
-                            scan_block(&block, name, line, http, &skew, max_token, |job| {
-                                jobs.push(job)
-                            });
-                            SPARE_INPUT.give(block);
                             return Done::Scanned(jobs);
                         }
-                        // Judged here, as they are found: they never go back to the writer as
-                        // jobs. A block yields tokens and refusals only. One buffer holds the
-                        // block's reports: JSON lines about three times as long as their tokens.
-                        let mut bytes = SPARE_OUTPUT.take();
-                        bytes.reserve(block.len() * 3 + 1024);
-                        let mut reports = SPARE_ENDS.take();
-                        // Numbered already when the index of its first token is known.
-                        let mut next = (index > 0).then_some(index);
-                        scan_block(&block, name, line, http, &skew, max_token, |job| {
-                            if let Some(r) = self.unnumbered(job, &mut bytes, next) {
-                                reports.push(r);
-                                next = next.map(|i| i + 1);
-                            }
-                        });
-                        SPARE_INPUT.give(block);
-                        return Done::Unnumbered { bytes, reports };
+                        // Judged here: they never go back to the writer as jobs. Numbered
+                        // already when the index of the first is known.
+                        return self.rendered(jobs, (index > 0).then_some(index));
                     }
                 };
                 report.index = index;
@@ -513,6 +499,23 @@ impl Worker<'_> {
         })
     }
 
+    /// The tokens and refusals of a scanned block, judged and rendered one after another into
+    /// one buffer (JSON lines are about three times as long as their tokens): numbered from
+    /// `first` if it is known, else left for the writer to number.
+    fn rendered(self, mut jobs: Vec<Job>, mut first: Option<usize>) -> Done {
+        let mut bytes = SPARE_OUTPUT.take();
+        bytes.reserve(jobs.iter().map(Job::bytes).sum::<usize>() * 3 + 1024);
+        let mut reports = SPARE_ENDS.take();
+        for job in jobs.drain(..) {
+            if let Some(r) = self.unnumbered(job, &mut bytes, first) {
+                reports.push(r);
+                first = first.map(|i| i + 1);
+            }
+        }
+        SPARE_JOBS.give(jobs);
+        Done::Unnumbered { bytes, reports }
+    }
+
     /// A plain block of a file (see [`Run::parallel_blocks`]): scanned, then its tokens judged
     /// and rendered into one buffer. `first` is told how many reports the block makes and
     /// answers the index of the first if it is known by then; if not, they are rendered
@@ -527,25 +530,13 @@ impl Worker<'_> {
         let (name, line, http, skew, max_token) = at;
         let counted = std::cell::Cell::new(0);
         let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let mut jobs = Vec::new();
-            scan_block(&block, name.clone(), line, http, skew, max_token, |job| {
-                jobs.push(job)
-            });
+            let jobs = scan_block(&block, name.clone(), line, http, skew, max_token);
             SPARE_INPUT.give(block);
             // A block yields tokens and refusals only: one report each.
-            let mut next = first(jobs.len());
+            let first = first(jobs.len());
             // Counted: the blocks after it are numbered past these.
             counted.set(jobs.len());
-            let mut bytes = SPARE_OUTPUT.take();
-            bytes.reserve(jobs.iter().map(Job::bytes).sum::<usize>() * 3 + 1024);
-            let mut reports = SPARE_ENDS.take();
-            for job in jobs {
-                if let Some(r) = self.unnumbered(job, &mut bytes, next) {
-                    reports.push(r);
-                    next = next.map(|i| i + 1);
-                }
-            }
-            Done::Unnumbered { bytes, reports }
+            self.rendered(jobs, first)
         }));
         judged.map_or_else(
             |_| {
@@ -624,18 +615,19 @@ fn scan_block(
     http: bool,
     skew: &Option<Warning>,
     max_token: usize,
-    mut found: impl FnMut(Job),
-) {
+) -> Vec<Job> {
     let mut scanner = Scanner::resume(Lines(block), name, max_token, line, http);
+    let mut jobs = SPARE_JOBS.take();
     // Reading memory cannot fail.
     while let Ok(Some(event)) = scanner.next_event() {
         match event {
-            Event::Token { text, source } => found(Job::Token(text, source, skew.clone())),
-            Event::TooLarge { len, source } => found(too_large(len, max_token, source)),
+            Event::Token { text, source } => jobs.push(Job::Token(text, source, skew.clone())),
+            Event::TooLarge { len, source } => jobs.push(too_large(len, max_token, source)),
             // A plain block has no Date line.
             Event::Date(_) => {}
         }
     }
+    jobs
 }
 
 /// A file read in blocks of whole lines, and the scanner's state where what is pending starts:
@@ -1027,13 +1019,14 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     SPARE_ENDS.give(reports);
                 }
                 Done::Skipped(n) => self.index += n,
-                Done::Scanned(jobs) => {
+                Done::Scanned(mut jobs) => {
                     // Queued in their place; dispatched by the next push or drain.
                     self.found |= !jobs.is_empty();
-                    for job in jobs {
+                    for job in jobs.drain(..) {
                         self.job_bytes += job.bytes();
                         self.jobs.push(job);
                     }
+                    SPARE_JOBS.give(jobs);
                 }
             }
         }
