@@ -90,8 +90,12 @@ for t in 1 2; do
   cmds[eddsa_${t}t]="$J verify --json --threads $t --now $NOW --key $K/ed25519.pub.pem @$work/EdDSA.txt"
 done
 declare -A times=()
-for ((r = 0; r < RUNS; r++)); do   # interleaved: every command once per round
-  for k in "${!cmds[@]}"; do times[$k]+="$(seconds ${cmds[$k]}) "; done
+for ((r = 0; r < RUNS; r++)); do
+  # Interleaved: every command once per round, in a new order each round, so that no command
+  # always follows the same one (on this VM a 2-thread run right after a long 1-thread run
+  # is sometimes slower).
+  mapfile -t order < <(printf '%s\n' "${!cmds[@]}" | shuf)
+  for k in "${order[@]}"; do times[$k]+="$(seconds ${cmds[$k]}) "; done
 done
 rate() { # tokens/s of the median run of case $1
   local m; m=$(echo "${times[$1]}" | tr ' ' '\n' | grep . | median)
