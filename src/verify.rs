@@ -328,6 +328,8 @@ pub fn check(
 pub enum Prepared {
     Public(aws_lc_rs::signature::ParsedPublicKey),
     Hmac(Box<aws_lc_rs::hmac::Key>),
+    /// HS256, the common HMAC, with its pad blocks hashed once.
+    Hmac256(Box<crate::hmac_sha256::Key>),
 }
 
 /// Prepares `material` for `alg`, or None where only [`check`] can do it (legacy-size RSA).
@@ -347,7 +349,11 @@ pub fn prepare(alg: Alg, material: &Material) -> Option<Prepared> {
             let algorithm = match alg {
                 Alg::HS384 => hmac::HMAC_SHA384,
                 Alg::HS512 => hmac::HMAC_SHA512,
-                _ => hmac::HMAC_SHA256,
+                _ => {
+                    return Some(Prepared::Hmac256(Box::new(crate::hmac_sha256::Key::new(
+                        secret.bytes(),
+                    ))));
+                }
             };
             Some(Prepared::Hmac(Box::new(hmac::Key::new(
                 algorithm,
@@ -392,6 +398,7 @@ pub fn check_prepared(key: &Prepared, message: &[u8], signature: &[u8]) -> bool 
     !signature.is_empty()
         && match key {
             Prepared::Hmac(k) => aws_lc_rs::hmac::verify(k, message, signature).is_ok(),
+            Prepared::Hmac256(k) => k.verify(message, signature),
             Prepared::Public(k) => k.verify_sig(message, signature).is_ok(),
         }
 }
