@@ -1,0 +1,127 @@
+//! Compiles the weak-secret list (src/weak_secrets.txt) into a table: each secret with its
+//! HMAC-SHA256 pad states (SHA-256's state after the key block xor ipad and after it xor opad),
+//! so that the weak_secret lint's search starts every secret two blocks in. A unit test in
+//! src/lint.rs holds the table to the HMAC module's own key preparation.
+
+use std::fmt::Write as _;
+
+const K: [u32; 64] = [
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+];
+
+const IV: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
+
+/// SHA-256's compression function (FIPS 180-4, 6.2.2) over one 64-byte block.
+fn compress(state: &mut [u32; 8], block: &[u8]) {
+    let mut w = [0u32; 64];
+    for (i, word) in block.chunks_exact(4).enumerate() {
+        w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+    }
+    for i in 16..64 {
+        let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
+        let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16]
+            .wrapping_add(s0)
+            .wrapping_add(w[i - 7])
+            .wrapping_add(s1);
+    }
+    let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
+    for i in 0..64 {
+        let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
+        let ch = (e & f) ^ (!e & g);
+        let t1 = h
+            .wrapping_add(s1)
+            .wrapping_add(ch)
+            .wrapping_add(K[i])
+            .wrapping_add(w[i]);
+        let s0 = a.rotate_right(2) ^ a.rotate_right(13) ^ a.rotate_right(22);
+        let maj = (a & b) ^ (a & c) ^ (b & c);
+        let t2 = s0.wrapping_add(maj);
+        h = g;
+        g = f;
+        f = e;
+        e = d.wrapping_add(t1);
+        d = c;
+        c = b;
+        b = a;
+        a = t1.wrapping_add(t2);
+    }
+    for (s, v) in state.iter_mut().zip([a, b, c, d, e, f, g, h]) {
+        *s = s.wrapping_add(v);
+    }
+}
+
+/// SHA-256 of a whole message (for a key longer than a block, which HMAC hashes first).
+fn sha256(message: &[u8]) -> [u8; 32] {
+    let mut padded = message.to_vec();
+    padded.push(0x80);
+    while padded.len() % 64 != 56 {
+        padded.push(0);
+    }
+    padded.extend_from_slice(&((message.len() as u64) * 8).to_be_bytes());
+    let mut state = IV;
+    for block in padded.chunks_exact(64) {
+        compress(&mut state, block);
+    }
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
+fn main() {
+    println!("cargo:rerun-if-changed=src/weak_secrets.txt");
+    println!("cargo:rerun-if-changed=build.rs");
+    let list = std::fs::read_to_string("src/weak_secrets.txt").expect("src/weak_secrets.txt");
+    let secrets: Vec<&str> = list
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with("# "))
+        .collect();
+    let mut out = String::new();
+    writeln!(out, "/// The well-known secrets, in the list's order.").unwrap();
+    writeln!(out, "static SECRETS: [&str; {}] = [", secrets.len()).unwrap();
+    for s in &secrets {
+        writeln!(out, "    {s:?},").unwrap();
+    }
+    writeln!(out, "];").unwrap();
+    writeln!(
+        out,
+        "/// Each secret's HMAC-SHA256 key, its pad blocks hashed."
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "static PREPARED: [crate::hmac_sha256::Key; {}] = [",
+        secrets.len()
+    )
+    .unwrap();
+    for s in &secrets {
+        let mut block = [0u8; 64];
+        if s.len() > 64 {
+            block[..32].copy_from_slice(&sha256(s.as_bytes()));
+        } else {
+            block[..s.len()].copy_from_slice(s.as_bytes());
+        }
+        let (mut inner, mut outer) = (IV, IV);
+        compress(&mut inner, &block.map(|b| b ^ 0x36));
+        compress(&mut outer, &block.map(|b| b ^ 0x5c));
+        writeln!(
+            out,
+            "    crate::hmac_sha256::Key::from_states({inner:?}, {outer:?}),"
+        )
+        .unwrap();
+    }
+    writeln!(out, "];").unwrap();
+    let dir = std::env::var("OUT_DIR").expect("OUT_DIR");
+    std::fs::write(format!("{dir}/weak_secrets.rs"), out).expect("writing weak_secrets.rs");
+}
