@@ -82,7 +82,9 @@ fn sha256(message: &[u8]) -> [u8; 32] {
 fn main() {
     println!("cargo:rerun-if-changed=src/weak_secrets.txt");
     println!("cargo:rerun-if-changed=build.rs");
-    let list = std::fs::read_to_string("src/weak_secrets.txt").expect("src/weak_secrets.txt");
+    let dir = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
+    let list = std::fs::read_to_string(format!("{dir}/src/weak_secrets.txt"))
+        .expect("src/weak_secrets.txt");
     let secrets: Vec<&str> = list
         .lines()
         .filter(|l| !l.is_empty() && !l.starts_with("# "))
