@@ -89,13 +89,23 @@ for t in 1 2; do
   cmds[es256_${t}t]="$J verify --json --threads $t --now $NOW --key $K/ec256.pub.pem @$work/ES256.txt"
   cmds[eddsa_${t}t]="$J verify --json --threads $t --now $NOW --key $K/ed25519.pub.pem @$work/EdDSA.txt"
 done
-declare -A times=()
+declare -A times=() pairs=()
 for ((r = 0; r < RUNS; r++)); do
   # Interleaved: every command once per round, in a new order each round, so that no command
   # always follows the same one (on this VM a 2-thread run right after a long 1-thread run
-  # is sometimes slower).
-  mapfile -t order < <(printf '%s\n' "${!cmds[@]}" | shuf)
-  for k in "${order[@]}"; do times[$k]+="$(seconds ${cmds[$k]}) "; done
+  # is sometimes slower). A command's 1- and 2-thread runs go back to back, in either order:
+  # the host's speed drifts over minutes, and the ratio of a pair taken together drifts less
+  # than the ratio of medians taken minutes apart.
+  mapfile -t order < <(printf '%s\n' decode check hs256 rs256 es256 eddsa | shuf)
+  for c in "${order[@]}"; do
+    declare -A pair=()
+    for t in $(printf '1\n2\n' | shuf); do
+      pair[$t]=$(seconds ${cmds[${c}_${t}t]})
+      times[${c}_${t}t]+="${pair[$t]} "
+    done
+    pairs[$c]+="$(echo "${pair[1]} / ${pair[2]}" | bc -l) "
+    unset pair
+  done
 done
 rate() { # tokens/s of the median run of case $1
   local m; m=$(echo "${times[$1]}" | tr ' ' '\n' | grep . | median)
@@ -117,8 +127,12 @@ row "verify HS256, 1 thread" "$(rate hs256_1t)" "openssl HMAC-SHA256 (448 B) $hm
 row "verify RS256, 1 thread" "$(rate rs256_1t)" "openssl RSA-2048 verify $rsa/s: $(ratio "$(rate rs256_1t)" "$rsa") (target 0.9x)"
 row "verify ES256, 1 thread" "$(rate es256_1t)" "openssl P-256 verify $p256/s: $(ratio "$(rate es256_1t)" "$p256") (target 1.0x)"
 row "verify EdDSA, 1 thread" "$(rate eddsa_1t)" "openssl Ed25519 verify $ed/s: $(ratio "$(rate eddsa_1t)" "$ed")"
+paired() { # median, lowest and highest of the rounds' 1-thread/2-thread time ratios of $1
+  echo "${pairs[$1]}" | tr ' ' '\n' | grep . | sort -n |
+    awk '{a[NR]=$1} END {printf "%.2fx (%.2f-%.2f)", a[int((NR+1)/2)], a[1], a[NR]}'
+}
 for c in decode check hs256 rs256 es256 eddsa; do
-  row "$c, 2 threads" "$(rate ${c}_2t)" "$(ratio "$(rate ${c}_2t)" "$(rate ${c}_1t)") of 1 thread (target 1.8x)"
+  row "$c, 2 threads" "$(rate ${c}_2t)" "$(ratio "$(rate ${c}_2t)" "$(rate ${c}_1t)") of 1 thread; paired rounds $(paired $c) (target 1.8x)"
 done
 
 # Peers on the same corpus. PyJWT: a Python loop in one process. jwt-cli has no batch mode: one
