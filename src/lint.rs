@@ -62,10 +62,7 @@ pub fn is_well_known(secret: &[u8]) -> bool {
 /// one-token run more than the half of the search it took.)
 fn first_match(alg: Alg, input: &[u8], signature: &[u8]) -> Option<usize> {
     if alg == Alg::HS256 {
-        let message = crate::hmac_sha256::Message::new(input);
-        return PREPARED
-            .iter()
-            .position(|key| message.mac(key)[..] == signature[..]);
+        return crate::hmac_sha256::Message::new(input).position(&PREPARED, signature);
     }
     let algorithm = match alg {
         Alg::HS384 => aws_lc_rs::hmac::HMAC_SHA384,
