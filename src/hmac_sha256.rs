@@ -46,6 +46,17 @@ pub struct Key {
     outer: [u32; 8],
 }
 
+/// The pad states forge as well as the secret does: they are overwritten when the key goes.
+impl Drop for Key {
+    fn drop(&mut self) {
+        for word in self.inner.iter_mut().chain(self.outer.iter_mut()) {
+            // SAFETY: `word` is a valid, aligned `u32` of this key; a volatile write is not
+            // removed as a dead store.
+            unsafe { std::ptr::write_volatile(word, 0) };
+        }
+    }
+}
+
 impl Key {
     /// A key from its pad states, as the build script computes them for the weak-secret list.
     pub const fn from_states(inner: [u32; 8], outer: [u32; 8]) -> Self {
