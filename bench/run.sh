@@ -151,7 +151,8 @@ PY
   row "PyJWT $(python3 -c 'import jwt;print(jwt.__version__)') verify $alg" "$(echo "$N / ($e - $s)" | bc -l | awk '{printf "%.0f", $1}')" "one Python process, a loop"
 done
 
-# Start-up: one process per token, P times, interleaved; per-process wall time and peak RSS.
+# Start-up: one process per token, P times, interleaved run by run; per-process wall time and
+# peak RSS.
 # An HS256 token (decode's lint tries ~2,600 well-known secrets on it) and an RS256 one. Each
 # binary runs as a fresh copy, as `cargo install` leaves it (its pages in the page cache as they
 # were written), and jwtctl also as a copy whose pages were dropped from the page cache and read
@@ -168,20 +169,33 @@ JC=$work/jwt
 [ -x "$JWTCLI" ] && cp "$JWTCLI" "$JC"
 P=${P:-300}
 declare -A one=()
-per_process() { # ms per process of P runs of "$@"
-  local s e
-  s=$(date +%s.%N); for ((i = 0; i < P; i++)); do "$@" >/dev/null 2>&1 || true; done; e=$(date +%s.%N)
-  echo "($e - $s) / $P * 1000" | bc -l
-}
+startup=(true hs rs rs_read_back)
+declare -A startup_cmd=(
+  [true]="/bin/true"
+  [hs]="$JF decode --now $NOW $ONE"
+  [rs]="$JF decode --now $NOW $ONE_RS"
+  [rs_read_back]="$JR decode --now $NOW $ONE_RS"
+)
+if [ -x "$JC" ]; then
+  startup+=(jwtcli_hs jwtcli_rs)
+  startup_cmd[jwtcli_hs]="$JC decode $ONE"
+  startup_cmd[jwtcli_rs]="$JC decode $ONE_RS"
+fi
+# Each round runs every command once per turn, P turns, so that the host's drift over seconds
+# falls on all of them alike; a round's figure is a command's mean, in ms per process.
 for ((r = 0; r < 3; r++)); do
-  one[true]+="$(per_process /bin/true) "
-  one[hs]+="$(per_process "$JF" decode --now $NOW "$ONE") "
-  one[rs]+="$(per_process "$JF" decode --now $NOW "$ONE_RS") "
-  one[rs_read_back]+="$(per_process "$JR" decode --now $NOW "$ONE_RS") "
-  if [ -x "$JC" ]; then
-    one[jwtcli_hs]+="$(per_process "$JC" decode "$ONE") "
-    one[jwtcli_rs]+="$(per_process "$JC" decode "$ONE_RS") "
-  fi
+  declare -A spent=()
+  for k in "${startup[@]}"; do spent[$k]=0; done
+  for ((i = 0; i < P; i++)); do
+    for k in "${startup[@]}"; do
+      s=${EPOCHREALTIME/./}
+      ${startup_cmd[$k]} >/dev/null 2>&1 || true
+      e=${EPOCHREALTIME/./}
+      spent[$k]=$((spent[$k] + e - s))
+    done
+  done
+  for k in "${startup[@]}"; do one[$k]+="$(echo "${spent[$k]} / $P / 1000" | bc -l) "; done
+  unset spent
 done
 ms() { echo "${one[$1]}" | tr ' ' '\n' | grep . | median | awk '{printf "%.3f", $1}'; }
 rss() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
