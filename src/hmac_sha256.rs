@@ -197,7 +197,7 @@ mod x4 {
     /// The HMACs of one padded inner message (`tail`, whole blocks) under four keys. Only when
     /// [`available`].
     pub fn macs(keys: &[&Key; 4], tail: &[u8]) -> [[u8; 32]; 4] {
-        debug_assert!(available() && tail.len().is_multiple_of(BLOCK));
+        assert!(available() && tail.len().is_multiple_of(BLOCK));
         let mut inner = keys.map(|k| k.inner);
         for block in tail.chunks_exact(BLOCK) {
             // SAFETY: `available` said the CPU has the features `compress` is compiled for.
