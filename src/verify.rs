@@ -86,6 +86,17 @@ impl Alg {
         matches!(self, Alg::HS256 | Alg::HS384 | Alg::HS512)
     }
 
+    /// aws-lc's HMAC of this algorithm; None for the others.
+    pub fn hmac_algorithm(self) -> Option<aws_lc_rs::hmac::Algorithm> {
+        use aws_lc_rs::hmac;
+        match self {
+            Alg::HS256 => Some(hmac::HMAC_SHA256),
+            Alg::HS384 => Some(hmac::HMAC_SHA384),
+            Alg::HS512 => Some(hmac::HMAC_SHA512),
+            _ => None,
+        }
+    }
+
     /// The shortest HMAC secret that is not weak: the hash's output size.
     pub fn min_secret(self) -> usize {
         match self {
@@ -345,21 +356,12 @@ pub fn prepare(alg: Alg, material: &Material) -> Option<Prepared> {
             .map(Prepared::Public)
     };
     match material {
-        Material::Hmac(secret) => {
-            let algorithm = match alg {
-                Alg::HS384 => hmac::HMAC_SHA384,
-                Alg::HS512 => hmac::HMAC_SHA512,
-                _ => {
-                    return Some(Prepared::Hmac256(Box::new(crate::hmac_sha256::Key::new(
-                        secret.bytes(),
-                    ))));
-                }
-            };
-            Some(Prepared::Hmac(Box::new(hmac::Key::new(
-                algorithm,
-                secret.bytes(),
-            ))))
-        }
+        Material::Hmac(secret) if alg == Alg::HS256 => Some(Prepared::Hmac256(Box::new(
+            crate::hmac_sha256::Key::new(secret.bytes()),
+        ))),
+        Material::Hmac(secret) => alg
+            .hmac_algorithm()
+            .map(|algorithm| Prepared::Hmac(Box::new(hmac::Key::new(algorithm, secret.bytes())))),
         Material::Rsa { n, e } => {
             use der::Encode as _;
             if material.rsa_bits()? < 2048 {
