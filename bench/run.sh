@@ -9,6 +9,7 @@
 # in bench/RESULTS.md. Micro-benchmarks of the scanner, parser and judge: cargo bench --bench core
 set -euo pipefail
 cd "$(dirname "$0")/.."
+[ -n "${EPOCHREALTIME:-}" ] || { echo "error: bench/run.sh needs bash 5 or later (EPOCHREALTIME)" >&2; exit 2; }
 N=${N:-200000}
 RUNS=${RUNS:-5}
 work=$(mktemp -d)
