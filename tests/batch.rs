@@ -346,3 +346,115 @@ fn date_lines_between_plain_blocks_keep_their_order() {
         );
     }
 }
+
+/// Where one secret verifies HS256, verify takes a file's tokens four at a time and computes
+/// their HMACs together: each report must be the one the token gets alone (as an argument).
+/// Good tokens of one to eight SHA-256 blocks side by side, tampered and wrongly keyed ones in
+/// every place of a group, and groups broken by other algorithms and by malformed tokens.
+#[test]
+fn verify_four_at_a_time_reports_as_each_token_alone() {
+    let secret = b"a-secret-for-the-batch-test-0123456789";
+    let good = |i: usize| {
+        hs256_signed(
+            secret,
+            r#"{"alg":"HS256","typ":"JWT"}"#,
+            &format!(
+                r#"{{"sub":"u{i}","pad":"{}","iat":{T0},"exp":{}}}"#,
+                "p".repeat(i * 23 % 400),
+                T0 + 600
+            ),
+        )
+    };
+    let tampered = |i: usize| {
+        // A signature byte changed (the middle of the segment: its bits are all significant).
+        let t = good(i);
+        let at = t.len() - 20;
+        let c = if &t[at..=at] == "A" { "B" } else { "A" };
+        format!("{}{c}{}", &t[..at], &t[at + 1..])
+    };
+    let other_secret = |i: usize| {
+        hs256_signed(
+            b"another-secret-for-the-batch-test-0123",
+            r#"{"alg":"HS256"}"#,
+            &format!(r#"{{"sub":"w{i}","exp":{}}}"#, T0 + 60),
+        )
+    };
+    let hs384 = signed("HS384").0;
+    let rs256 = signed("RS256").0;
+    // The first 64 KiB of an input are read as a stream (tokens there wait for a Date: header
+    // that may follow them), one token at a time: the tokens under test come after them.
+    let lead: Vec<String> = (0..400).map(|i| good(i % 24)).collect();
+    let mut tokens = Vec::new();
+    for i in 0..24 {
+        tokens.push(good(i));
+    }
+    for lane in 0..4 {
+        for k in 0..4 {
+            tokens.push(if k == lane {
+                tampered(lane)
+            } else {
+                good(lane + k)
+            });
+        }
+        for k in 0..4 {
+            tokens.push(if k == lane { other_secret(k) } else { good(k) });
+        }
+    }
+    tokens.extend([good(1), hs384.clone(), good(2), good(3), good(4)]);
+    tokens.extend([good(5), rs256, good(6), good(7), good(8), good(9)]);
+    tokens.extend([
+        good(10),
+        "eyJhbGciOiJIUzI1NiJ9.eyJzdWIi.c2ln".into(),
+        good(11),
+    ]);
+    tokens.extend([good(12), good(13), good(14)]);
+    let dir = tempfile::tempdir().unwrap();
+    let secret_file = dir.path().join("secret");
+    std::fs::write(&secret_file, secret).unwrap();
+    let secret_file = secret_file.display().to_string();
+    let file = dir.path().join("tokens.txt");
+    std::fs::write(&file, [&lead[..], &tokens[..]].concat().join("\n") + "\n").unwrap();
+    let now = T0.to_string();
+    let verify = |input: &str| {
+        let (code, out, err) = run(
+            &[
+                "verify",
+                "--json",
+                "--now",
+                &now,
+                "--threads",
+                "1",
+                "--secret-file",
+                &secret_file,
+                input,
+            ],
+            None,
+        );
+        (code, json_lines(out.as_bytes()), err)
+    };
+    let (code, together, _) = verify(&format!("@{}", file.display()));
+    // Bad signatures (1), an RS256 token no secret can verify (6), a malformed token (3).
+    assert_eq!(code, Some(3));
+    assert_eq!(together.len(), lead.len() + tokens.len());
+    let (lead_reports, together) = together.split_at(lead.len());
+    assert!(
+        lead_reports
+            .iter()
+            .all(|r| r["signature"]["verified"] == true)
+    );
+    let mut verified = 0;
+    for (n, (token, report)) in tokens.iter().zip(together).enumerate() {
+        let mut report = report.clone();
+        let (_, mut alone, _) = verify(token);
+        assert_eq!(alone.len(), 1, "token {n}");
+        for r in [&mut report, &mut alone[0]] {
+            let r = r.as_object_mut().unwrap();
+            r.remove("source");
+            r.remove("index");
+        }
+        assert_eq!(report, alone[0], "token {n}: {token}");
+        verified += usize::from(report["signature"]["verified"] == true);
+    }
+    // The good ones, and only they.
+    assert_eq!(verified, 24 + 4 * 6 + 4 + 5 + 2 + 3);
+}

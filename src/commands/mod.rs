@@ -134,7 +134,27 @@ static SPARE_ENDS: Spare<Unnumbered> = Spare::new();
 static SPARE_JOBS: Spare<Job> = Spare::new();
 
 /// How each token becomes a report; shared by the worker threads.
-pub type Build<'a> = &'a (dyn Fn(String, Source) -> Report + Sync);
+pub trait Judge: Sync {
+    fn judge(&self, text: String, source: Source) -> Report;
+
+    /// Four tokens' reports, in order, into `reports` (every one filled), exactly as
+    /// [`Judge::judge`] makes them one at a time. A command whose checks go faster four at a
+    /// time (verify's HS256 HMACs) does them together. The reports are made where they stay
+    /// until rendered: a report is large, and moving four around costs what the HMACs gain.
+    fn judge_four(&self, four: [(String, Source); 4], reports: &mut [Option<Report>; 4]) {
+        for (slot, (text, source)) in reports.iter_mut().zip(four) {
+            *slot = Some(self.judge(text, source));
+        }
+    }
+}
+
+impl<F: Fn(String, Source) -> Report + Sync> Judge for F {
+    fn judge(&self, text: String, source: Source) -> Report {
+        self(text, source)
+    }
+}
+
+pub type Build<'a> = &'a dyn Judge;
 
 /// Reads every input in order, builds a report for each token with `build` on up to `threads`
 /// threads, and writes each to `out` in input order as soon as it can. Returns the most severe
@@ -472,7 +492,7 @@ impl Worker<'_> {
 
     /// One token's report, with the clock_skew warning of its input.
     fn judge(self, text: String, source: Source, skew: Option<Warning>) -> Report {
-        let mut r = (self.build)(text, source);
+        let mut r = self.build.judge(text, source);
         r.warnings.extend(skew);
         r
     }
@@ -480,25 +500,36 @@ impl Worker<'_> {
     /// A token or refusal of a scanned block, judged and rendered at the end of the block's
     /// `bytes`: numbered `index`, if known, else without its index.
     fn unnumbered(self, job: Job, bytes: &mut Vec<u8>, index: Option<usize>) -> Option<Unnumbered> {
-        let mut report = match job {
+        let report = match job {
             Job::Token(text, source, skew) => self.judge(text, source, skew),
             Job::Ready(r) => *r,
             Job::Problem(_) | Job::Scan { .. } => return None,
         };
+        let mut report = report;
+        Some(self.render_unnumbered(&mut report, bytes, index))
+    }
+
+    /// A report rendered at the end of `bytes` (see [`Worker::unnumbered`]).
+    fn render_unnumbered(
+        self,
+        report: &mut Report,
+        bytes: &mut Vec<u8>,
+        index: Option<usize>,
+    ) -> Unnumbered {
         let hole = match index {
             Some(i) => {
                 report.index = i;
-                self.view.render(&report, bytes);
+                self.view.render(report, bytes);
                 None
             }
-            None => self.view.render_unnumbered(&report, bytes),
+            None => self.view.render_unnumbered(report, bytes),
         };
-        Some(Unnumbered {
+        Unnumbered {
             exit: report.exit,
-            complaint: crate::render::complaint(&report),
+            complaint: crate::render::complaint(report),
             end: bytes.len(),
             hole,
-        })
+        }
     }
 
     /// The tokens and refusals of a scanned block, judged and rendered one after another into
@@ -508,12 +539,42 @@ impl Worker<'_> {
         let mut bytes = SPARE_OUTPUT.take();
         bytes.reserve(jobs.iter().map(Job::bytes).sum::<usize>() * 3 + 1024);
         let mut reports = SPARE_ENDS.take();
-        for job in jobs.drain(..) {
+        let mut judged = [None, None, None, None];
+        let mut rest = jobs.drain(..);
+        loop {
+            // Tokens four at a time while four come in a row, then the next job alone.
+            let four = rest
+                .as_slice()
+                .get(..4)
+                .is_some_and(|next| next.iter().all(|job| matches!(job, Job::Token(..))));
+            if four {
+                let mut skews = [None, None, None, None];
+                let tokens = std::array::from_fn(|k| match rest.next() {
+                    Some(Job::Token(text, source, skew)) => {
+                        skews[k] = skew;
+                        (text, source)
+                    }
+                    // Four tokens were seen just above.
+                    _ => unreachable!("four tokens in a row"),
+                });
+                self.build.judge_four(tokens, &mut judged);
+                for (slot, skew) in judged.iter_mut().zip(skews) {
+                    if let Some(report) = slot {
+                        report.warnings.extend(skew);
+                        reports.push(self.render_unnumbered(report, &mut bytes, first));
+                        first = first.map(|i| i + 1);
+                    }
+                    *slot = None;
+                }
+                continue;
+            }
+            let Some(job) = rest.next() else { break };
             if let Some(r) = self.unnumbered(job, &mut bytes, first) {
                 reports.push(r);
                 first = first.map(|i| i + 1);
             }
         }
+        drop(rest);
         SPARE_JOBS.give(jobs);
         Done::Unnumbered { bytes, reports }
     }
