@@ -90,10 +90,48 @@ impl TimeClaim {
     }
 }
 
+/// The usable time claims of a token in [`TIME_CLAIMS`] order, at most one of each: kept in
+/// place, since every token's report has them and a list would be an allocation each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Times {
+    claims: [TimeClaim; TIME_CLAIMS.len()],
+    len: usize,
+}
+
+impl Times {
+    const fn new() -> Self {
+        const NONE: TimeClaim = TimeClaim {
+            name: "",
+            unix: 0,
+            relative: 0,
+        };
+        Times {
+            claims: [NONE; TIME_CLAIMS.len()],
+            len: 0,
+        }
+    }
+
+    /// Adds a claim: one of [`TIME_CLAIMS`], each once, so there is room.
+    fn push(&mut self, claim: TimeClaim) {
+        if let Some(slot) = self.claims.get_mut(self.len) {
+            *slot = claim;
+            self.len += 1;
+        }
+    }
+}
+
+impl std::ops::Deref for Times {
+    type Target = [TimeClaim];
+
+    fn deref(&self) -> &[TimeClaim] {
+        &self.claims[..self.len]
+    }
+}
+
 /// What the judge found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Judgement {
-    pub times: Vec<TimeClaim>,
+    pub times: Times,
     pub status: Status,
     pub expires_in: Option<i64>,
     pub lifetime: Option<i64>,
@@ -164,7 +202,7 @@ impl ClaimSource for Map<String, Value> {
 /// Judges a token's claims at `now` with `leeway` seconds of tolerated clock skew.
 pub fn judge(claims: &(impl ClaimSource + ?Sized), now: i64, leeway: i64) -> Judgement {
     let mut warnings = Vec::new();
-    let mut times = Vec::new();
+    let mut times = Times::new();
     let mut unusable = false;
     for name in TIME_CLAIMS {
         let date = match claims.integer(name) {

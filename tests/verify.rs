@@ -109,6 +109,46 @@ fn jwks_picks_by_kid_and_names_the_key() {
     );
 }
 
+/// A token's kid picks the keys with that kid; a kid no key has falls back to the keys without
+/// a kid; a token without a kid tries every key.
+#[test]
+fn a_kid_picks_its_keys_and_an_unknown_kid_the_keys_without_one() {
+    let (a, b) = (
+        b"the-secret-of-the-key-named-a-0123456789".as_slice(),
+        b"the-secret-of-the-key-without-a-kid-0123".as_slice(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let jwks = dir.path().join("jwks.json");
+    let k = |s: &[u8]| base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, s);
+    std::fs::write(
+        &jwks,
+        format!(
+            r#"{{"keys":[{{"kty":"oct","kid":"a","k":"{}"}},{{"kty":"oct","k":"{}"}}]}}"#,
+            k(a),
+            k(b)
+        ),
+    )
+    .unwrap();
+    let jwks = jwks.display().to_string();
+    let claims = r#"{"sub":"s","iat":1800000000,"exp":1800000900}"#;
+    let call = |secret: &[u8], header: &str| {
+        let token = hs256_signed(secret, header, claims);
+        let (code, v, err) = verify_json(&["--jwks", &jwks, &token]);
+        (code, v["signature"]["verified"].clone(), err)
+    };
+    // kid "a": only key a, which verifies its own token and not the other's.
+    assert_eq!(call(a, r#"{"alg":"HS256","kid":"a"}"#).1, true);
+    let (code, verified, _) = call(b, r#"{"alg":"HS256","kid":"a"}"#);
+    assert_eq!((code, verified), (1, Value::Bool(false)));
+    // A kid no key has: the key without a kid, and only it.
+    assert_eq!(call(b, r#"{"alg":"HS256","kid":"zz"}"#).1, true);
+    let (code, verified, _) = call(a, r#"{"alg":"HS256","kid":"zz"}"#);
+    assert_eq!((code, verified), (1, Value::Bool(false)));
+    // No kid: every key.
+    assert_eq!(call(a, r#"{"alg":"HS256"}"#).1, true);
+    assert_eq!(call(b, r#"{"alg":"HS256"}"#).1, true);
+}
+
 #[test]
 fn wrong_keys_and_tampering_fail() {
     let (token, _) = signed("RS256");

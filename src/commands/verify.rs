@@ -312,20 +312,14 @@ impl Policy<'_> {
                 ),
             ));
         }
-        // Keys named by kid; a token without a kid, or keys without kids, try every key.
+        // The keys with the token's kid; if none has it, the keys without a kid; a token
+        // without a kid tries every key. (A filter, not a list: no allocation per token.)
         let kid = token.kid();
-        let mut candidates: Vec<&Ready> = match kid {
-            Some(kid) => self
-                .keys
-                .iter()
-                .filter(|k| k.kid.as_deref() == Some(kid))
-                .collect(),
-            None => self.keys.iter().collect(),
-        };
-        if candidates.is_empty() {
-            candidates = self.keys.iter().filter(|k| k.kid.is_none()).collect();
-        }
-        if candidates.is_empty() {
+        let named = |k: &Ready| kid.is_none_or(|kid| k.kid.as_deref() == Some(kid));
+        let by_kid = self.keys.iter().any(&named);
+        let candidate = |k: &&Ready| if by_kid { named(k) } else { k.kid.is_none() };
+        let candidates = || self.keys.iter().filter(candidate);
+        let Some(first_candidate) = candidates().next() else {
             let known: Vec<String> = self
                 .keys
                 .iter()
@@ -341,12 +335,8 @@ impl Policy<'_> {
                     known.join(", ")
                 ),
             ));
-        }
-        if alg.is_hmac()
-            && candidates
-                .iter()
-                .all(|k| !matches!(k.material, Material::Hmac(_)))
-        {
+        };
+        if alg.is_hmac() && candidates().all(|k| !matches!(k.material, Material::Hmac(_))) {
             return Err((
                 Exit::Invalid,
                 Some(false),
@@ -354,7 +344,7 @@ impl Policy<'_> {
                     "the token says {} (HMAC) but the key given is a public key ({}): checking an HMAC with a public \
                      key is the algorithm-confusion attack, so it is refused",
                     alg.name(),
-                    candidates[0].material.family()
+                    first_candidate.material.family()
                 ),
             ));
         }
@@ -371,7 +361,7 @@ impl Policy<'_> {
         let mut refusals = Vec::new();
         let mut weak_refused = false;
         let mut tried = 0;
-        for key in candidates {
+        for key in candidates() {
             if !alg.fits(&key.material) {
                 refusals.push(format!(
                     "{}: a {} key cannot verify {}",

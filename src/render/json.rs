@@ -32,7 +32,7 @@ impl Serialize for View<'_> {
         m.serialize_entry("signature", &SignatureView(r))?;
         m.serialize_entry(
             "times",
-            &TimesView(r.judgement.as_ref().map_or(&[], |j| &j.times)),
+            &TimesView(r.judgement.as_ref().map_or(&[], |j| &j.times[..])),
         )?;
         m.serialize_entry("status", r.status.as_str())?;
         m.serialize_entry("error", &r.error)?;

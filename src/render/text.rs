@@ -149,7 +149,7 @@ fn full(out: &mut String, r: &Report, local: bool, now: i64) {
         && !j.times.is_empty()
     {
         heading(out, "Times");
-        for t in &j.times {
+        for t in j.times.iter() {
             let abs = display(t.unix, local).unwrap_or_else(|| format!("{} (beyond 9999)", t.unix));
             let _ = writeln!(
                 out,
