@@ -426,6 +426,10 @@ fn card_or_ssn_digits(s: &[u8]) -> bool {
             b' ' | b'-' => {}
             _ => return false,
         }
+        // More digits than a card has (a long numeric id): no need to read on.
+        if digits > 19 {
+            return false;
+        }
     }
     ((13..=19).contains(&digits) || digits == 9 && s.len() == 11)
         && std::str::from_utf8(s).is_ok_and(|s| looks_like_card(s) || looks_like_ssn(s))
@@ -728,6 +732,45 @@ mod tests {
         assert!(!is_well_known(
             b"r4nd0m-and-long-enough-to-be-a-real-secret!"
         ));
+    }
+
+    /// The quick test the payload reader runs on every string says what the full checks say:
+    /// strings of digits, spaces, dashes and a letter, of every length around the edges (11 for
+    /// an SSN, 13–19 digits for a card, 40 bytes), and long numeric ids.
+    #[test]
+    fn the_quick_card_and_ssn_test_agrees_with_the_full_one() {
+        let mut seed = 0x2545_f491_u64;
+        let mut next = |n: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (seed >> 33) % n
+        };
+        let mut cases: Vec<String> = vec![
+            "4111111111111111".into(),
+            "4111 1111 1111 1111".into(),
+            "123-45-6789".into(),
+            "0".repeat(32),
+            "1".repeat(20),
+            "4111111111111111".repeat(2),
+        ];
+        for _ in 0..50_000 {
+            let len = next(46);
+            cases.push(
+                (0..len)
+                    .map(|_| {
+                        b"0123456789012345678901234567890123456789 -x"[next(43) as usize] as char
+                    })
+                    .collect(),
+            );
+        }
+        let mut cards = 0;
+        for s in &cases {
+            let full = looks_like_card(s) || looks_like_ssn(s);
+            assert_eq!(card_or_ssn(s.as_bytes()), full, "{s:?}");
+            cards += usize::from(full);
+        }
+        assert!(cards > 100, "the cases include cards: {cards}");
     }
 
     #[test]
