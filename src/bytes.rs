@@ -54,9 +54,56 @@ pub fn positions(needle: u8, haystack: &[u8]) -> impl Iterator<Item = usize> + '
     })
 }
 
+/// For eight bytes (read little-endian), the high bit of each byte that is not an ASCII digit:
+/// zero when all eight are digits, else the first non-digit is at `trailing_zeros() / 8`.
+#[inline]
+pub fn non_digits(word: [u8; 8]) -> u64 {
+    // '0'..='9' become 0..=9; a byte of 10 or more (or with its high bit set) then carries
+    // into its high bit, and no byte carries into the next.
+    let w = u64::from_le_bytes(word) ^ 0x3030_3030_3030_3030;
+    (((w & 0x7f7f_7f7f_7f7f_7f7f) + 0x7676_7676_7676_7676) | w) & 0x8080_8080_8080_8080
+}
+
+/// How many bytes at the start of `bytes` are ASCII digits, eight at a time.
+pub fn leading_digits(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    for word in bytes.chunks_exact(8) {
+        let found = non_digits(word.try_into().unwrap_or_default());
+        if found != 0 {
+            return n + found.trailing_zeros() as usize / 8;
+        }
+        n += 8;
+    }
+    n + bytes[n..].iter().take_while(|c| c.is_ascii_digit()).count()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every byte value in every place of a word, among digits, and runs of every length.
+    #[test]
+    fn digits_are_told_from_every_other_byte() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut word = *b"01234567";
+                word[at] = b;
+                let want = if b.is_ascii_digit() {
+                    0
+                } else {
+                    0x80 << (8 * at)
+                };
+                assert_eq!(non_digits(word), want, "byte {b} at {at}");
+            }
+            for len in 0..20 {
+                let mut bytes = vec![b'7'; 20];
+                bytes[len] = b;
+                let want = if b.is_ascii_digit() { 20 } else { len };
+                assert_eq!(leading_digits(&bytes), want, "byte {b} after {len} digits");
+                assert_eq!(leading_digits(&bytes[..len]), len);
+            }
+        }
+    }
 
     /// Every search agrees with a plain loop over the bytes, at every length and alignment a
     /// vector loop handles differently.

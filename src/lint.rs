@@ -284,19 +284,23 @@ fn typ(token: &Token) -> Option<Warning> {
     }
 }
 
-/// The last two letters of every name in [`SENSITIVE_NAMES`], as a pattern.
-macro_rules! SENSITIVE_ENDINGS {
-    () => {
-        [b'r', b'd']
-            | [b'w', b'd']
-            | [b'e', b't']
-            | [b'e', b'y']
-            | [b's', b'n']
-            | [b'e', b'r']
-            | [b'v', b'v']
-            | [b'i', b'n']
-    };
-}
+/// The last two letters of every name in [`SENSITIVE_NAMES`].
+const SENSITIVE_ENDINGS: [[u8; 2]; 8] = [
+    *b"rd", *b"wd", *b"et", *b"ey", *b"sn", *b"er", *b"vv", *b"in",
+];
+
+/// For each letter, by its low five bits (the same in either case), the letters that end a
+/// listed name after it, as bits by their low five bits: one look rules out most names.
+const ENDING_TABLE: [u32; 32] = {
+    let mut table = [0u32; 32];
+    let mut i = 0;
+    while i < SENSITIVE_ENDINGS.len() {
+        let [a, b] = SENSITIVE_ENDINGS[i];
+        table[(a & 31) as usize] |= 1 << (b & 31);
+        i += 1;
+    }
+    table
+};
 
 const SENSITIVE_NAMES: [&str; 14] = [
     "password",
@@ -384,14 +388,13 @@ pub fn sensitive_name(name: &str) -> bool {
 #[inline]
 pub fn sensitive_name_bytes(name: &[u8]) -> bool {
     // Every listed name ends in one of these pairs of letters (a test holds the list to them):
-    // most names are ruled out at once.
-    let [.., a, b] = name else {
+    // most names are ruled out at once, by a table that lets through every case of each pair.
+    let [.., a, b] = *name else {
         return false;
     };
-    matches!(
-        [a.to_ascii_lowercase(), b.to_ascii_lowercase()],
-        SENSITIVE_ENDINGS!()
-    ) && listed_name(name)
+    ENDING_TABLE[usize::from(a & 31)] & (1 << (b & 31)) != 0
+        && SENSITIVE_ENDINGS.contains(&[a.to_ascii_lowercase(), b.to_ascii_lowercase()])
+        && listed_name(name)
 }
 
 fn listed_name(name: &[u8]) -> bool {
@@ -420,7 +423,20 @@ pub fn card_or_ssn(s: &[u8]) -> bool {
 
 fn card_or_ssn_digits(s: &[u8]) -> bool {
     let mut digits = 0;
-    for &c in s {
+    // Eight digits at a time while the string has them (a long numeric id is all digits).
+    let mut words = s.chunks_exact(8);
+    let mut rest = words.remainder();
+    for (n, word) in (&mut words).enumerate() {
+        if crate::bytes::non_digits(word.try_into().unwrap_or_default()) != 0 {
+            rest = &s[n * 8..];
+            break;
+        }
+        digits += 8;
+        if digits > 19 {
+            return false;
+        }
+    }
+    for &c in rest {
         match c {
             b'0'..=b'9' => digits += 1,
             b' ' | b'-' => {}
@@ -487,13 +503,23 @@ mod tests {
         for name in SENSITIVE_NAMES {
             let b = name.as_bytes();
             assert!(
-                matches!([b[b.len() - 2], b[b.len() - 1]], SENSITIVE_ENDINGS!()),
+                SENSITIVE_ENDINGS.contains(&[b[b.len() - 2], b[b.len() - 1]]),
                 "{name}"
             );
             assert!(sensitive_name(name) && sensitive_name(&name.to_uppercase()));
             assert!(sensitive_name(&format!("user_{name}")));
         }
         assert!(!sensitive_name("aud") && !sensitive_name("d") && !sensitive_name(""));
+        // The table lets through each ending in every case, whatever bytes come before it.
+        for a in 0..=255u8 {
+            for b in 0..=255u8 {
+                if SENSITIVE_ENDINGS.contains(&[a.to_ascii_lowercase(), b.to_ascii_lowercase()]) {
+                    assert!(ENDING_TABLE[usize::from(a & 31)] & (1 << (b & 31)) != 0);
+                    let name = [b'x', b'_', a, b];
+                    assert_eq!(sensitive_name_bytes(&name), listed_name(&name));
+                }
+            }
+        }
     }
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;

@@ -302,6 +302,16 @@ fn known_claim(name: &[u8]) -> Option<usize> {
     }
 }
 
+/// A key's bucket for the duplicate check (see [`PlainParser::object`]).
+#[inline]
+fn key_hash(name: &[u8]) -> u32 {
+    let (first, last) = (name.first().copied(), name.last().copied());
+    (name.len() as u32)
+        .wrapping_mul(31)
+        .wrapping_add(u32::from(first.unwrap_or(0)).wrapping_mul(7))
+        .wrapping_add(u32::from(last.unwrap_or(0)))
+}
+
 /// Objects nested deeper than this are not plain (serde_json's own limit is 128).
 const PLAIN_DEPTH: usize = 64;
 /// Objects with more keys than this are not plain (the duplicate check compares every pair).
@@ -399,7 +409,7 @@ impl PlainParser<'_> {
     /// RFC 8259's number grammar without an exponent.
     fn number(&mut self) -> Option<()> {
         let digits = |p: &mut Self| {
-            let n = p.b[p.i..].iter().take_while(|c| c.is_ascii_digit()).count();
+            let n = crate::bytes::leading_digits(&p.b[p.i..]);
             p.i += n;
             n
         };
@@ -449,20 +459,31 @@ impl PlainParser<'_> {
         }
         // This object's keys are the end of the shared stack.
         let first_key = self.keys.len();
+        // A bit for each key seen, chosen by its length and first and last bytes: only a key
+        // whose bit is set already is compared with the others.
+        let mut seen = 0u64;
         if self.eat(b'}').is_none() {
             loop {
                 let key = self.string()?;
                 let name = &self.b[key.clone()];
                 let keys = &self.keys[first_key..];
-                // Most keys differ in length or first byte: told apart without a compare call.
-                let same = |k: &Range<usize>| {
-                    k.len() == name.len()
-                        && self.b.get(k.start) == name.first()
-                        && &self.b[k.clone()] == name
-                };
-                if keys.len() >= PLAIN_KEYS || keys.iter().any(same) {
+                if keys.len() >= PLAIN_KEYS {
                     return None;
                 }
+                let bit = 1u64 << (key_hash(name) % 64);
+                if seen & bit != 0 {
+                    // Most keys differ in length or first byte: told apart without a compare
+                    // call.
+                    let same = |k: &Range<usize>| {
+                        k.len() == name.len()
+                            && self.b.get(k.start) == name.first()
+                            && &self.b[k.clone()] == name
+                    };
+                    if keys.iter().any(same) {
+                        return None;
+                    }
+                }
+                seen |= bit;
                 self.sensitive = self.sensitive || crate::lint::sensitive_name_bytes(name);
                 self.eat(b':')?;
                 let start = self.i;
