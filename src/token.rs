@@ -792,6 +792,31 @@ mod tests {
         assert_eq!(c.plain_raw("x"), Some(Some(r#"{"exp":6}"#)));
     }
 
+    /// A repeated key makes an object not plain wherever the two stand, in the top object or a
+    /// nested one; keys that share the duplicate filter's bucket but differ stay plain; the
+    /// same key in two objects is no repeat.
+    #[test]
+    fn a_repeated_key_is_found_past_the_filter() {
+        let keys: Vec<String> = (0..60).map(|i| format!("k{i:02}")).collect();
+        let plain_with = |inner: &[&str]| {
+            let fields: Vec<String> = inner.iter().map(|k| format!(r#""{k}":1"#)).collect();
+            plain(format!(r#"{{"n":{{{}}}}}"#, fields.join(",")).as_bytes()).is_some()
+                && plain(format!("{{{}}}", fields.join(",")).as_bytes()).is_some()
+        };
+        let all: Vec<&str> = keys.iter().map(String::as_str).collect();
+        // Sixty keys of one length: many share a bucket.
+        assert!(plain_with(&all));
+        for first in [0, 1, 30, 58] {
+            for second in [first + 1, 59] {
+                let mut repeated = all.clone();
+                repeated[second] = all[first];
+                assert!(!plain_with(&repeated), "{first} repeated at {second}");
+            }
+        }
+        assert!(plain(br#"{"a":{"x":1},"b":{"x":2},"x":3}"#).is_some());
+        assert!(plain(br#"{"a":1,"b":{"c":2},"a":3}"#).is_none());
+    }
+
     fn b64(s: &str) -> String {
         URL_SAFE_NO_PAD.encode(s)
     }
