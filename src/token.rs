@@ -314,7 +314,7 @@ fn key_hash(name: &[u8]) -> u32 {
 
 /// Objects nested deeper than this are not plain (serde_json's own limit is 128).
 const PLAIN_DEPTH: usize = 64;
-/// Objects with more keys than this are not plain (the duplicate check compares every pair).
+/// Objects with more keys than this are not plain (the duplicate check may compare every pair).
 const PLAIN_KEYS: usize = 64;
 
 /// Checks and indexes a plain payload (see [`Claims`]); None for anything else.

@@ -500,12 +500,11 @@ impl Worker<'_> {
     /// A token or refusal of a scanned block, judged and rendered at the end of the block's
     /// `bytes`: numbered `index`, if known, else without its index.
     fn unnumbered(self, job: Job, bytes: &mut Vec<u8>, index: Option<usize>) -> Option<Unnumbered> {
-        let report = match job {
+        let mut report = match job {
             Job::Token(text, source, skew) => self.judge(text, source, skew),
             Job::Ready(r) => *r,
             Job::Problem(_) | Job::Scan { .. } => return None,
         };
-        let mut report = report;
         Some(self.render_unnumbered(&mut report, bytes, index))
     }
 
