@@ -69,17 +69,26 @@ fn is_token_byte(b: u8) -> bool {
     TOKEN_BYTES[usize::from(b)]
 }
 
-/// How many bytes at the start of `bytes` are token bytes. Tokens are hundreds of bytes long:
-/// 32 bytes are checked at a time, all of them, so that the check is vectorized.
-fn token_span(bytes: &[u8]) -> usize {
-    let mut n = 0;
+/// How many bytes at the start of `bytes` are token bytes, and how many of those are dots (a
+/// token's segments are its dots plus one). Tokens are hundreds of bytes long: 32 bytes are
+/// checked and their dots counted at a time, all of them, so that both are vectorized.
+fn token_span(bytes: &[u8]) -> (usize, usize) {
+    let (mut n, mut dots) = (0, 0);
     for chunk in bytes.chunks_exact(32) {
         if !chunk.iter().fold(true, |all, &b| all & token_byte(b)) {
             break;
         }
+        dots += usize::from(chunk.iter().fold(0u8, |d, &b| d + u8::from(b == b'.')));
         n += 32;
     }
-    n + bytes[n..].iter().take_while(|&&b| is_token_byte(b)).count()
+    for &b in &bytes[n..] {
+        if !is_token_byte(b) {
+            break;
+        }
+        n += 1;
+        dots += usize::from(b == b'.');
+    }
+    (n, dots)
 }
 
 /// base64url's alphabet and the dot. (Without short-circuits, so that a loop over it is
@@ -218,8 +227,10 @@ impl State {
         while i < buf.len() {
             // A span of token bytes, taken whole.
             let start = i;
-            i += token_span(&buf[i..]);
-            if i > start && buf.get(i) == Some(&b'\n') && self.whole_line(&buf[start..i]) {
+            let (len, span_dots) = token_span(&buf[i..]);
+            i += len;
+            if i > start && buf.get(i) == Some(&b'\n') && self.whole_line(&buf[start..i], span_dots)
+            {
                 i += 1;
                 continue;
             }
@@ -228,7 +239,7 @@ impl State {
                 let room = (self.max_token + 3).saturating_sub(self.run.len());
                 self.run.extend_from_slice(&span[..span.len().min(room)]);
                 self.run_len += span.len();
-                self.run_dots += dots(span);
+                self.run_dots += span_dots;
                 let room = HEAD_CAP.saturating_sub(self.head.len());
                 self.head.extend_from_slice(&span[..span.len().min(room)]);
             }
@@ -255,7 +266,7 @@ impl State {
     /// the copies and checks that a line with context needs: what [`State::end_run`] and
     /// [`State::end_line`] would find for it (no label, no context, no Date, no HTTP line),
     /// straight from the buffer. False, with nothing done, for any other line.
-    fn whole_line(&mut self, span: &[u8]) -> bool {
+    fn whole_line(&mut self, span: &[u8], dots: usize) -> bool {
         if self.run_len > 0
             || !self.head.is_empty()
             || !self.recent.is_empty()
@@ -264,7 +275,7 @@ impl State {
         {
             return false;
         }
-        if let Some(text) = candidate_text(span, dots(span) + 1) {
+        if let Some(text) = candidate_text(span, dots + 1) {
             let source = self.source(0);
             self.queue.push_back(Event::Token { text, source });
         }
@@ -562,11 +573,19 @@ mod tests {
             for at in [0, 1, 31, 32, 33, 63, 64, 100, 119] {
                 let mut bytes = vec![b'A'; 120];
                 bytes[at] = b;
+                // Dots before, at and after the byte: counted only within the span.
+                for d in [0, 30, 31, 32, 70, 118, 119] {
+                    if d != at {
+                        bytes[d] = b'.';
+                    }
+                }
                 let want = if is_token_byte(b) { 120 } else { at };
-                assert_eq!(token_span(&bytes), want, "byte {b} at {at}");
+                let want_dots = bytes[..want].iter().filter(|&&c| c == b'.').count();
+                assert_eq!(token_span(&bytes), (want, want_dots), "byte {b} at {at}");
             }
         }
-        assert_eq!(token_span(b""), 0);
+        assert_eq!(token_span(b""), (0, 0));
+        assert_eq!(token_span(&[b'.'; 300]), (300, 300));
     }
 
     /// A line that is a token alone is found straight from the buffer; read a byte at a time,
