@@ -137,6 +137,12 @@ static SPARE_JOBS: Spare<Job> = Spare::new();
 pub trait Judge: Sync {
     fn judge(&self, text: String, source: Source) -> Report;
 
+    /// Whether [`Judge::judge_four`] gains anything: else a block's tokens are judged one at a
+    /// time, each report made where it is rendered.
+    fn by_four(&self) -> bool {
+        false
+    }
+
     /// Four tokens' reports, in order, into `reports` (every one filled), exactly as
     /// [`Judge::judge`] makes them one at a time. A command whose checks go faster four at a
     /// time (verify's HS256 HMACs) does them together. The reports are made where they stay
@@ -542,10 +548,11 @@ impl Worker<'_> {
         let mut rest = jobs.drain(..);
         loop {
             // Tokens four at a time while four come in a row, then the next job alone.
-            let four = rest
-                .as_slice()
-                .get(..4)
-                .is_some_and(|next| next.iter().all(|job| matches!(job, Job::Token(..))));
+            let four = self.build.by_four()
+                && rest
+                    .as_slice()
+                    .get(..4)
+                    .is_some_and(|next| next.iter().all(|job| matches!(job, Job::Token(..))));
             if four {
                 let mut skews = [None, None, None, None];
                 let tokens = std::array::from_fn(|k| match rest.next() {

@@ -135,6 +135,10 @@ impl super::Judge for Policy<'_> {
         r
     }
 
+    fn by_four(&self) -> bool {
+        self.hs256_secret().is_some()
+    }
+
     /// Where one secret verifies HS256 and the CPU runs four HMACs at once, the four tokens'
     /// HMACs are computed together, then each report is finished as it is one at a time.
     fn judge_four(&self, four: [(String, Source); 4], reports: &mut [Option<Report>; 4]) {
