@@ -1,6 +1,6 @@
 //! `jwtctl check-expiry`: for scripts, is each token valid and for how long, against a policy.
 
-use super::{Batch, Failure, each_token, inspect};
+use super::{Batch, Failure, Judged, each_token};
 use crate::claims::Status;
 use crate::cli::CheckExpiryArgs;
 use crate::exit::Exit;
@@ -9,8 +9,7 @@ use crate::time::duration_words;
 
 pub fn run(args: &CheckExpiryArgs, batch: Batch, out: &mut Output) -> Result<Exit, Failure> {
     let clock = batch.clock;
-    let build = |text: String, source| {
-        let mut r = inspect(text, source, clock);
+    let judge = |r: &mut crate::report::Report| {
         let mut exit = match r.status {
             Status::Malformed => Exit::BadInput,
             Status::Encrypted => {
@@ -61,7 +60,6 @@ pub fn run(args: &CheckExpiryArgs, batch: Batch, out: &mut Output) -> Result<Exi
             }
         }
         r.exit = exit;
-        r
     };
-    each_token(&args.input.inputs, batch, &build, out)
+    each_token(&args.input.inputs, batch, &Judged { clock, judge }, out)
 }

@@ -133,30 +133,44 @@ static SPARE_ENDS: Spare<Unnumbered> = Spare::new();
 /// The jobs found in a block.
 static SPARE_JOBS: Spare<Job> = Spare::new();
 
-/// How each token becomes a report; shared by the worker threads.
+/// How each token becomes a report; shared by the worker threads. Every command starts from
+/// the token read ([`inspect`] at [`Judge::clock`]); the worker makes that report where it
+/// stays until it is rendered (a report is large: moving it costs more than much of the work)
+/// and the command judges it there.
 pub trait Judge: Sync {
-    fn judge(&self, text: String, source: Source) -> Report;
+    fn clock(&self) -> Clock;
+
+    /// The command's judgement of a token's report, once read.
+    fn judge(&self, report: &mut Report);
 
     /// Whether [`Judge::judge_four`] gains anything: else a block's tokens are judged one at a
-    /// time, each report made where it is rendered.
+    /// time.
     fn by_four(&self) -> bool {
         false
     }
 
-    /// Four tokens' reports, in order, into `reports` (every one filled), exactly as
-    /// [`Judge::judge`] makes them one at a time. A command whose checks go faster four at a
-    /// time (verify's HS256 HMACs) does them together. The reports are made where they stay
-    /// until rendered: a report is large, and moving four around costs what the HMACs gain.
-    fn judge_four(&self, four: [(String, Source); 4], reports: &mut [Option<Report>; 4]) {
-        for (slot, (text, source)) in reports.iter_mut().zip(four) {
-            *slot = Some(self.judge(text, source));
+    /// Four reports judged, each exactly as [`Judge::judge`] judges it alone. A command whose
+    /// checks go faster four at a time (verify's HS256 HMACs) does them together.
+    fn judge_four(&self, reports: [&mut Report; 4]) {
+        for r in reports {
+            self.judge(r);
         }
     }
 }
 
-impl<F: Fn(String, Source) -> Report + Sync> Judge for F {
-    fn judge(&self, text: String, source: Source) -> Report {
-        self(text, source)
+/// A command whose judgement is a function of the read report.
+pub struct Judged<F> {
+    pub clock: Clock,
+    pub judge: F,
+}
+
+impl<F: Fn(&mut Report) + Sync> Judge for Judged<F> {
+    fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    fn judge(&self, report: &mut Report) {
+        (self.judge)(report);
     }
 }
 
@@ -498,20 +512,44 @@ impl Worker<'_> {
 
     /// One token's report, with the clock_skew warning of its input.
     fn judge(self, text: String, source: Source, skew: Option<Warning>) -> Report {
-        let mut r = self.build.judge(text, source);
+        let mut r = inspect(text, source, self.build.clock());
+        self.build.judge(&mut r);
+        r.warnings.extend(skew);
+        r
+    }
+
+    /// [`Worker::judge`] into `slot`, where the report stays until it is rendered.
+    fn judge_in(
+        self,
+        slot: &mut Option<Report>,
+        text: String,
+        source: Source,
+        skew: Option<Warning>,
+    ) -> &mut Report {
+        let r = slot.insert(inspect(text, source, self.build.clock()));
+        self.build.judge(r);
         r.warnings.extend(skew);
         r
     }
 
     /// A token or refusal of a scanned block, judged and rendered at the end of the block's
     /// `bytes`: numbered `index`, if known, else without its index.
-    fn unnumbered(self, job: Job, bytes: &mut Vec<u8>, index: Option<usize>) -> Option<Unnumbered> {
-        let mut report = match job {
-            Job::Token(text, source, skew) => self.judge(text, source, skew),
-            Job::Ready(r) => *r,
+    /// `slot` holds the report while it is rendered.
+    fn unnumbered(
+        self,
+        job: Job,
+        bytes: &mut Vec<u8>,
+        index: Option<usize>,
+        slot: &mut Option<Report>,
+    ) -> Option<Unnumbered> {
+        let report = match job {
+            Job::Token(text, source, skew) => self.judge_in(slot, text, source, skew),
+            Job::Ready(r) => slot.insert(*r),
             Job::Problem(_) | Job::Scan { .. } => return None,
         };
-        Some(self.render_unnumbered(&mut report, bytes, index))
+        let done = self.render_unnumbered(report, bytes, index);
+        *slot = None;
+        Some(done)
     }
 
     /// A report rendered at the end of `bytes` (see [`Worker::unnumbered`]).
@@ -555,15 +593,17 @@ impl Worker<'_> {
                     .is_some_and(|next| next.iter().all(|job| matches!(job, Job::Token(..))));
             if four {
                 let mut skews = [None, None, None, None];
-                let tokens = std::array::from_fn(|k| match rest.next() {
-                    Some(Job::Token(text, source, skew)) => {
-                        skews[k] = skew;
-                        (text, source)
-                    }
+                for (slot, skew) in judged.iter_mut().zip(&mut skews) {
                     // Four tokens were seen just above.
-                    _ => unreachable!("four tokens in a row"),
-                });
-                self.build.judge_four(tokens, &mut judged);
+                    let Some(Job::Token(text, source, warning)) = rest.next() else {
+                        unreachable!("four tokens in a row")
+                    };
+                    *skew = warning;
+                    *slot = Some(inspect(text, source, self.build.clock()));
+                }
+                if let [Some(a), Some(b), Some(c), Some(d)] = &mut judged {
+                    self.build.judge_four([a, b, c, d]);
+                }
                 for (slot, skew) in judged.iter_mut().zip(skews) {
                     if let Some(report) = slot {
                         report.warnings.extend(skew);
@@ -575,7 +615,7 @@ impl Worker<'_> {
                 continue;
             }
             let Some(job) = rest.next() else { break };
-            if let Some(r) = self.unnumbered(job, &mut bytes, first) {
+            if let Some(r) = self.unnumbered(job, &mut bytes, first, &mut judged[0]) {
                 reports.push(r);
                 first = first.map(|i| i + 1);
             }

@@ -1,10 +1,9 @@
 //! `jwtctl verify`: the signature with a key the user named, then the claims.
 
-use super::{Batch, Clock, Failure, KeySource, each_token, inspect, key_source, load_keys};
+use super::{Batch, Clock, Failure, KeySource, each_token, key_source, load_keys};
 use crate::claims::{Status, Warning};
 use crate::cli::VerifyArgs;
 use crate::exit::Exit;
-use crate::input::Source;
 use crate::keys::{Key, Material};
 use crate::lint::{self, WeakSecrets};
 use crate::render::Output;
@@ -128,11 +127,13 @@ struct Policy<'a> {
 type SignatureVerdict<'k> = Result<&'k Ready, (Exit, Option<bool>, String)>;
 
 impl super::Judge for Policy<'_> {
-    fn judge(&self, text: String, source: Source) -> Report {
-        let mut lint_at = 0;
-        let mut r = self.read(text, source, &mut lint_at);
-        self.finish(&mut r, lint_at, None);
-        r
+    fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    fn judge(&self, r: &mut Report) {
+        let lint_at = self.lint(r);
+        self.finish(r, lint_at, None);
     }
 
     fn by_four(&self) -> bool {
@@ -140,54 +141,49 @@ impl super::Judge for Policy<'_> {
     }
 
     /// Where one secret verifies HS256 and the CPU runs four HMACs at once, the four tokens'
-    /// HMACs are computed together, then each report is finished as it is one at a time.
-    fn judge_four(&self, four: [(String, Source); 4], reports: &mut [Option<Report>; 4]) {
+    /// HMACs are computed together, then each report is finished as it is alone.
+    fn judge_four(&self, reports: [&mut Report; 4]) {
         let Some((key, secret)) = self.hs256_secret() else {
-            for (slot, (text, source)) in reports.iter_mut().zip(four) {
-                *slot = Some(self.judge(text, source));
+            for r in reports {
+                self.judge(r);
             }
             return;
         };
+        let mut reports = reports;
         let mut lint_at = [0; 4];
-        for ((slot, at), (text, source)) in reports.iter_mut().zip(&mut lint_at).zip(four) {
-            *slot = Some(self.read(text, source, at));
+        for (r, at) in reports.iter_mut().zip(&mut lint_at) {
+            *at = self.lint(r);
         }
-        let message = |k: usize| {
-            reports[k]
-                .as_ref()?
-                .token
-                .as_ref()
-                .filter(|t| {
-                    t.kind == Kind::Jws && t.alg().and_then(Alg::from_name) == Some(Alg::HS256)
-                })
-                .map(crate::token::Token::signing_input)
-        };
-        let macs = match [message(0), message(1), message(2), message(3)] {
+        let macs = match reports.each_ref().map(|r| hs256_signing_input(r)) {
             [Some(a), Some(b), Some(c), Some(d)] => secret.macs([a, b, c, d]),
             _ => None,
         };
-        for (k, (slot, at)) in reports.iter_mut().zip(lint_at).enumerate() {
-            if let Some(r) = slot {
-                self.finish(r, at, macs.map(|m| (key, m[k])));
-            }
+        for (k, (r, at)) in reports.into_iter().zip(lint_at).enumerate() {
+            self.finish(r, at, macs.map(|m| (key, m[k])));
         }
     }
+}
+
+/// What an HS256 JWS's HMAC is computed over, for a report of one.
+fn hs256_signing_input(r: &Report) -> Option<&[u8]> {
+    r.token
+        .as_ref()
+        .filter(|t| t.kind == Kind::Jws && t.alg().and_then(Alg::from_name) == Some(Alg::HS256))
+        .map(crate::token::Token::signing_input)
 }
 
 /// An HS256 token's HMAC under a key, computed before its report is finished.
 type Computed<'k> = Option<(&'k Ready, [u8; 32])>;
 
 impl Policy<'_> {
-    /// The token read, with the lint's warnings but the weak-secret one; `lint_at` is told
-    /// where they start.
-    fn read(&self, text: String, source: Source, lint_at: &mut usize) -> Report {
-        let mut r = inspect(text, source, self.clock);
-        // The lint's warnings go here; the weak-secret one is decided with the signature.
-        *lint_at = r.warnings.len();
+    /// The lint's warnings but the weak-secret one, added to a read token's report; where they
+    /// start (the weak-secret one is decided with the signature, and goes there).
+    fn lint(&self, r: &mut Report) -> usize {
+        let at = r.warnings.len();
         if let Some(t) = &r.token {
             r.warnings.extend(lint::lint_but_secret(t));
         }
-        r
+        at
     }
 
     /// The one key with a prepared HS256 secret, when it is the only one, and the CPU runs four
@@ -203,52 +199,60 @@ impl Policy<'_> {
         (secrets.next().is_none() && crate::hmac_sha256::four_at_once()).then_some(one)
     }
 
-    /// The signature and claim checks of a read token (see [`Policy::read`]); `computed` is its
-    /// HMAC if it was computed already.
+    /// The signature and claim checks of a read and linted token (see [`Policy::lint`]);
+    /// `computed` is its HMAC if it was computed already.
     fn finish(&self, r: &mut Report, lint_at: usize, computed: Computed<'_>) {
-        let Some(token) = r.token.take() else {
+        // The report's parts, borrowed apart: the token is read where it is, not moved out.
+        let Report {
+            token: Some(token),
+            warnings,
+            signature,
+            status,
+            error,
+            reasons,
+            exit: report_exit,
+            ..
+        } = r
+        else {
             return;
         };
-        let mut exit = r.exit;
+        let mut exit = *report_exit;
         if token.kind == Kind::Jwe {
-            r.signature.error =
+            signature.error =
                 Some("a JWE is encrypted, not signed: jwtctl does not decrypt".into());
-            r.exit = Exit::BadInput;
-            r.token = Some(token);
+            *report_exit = Exit::BadInput;
             return;
         }
-        match self.signature(&token, &mut r.warnings, computed) {
+        match self.signature(token, warnings, computed) {
             Ok(key) => {
-                r.signature.verified = Some(true);
-                r.signature.key = Some(std::sync::Arc::clone(&key.described));
+                signature.verified = Some(true);
+                signature.key = Some(std::sync::Arc::clone(&key.described));
                 // Verified by the user's secret: it is well known exactly when the token's is.
                 if key.well_known
                     && let Some(alg) = token.alg().and_then(Alg::from_name)
                 {
-                    r.warnings.insert(lint_at, lint::weak_secret_warning(alg));
+                    warnings.insert(lint_at, lint::weak_secret_warning(alg));
                 }
             }
             Err((code, verified, why)) => {
                 if token.kind == Kind::Jws
-                    && let Some(w) = self.weak.search(&token)
+                    && let Some(w) = self.weak.search(token)
                 {
-                    r.warnings.insert(lint_at, w);
+                    warnings.insert(lint_at, w);
                 }
-                r.signature.verified = verified;
-                if r.status != Status::Malformed {
-                    r.status = Status::Invalid;
-                    r.error
-                        .get_or_insert_with(|| "the signature is not verified".into());
+                signature.verified = verified;
+                if *status != Status::Malformed {
+                    *status = Status::Invalid;
+                    error.get_or_insert_with(|| "the signature is not verified".into());
                 }
-                r.signature.error = Some(why);
+                signature.error = Some(why);
                 exit = exit.worst(code);
             }
         }
         if let Payload::Claims(claims) = &token.payload {
-            exit = exit.worst(self.claims(r, claims));
+            exit = exit.worst(self.claims(status, reasons, claims));
         }
-        r.exit = exit;
-        r.token = Some(token);
+        *report_exit = exit;
     }
 
     fn signature(
@@ -443,14 +447,18 @@ impl Policy<'_> {
     }
 
     /// The claim checks; reasons go into the report, the exit code comes back.
-    fn claims(&self, r: &mut Report, claims: &crate::token::Claims) -> Exit {
-        let mut exit = match r.status {
+    fn claims(
+        &self,
+        status: &mut Status,
+        reasons: &mut Vec<String>,
+        claims: &crate::token::Claims,
+    ) -> Exit {
+        let mut exit = match *status {
             Status::Expired | Status::Invalid => Exit::Invalid,
             Status::NotYetValid => Exit::NotYetValid,
             Status::NoExp if self.allow_no_exp => Exit::Ok,
             Status::NoExp => {
-                r.reasons
-                    .push("exp is required (--allow-no-exp accepts tokens without it)".into());
+                reasons.push("exp is required (--allow-no-exp accepts tokens without it)".into());
                 Exit::Policy
             }
             _ => Exit::Ok,
@@ -469,7 +477,7 @@ impl Policy<'_> {
                 } else {
                     format!("it is {}", crate::escape::text(&found.join(", ")))
                 };
-                r.reasons.push(format!(
+                reasons.push(format!(
                     "{name} must be one of {}, but {got}",
                     crate::escape::text(&wanted.join(", "))
                 ));
@@ -486,15 +494,15 @@ impl Policy<'_> {
         check("sub", self.sub, &|| string("sub").into_iter().collect());
         for name in self.require {
             if !claims.contains(name) {
-                r.reasons.push(format!(
+                reasons.push(format!(
                     "required claim {} is missing",
                     crate::escape::text(name)
                 ));
                 exit = exit.worst(Exit::Invalid);
             }
         }
-        if exit == Exit::Invalid && r.status == Status::Valid {
-            r.status = Status::Invalid;
+        if exit == Exit::Invalid && *status == Status::Valid {
+            *status = Status::Invalid;
         }
         exit
     }
