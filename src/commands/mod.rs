@@ -533,8 +533,8 @@ impl Worker<'_> {
     }
 
     /// A token or refusal of a scanned block, judged and rendered at the end of the block's
-    /// `bytes`: numbered `index`, if known, else without its index.
-    /// `slot` holds the report while it is rendered.
+    /// `bytes`: numbered `index`, if known, else without its index. The report is made in
+    /// `slot` and dropped from it once rendered.
     fn unnumbered(
         self,
         job: Job,
