@@ -142,14 +142,13 @@ impl super::Judge for Policy<'_> {
 
     /// Where one secret verifies HS256 and the CPU runs four HMACs at once, the four tokens'
     /// HMACs are computed together, then each report is finished as it is alone.
-    fn judge_four(&self, reports: [&mut Report; 4]) {
+    fn judge_four(&self, mut reports: [&mut Report; 4]) {
         let Some((key, secret)) = self.hs256_secret() else {
             for r in reports {
                 self.judge(r);
             }
             return;
         };
-        let mut reports = reports;
         let mut lint_at = [0; 4];
         for (r, at) in reports.iter_mut().zip(&mut lint_at) {
             *at = self.lint(r);
