@@ -66,6 +66,16 @@ fn main() {
         writeln!(out, "    {s:?},").unwrap();
     }
     writeln!(out, "];").unwrap();
+    // `is_well_known` searches this copy: no set to build at start-up.
+    let mut sorted = secrets.clone();
+    sorted.sort_unstable();
+    sorted.dedup();
+    writeln!(out, "/// The secrets in byte order, each once.").unwrap();
+    writeln!(out, "static SORTED: [&str; {}] = [", sorted.len()).unwrap();
+    for s in &sorted {
+        writeln!(out, "    {s:?},").unwrap();
+    }
+    writeln!(out, "];").unwrap();
     writeln!(
         out,
         "/// Each secret's HMAC-SHA256 key, its pad blocks hashed."

@@ -173,15 +173,10 @@ pub struct Message {
 
 impl Message {
     pub fn new(message: &[u8]) -> Self {
-        // The inner hash reads the 64-byte key block, then the message.
-        let bits = ((BLOCK + message.len()) as u64) * 8;
-        let mut tail = Vec::with_capacity(message.len() + BLOCK + 9);
-        tail.extend_from_slice(message);
-        tail.push(0x80);
-        while tail.len() % BLOCK != BLOCK - 8 {
-            tail.push(0);
-        }
-        tail.extend_from_slice(&bits.to_be_bytes());
+        let (whole, end) = Tail::of(message);
+        let mut tail = Vec::with_capacity(whole.len() + end.len);
+        tail.extend_from_slice(whole);
+        tail.extend_from_slice(end.blocks());
         Message { tail }
     }
 
@@ -251,9 +246,15 @@ mod x4 {
             // SAFETY: `available` said the CPU has the features `compress` is compiled for.
             unsafe { compress(&mut inner, [block; 4]) };
         }
+        finish(keys.map(|k| k.outer), inner)
+    }
+
+    /// The four HMACs of inner states that have read their whole padded messages, from the
+    /// keys' outer states. Only when [`available`].
+    fn finish(mut outer: [[u32; 8]; 4], inner: [[u32; 8]; 4]) -> [[u8; 32]; 4] {
         let last = inner.map(|state| outer_block(&state));
-        let mut outer = keys.map(|k| k.outer);
-        // SAFETY: as above.
+        // SAFETY: the callers hold `available`, which said the CPU has the features `compress`
+        // is compiled for.
         unsafe { compress(&mut outer, [&last[0], &last[1], &last[2], &last[3]]) };
         outer.map(|state| digest_bytes(&state))
     }
@@ -291,11 +292,7 @@ mod x4 {
                 super::compress(state, block(j, b));
             }
         }
-        let last = inner.map(|state| outer_block(&state));
-        let mut outer = [key.outer; 4];
-        // SAFETY: as above.
-        unsafe { compress(&mut outer, [&last[0], &last[1], &last[2], &last[3]]) };
-        outer.map(|state| digest_bytes(&state))
+        finish([key.outer; 4], inner)
     }
 
     /// Four states, each through SHA-256's compression function over its own 64-byte block.

@@ -7,9 +7,10 @@ use crate::token::{Kind, Token};
 use crate::verify::Alg;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::Mutex;
 
-// SECRETS, the list of src/weak_secrets.txt, and PREPARED, their HMAC-SHA256 keys (build.rs).
+// SECRETS, the list of src/weak_secrets.txt, PREPARED, their HMAC-SHA256 keys, and SORTED, the
+// list in byte order without repeats (build.rs).
 include!(concat!(env!("OUT_DIR"), "/weak_secrets.rs"));
 
 /// Every lint that applies to `token`, the weak-secret search through `weak`.
@@ -46,15 +47,13 @@ pub fn lint_but_secret(token: &Token) -> Vec<Warning> {
 /// Whether `secret` is on the list of well-known secrets, as an HMAC key: HMAC pads a key
 /// shorter than its block with zero bytes, so `secret` and `secret\0` sign alike.
 pub fn is_well_known(secret: &[u8]) -> bool {
-    static SET: OnceLock<std::collections::HashSet<&'static [u8]>> = OnceLock::new();
     let mut key = secret;
     if key.len() <= 64 {
         while let [rest @ .., 0] = key {
             key = rest;
         }
     }
-    SET.get_or_init(|| SECRETS.iter().map(|s| s.as_bytes()).collect())
-        .contains(key)
+    SORTED.binary_search_by(|s| s.as_bytes().cmp(key)).is_ok()
 }
 
 /// Whether the list's secret at `i` signs `input` as `signature` under HMAC `alg`.
@@ -577,6 +576,10 @@ mod tests {
                 .iter()
                 .all(|s| !s.is_empty() && !s.starts_with("# "))
         );
+        let mut sorted: Vec<&str> = SECRETS.to_vec();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted, SORTED);
         for (secret, key) in SECRETS.iter().zip(&PREPARED) {
             assert_eq!(
                 *key,

@@ -476,9 +476,10 @@ impl Worker<'_> {
         batch
             .into_iter()
             .map(|(index, job)| {
-                let mut report = match job {
-                    Job::Token(text, source, skew) => self.judge(text, source, skew),
-                    Job::Ready(r) => *r,
+                let mut slot = None;
+                let report = match job {
+                    Job::Token(text, source, skew) => self.judge_in(&mut slot, text, source, skew),
+                    Job::Ready(r) => slot.insert(*r),
                     Job::Problem(p) => return Done::Problem(p),
                     Job::Scan {
                         block,
@@ -500,25 +501,18 @@ impl Worker<'_> {
                 };
                 report.index = index;
                 let mut bytes = Vec::with_capacity(1024);
-                self.view.render(&report, &mut bytes);
+                self.view.render(report, &mut bytes);
                 Done::Report {
                     exit: report.exit,
-                    complaint: crate::render::complaint(&report),
+                    complaint: crate::render::complaint(report),
                     bytes,
                 }
             })
             .collect()
     }
 
-    /// One token's report, with the clock_skew warning of its input.
-    fn judge(self, text: String, source: Source, skew: Option<Warning>) -> Report {
-        let mut r = inspect(text, source, self.build.clock());
-        self.build.judge(&mut r);
-        r.warnings.extend(skew);
-        r
-    }
-
-    /// [`Worker::judge`] into `slot`, where the report stays until it is rendered.
+    /// One token's report, with the clock_skew warning of its input, made in `slot`, where it
+    /// stays until it is rendered.
     fn judge_in(
         self,
         slot: &mut Option<Report>,
@@ -583,10 +577,11 @@ impl Worker<'_> {
         bytes.reserve(jobs.iter().map(Job::bytes).sum::<usize>() * 3 + 1024);
         let mut reports = SPARE_ENDS.take();
         let mut judged = [None, None, None, None];
+        let by_four = self.build.by_four();
         let mut rest = jobs.drain(..);
         loop {
             // Tokens four at a time while four come in a row, then the next job alone.
-            let four = self.build.by_four()
+            let four = by_four
                 && rest
                     .as_slice()
                     .get(..4)

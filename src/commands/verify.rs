@@ -42,9 +42,11 @@ pub fn run(args: &VerifyArgs, batch: Batch, out: &mut Output) -> Result<Exit, Fa
         None => args.iss.clone(),
     };
     // Every key made ready once for every algorithm it may verify.
-    let keys = keys.into_iter().map(Ready::new).collect();
+    let keys: Vec<Ready> = keys.into_iter().map(Ready::new).collect();
+    let hs256 = the_hs256_key(&keys);
     let policy = Policy {
         keys,
+        hs256,
         algs: &args.algs,
         allow_weak_key: args.keys.allow_weak_key,
         allow_no_exp: args.allow_no_exp,
@@ -112,6 +114,9 @@ impl std::ops::Deref for Ready {
 
 struct Policy<'a> {
     keys: Vec<Ready>,
+    /// The place in `keys` of the one key with a prepared HS256 secret, when it is the only
+    /// one: where the CPU runs four HMACs at once, a block's tokens are verified four at a time.
+    hs256: Option<usize>,
     algs: &'a [Alg],
     allow_weak_key: bool,
     allow_no_exp: bool,
@@ -137,7 +142,8 @@ impl super::Judge for Policy<'_> {
     }
 
     fn by_four(&self) -> bool {
-        self.hs256_secret().is_some()
+        // The CPU is asked only here, once a block comes: not at start-up.
+        self.hs256.is_some() && crate::hmac_sha256::four_at_once()
     }
 
     /// Where one secret verifies HS256 and the CPU runs four HMACs at once, the four tokens'
@@ -163,6 +169,24 @@ impl super::Judge for Policy<'_> {
     }
 }
 
+/// A key's prepared HS256 secret, if it has one.
+fn hs256_secret(key: &Ready) -> Option<&crate::hmac_sha256::Key> {
+    key.prepared.iter().find_map(|(alg, p)| match (alg, p) {
+        (Alg::HS256, verify::Prepared::Hmac256(secret)) => Some(&**secret),
+        _ => None,
+    })
+}
+
+/// The place of the one key with a prepared HS256 secret, when it is the only one.
+fn the_hs256_key(keys: &[Ready]) -> Option<usize> {
+    let mut secrets = keys
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| hs256_secret(k).is_some());
+    let (one, _) = secrets.next()?;
+    secrets.next().is_none().then_some(one)
+}
+
 /// What an HS256 JWS's HMAC is computed over, for a report of one.
 fn hs256_signing_input(r: &Report) -> Option<&[u8]> {
     r.token
@@ -185,17 +209,13 @@ impl Policy<'_> {
         at
     }
 
-    /// The one key with a prepared HS256 secret, when it is the only one, and the CPU runs four
-    /// HMACs at once.
+    /// The key tokens are verified with four at a time, and its HS256 secret.
     fn hs256_secret(&self) -> Option<(&Ready, &crate::hmac_sha256::Key)> {
-        let mut secrets = self.keys.iter().filter_map(|k| {
-            k.prepared.iter().find_map(|(alg, p)| match (alg, p) {
-                (Alg::HS256, verify::Prepared::Hmac256(secret)) => Some((k, &**secret)),
-                _ => None,
-            })
-        });
-        let one = secrets.next()?;
-        (secrets.next().is_none() && crate::hmac_sha256::four_at_once()).then_some(one)
+        if !crate::hmac_sha256::four_at_once() {
+            return None;
+        }
+        let key = self.keys.get(self.hs256?)?;
+        hs256_secret(key).map(|secret| (key, secret))
     }
 
     /// The signature and claim checks of a read and linted token (see [`Policy::lint`]);
