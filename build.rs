@@ -60,20 +60,40 @@ fn main() {
         .filter(|l| !l.is_empty() && !l.starts_with("# "))
         .collect();
     let mut out = String::new();
-    writeln!(out, "/// The well-known secrets, in the list's order.").unwrap();
-    writeln!(out, "static SECRETS: [&str; {}] = [", secrets.len()).unwrap();
+    // The list as one string and offsets, not an array of `&str`: a pointer in a static is a
+    // relocation the loader writes at every start (two tables of 2,600 pointers were ~20 pages
+    // written before main).
+    let blob: String = secrets.concat();
+    assert!(
+        blob.len() <= usize::from(u16::MAX),
+        "src/weak_secrets.txt: the list is longer than 64 KiB, which its u16 offsets do not reach"
+    );
+    writeln!(out, "/// The well-known secrets, one after another.").unwrap();
+    writeln!(out, "const SECRET_BYTES: &str = {blob:?};").unwrap();
+    writeln!(
+        out,
+        "/// Where each secret ends in SECRET_BYTES, in the list's order."
+    )
+    .unwrap();
+    writeln!(out, "static SECRET_ENDS: [u16; {}] = [", secrets.len()).unwrap();
+    let mut end = 0;
     for s in &secrets {
-        writeln!(out, "    {s:?},").unwrap();
+        end += s.len();
+        writeln!(out, "    {end},").unwrap();
     }
     writeln!(out, "];").unwrap();
-    // `is_well_known` searches this copy: no set to build at start-up.
-    let mut sorted = secrets.clone();
-    sorted.sort_unstable();
-    sorted.dedup();
-    writeln!(out, "/// The secrets in byte order, each once.").unwrap();
-    writeln!(out, "static SORTED: [&str; {}] = [", sorted.len()).unwrap();
-    for s in &sorted {
-        writeln!(out, "    {s:?},").unwrap();
+    // `is_well_known` searches this order: no set to build at start-up.
+    let mut sorted: Vec<usize> = (0..secrets.len()).collect();
+    sorted.sort_by_key(|&i| (secrets[i], i));
+    sorted.dedup_by_key(|i| secrets[*i]);
+    writeln!(
+        out,
+        "/// The places of the secrets in byte order, each secret once."
+    )
+    .unwrap();
+    writeln!(out, "static SORTED: [u16; {}] = [", sorted.len()).unwrap();
+    for i in &sorted {
+        writeln!(out, "    {i},").unwrap();
     }
     writeln!(out, "];").unwrap();
     writeln!(

@@ -9,9 +9,21 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-// SECRETS, the list of src/weak_secrets.txt, PREPARED, their HMAC-SHA256 keys, and SORTED, the
-// list in byte order without repeats (build.rs).
+// SECRET_BYTES and SECRET_ENDS, the list of src/weak_secrets.txt, PREPARED, their HMAC-SHA256
+// keys, and SORTED, the list's places in byte order without repeats (build.rs).
 include!(concat!(env!("OUT_DIR"), "/weak_secrets.rs"));
+
+/// The secret at place `i` of the list.
+fn secret(i: usize) -> &'static str {
+    let start = i.checked_sub(1).map_or(0, |j| usize::from(SECRET_ENDS[j]));
+    &SECRET_BYTES[start..usize::from(SECRET_ENDS[i])]
+}
+
+/// The list's secrets, in its order.
+#[cfg(test)]
+fn secrets() -> impl ExactSizeIterator<Item = &'static str> + Clone {
+    (0..SECRET_ENDS.len()).map(secret)
+}
 
 /// Every lint that applies to `token`, the weak-secret search through `weak`.
 pub fn lint(token: &Token, weak: &WeakSecrets) -> Vec<Warning> {
@@ -46,14 +58,16 @@ pub fn lint_but_secret(token: &Token) -> Vec<Warning> {
 
 /// Whether `secret` is on the list of well-known secrets, as an HMAC key: HMAC pads a key
 /// shorter than its block with zero bytes, so `secret` and `secret\0` sign alike.
-pub fn is_well_known(secret: &[u8]) -> bool {
-    let mut key = secret;
+pub fn is_well_known(candidate: &[u8]) -> bool {
+    let mut key = candidate;
     if key.len() <= 64 {
         while let [rest @ .., 0] = key {
             key = rest;
         }
     }
-    SORTED.binary_search_by(|s| s.as_bytes().cmp(key)).is_ok()
+    SORTED
+        .binary_search_by(|&i| secret(usize::from(i)).as_bytes().cmp(key))
+        .is_ok()
 }
 
 /// Whether the list's secret at `i` signs `input` as `signature` under HMAC `alg`.
@@ -62,7 +76,7 @@ fn secret_matches(alg: Alg, i: usize, input: &[u8], signature: &[u8]) -> bool {
         return PREPARED[i].verify(input, signature);
     }
     alg.hmac_algorithm().is_some_and(|algorithm| {
-        let key = aws_lc_rs::hmac::Key::new(algorithm, SECRETS[i].as_bytes());
+        let key = aws_lc_rs::hmac::Key::new(algorithm, secret(i).as_bytes());
         aws_lc_rs::hmac::verify(&key, input, signature).is_ok()
     })
 }
@@ -75,7 +89,7 @@ fn first_match(alg: Alg, input: &[u8], signature: &[u8]) -> Option<usize> {
     if alg == Alg::HS256 {
         return crate::hmac_sha256::Message::new(input).position(&PREPARED, signature);
     }
-    (0..SECRETS.len()).find(|&i| secret_matches(alg, i, input, signature))
+    (0..SECRET_ENDS.len()).find(|&i| secret_matches(alg, i, input, signature))
 }
 
 /// The weak-secret search over a run's tokens. Trying every well-known secret costs ~2,600
@@ -569,18 +583,21 @@ mod tests {
     /// The build script's table is the list, each secret with the key the HMAC module makes of it.
     #[test]
     fn the_compiled_list_holds_each_secret_prepared() {
-        assert!(SECRETS.len() > 2000);
-        assert_eq!(SECRETS[0], "secret");
-        assert!(
-            SECRETS
-                .iter()
-                .all(|s| !s.is_empty() && !s.starts_with("# "))
-        );
-        let mut sorted: Vec<&str> = SECRETS.to_vec();
+        let list = include_str!("weak_secrets.txt");
+        let listed: Vec<&str> = list
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with("# "))
+            .collect();
+        assert!(listed.len() > 2000);
+        assert_eq!(secrets().collect::<Vec<_>>(), listed);
+        assert_eq!(secret(0), "secret");
+        let mut sorted = listed.clone();
         sorted.sort_unstable();
         sorted.dedup();
-        assert_eq!(sorted, SORTED);
-        for (secret, key) in SECRETS.iter().zip(&PREPARED) {
+        let by_place: Vec<&str> = SORTED.iter().map(|&i| secret(usize::from(i))).collect();
+        assert_eq!(by_place, sorted);
+        assert_eq!(PREPARED.len(), listed.len());
+        for (secret, key) in secrets().zip(&PREPARED) {
             assert_eq!(
                 *key,
                 crate::hmac_sha256::Key::new(secret.as_bytes()),
@@ -592,14 +609,14 @@ mod tests {
     /// The first, a middle and the last secret on the list are found, each at its first place.
     #[test]
     fn the_search_finds_any_place_in_the_list() {
-        let n = SECRETS.len();
+        let n = secrets().len();
         for alg in [Alg::HS256, Alg::HS384, Alg::HS512] {
             let algorithm = alg.hmac_algorithm().expect("an HMAC algorithm");
             let input = b"eyJhbGciOiJIUzI1NiJ9.e30";
             for i in [0, 1, n / 2, n - 1] {
-                let key = aws_lc_rs::hmac::Key::new(algorithm, SECRETS[i].as_bytes());
+                let key = aws_lc_rs::hmac::Key::new(algorithm, secret(i).as_bytes());
                 let tag = aws_lc_rs::hmac::sign(&key, input);
-                let first = SECRETS.iter().position(|s| *s == SECRETS[i]);
+                let first = secrets().position(|s| s == secret(i));
                 assert_eq!(first_match(alg, input, tag.as_ref()), first, "{alg:?} {i}");
             }
             assert_eq!(first_match(alg, input, &[0; 32]), None);
