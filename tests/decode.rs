@@ -629,3 +629,38 @@ fn a_paused_stream_gets_its_reports_at_once() {
         assert_eq!(child.wait().unwrap().code(), Some(0), "threads {threads}");
     }
 }
+
+/// A run with stdout closed ends quietly, and the token file it opens (the lowest free
+/// descriptor would be stdout's) is never written to.
+#[test]
+#[cfg(target_os = "linux")]
+fn a_closed_stdout_is_not_taken_by_an_input_file() {
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokens.txt");
+    let t = hs(r#"{"exp":1800000600}"#);
+    std::fs::write(&path, format!("{t}\n")).unwrap();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("jwtctl"));
+    cmd.args([
+        "decode",
+        "--now",
+        "1800000000",
+        &format!("@{}", path.display()),
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::inherit())
+    .stderr(Stdio::piped());
+    // SAFETY: close is async-signal-safe and touches nothing of the parent's.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::close(1);
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.is_empty(), "{err}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{t}\n"));
+}
