@@ -107,6 +107,7 @@ fn main() {
         secrets.len()
     )
     .unwrap();
+    let mut states = Vec::with_capacity(secrets.len());
     for s in &secrets {
         // HMAC hashes a key longer than its block first; no listed secret is that long.
         assert!(
@@ -121,6 +122,43 @@ fn main() {
         writeln!(
             out,
             "    crate::hmac_sha256::Key::from_states({inner:?}, {outer:?}),"
+        )
+        .unwrap();
+        states.push((inner, outer));
+    }
+    writeln!(out, "];").unwrap();
+    // The same states sixteen keys at a time, word by word, the last group filled up with
+    // the last key.
+    let groups = states.len().div_ceil(16);
+    writeln!(
+        out,
+        "/// PREPARED sixteen keys at a time (the last group's spare lanes repeat the last key)."
+    )
+    .unwrap();
+    writeln!(
+        out,
+        "static PREPARED16: [crate::hmac_sha256::Keys16; {groups}] = ["
+    )
+    .unwrap();
+    for g in 0..groups {
+        let lane = |l: usize| states[(g * 16 + l).min(states.len() - 1)];
+        // Word `w` of every lane's inner (`outer` false) or outer state, row by row.
+        let rows = |outer: bool| -> String {
+            let rows: Vec<String> = (0..8)
+                .map(|w| {
+                    let words: Vec<u32> = (0..16)
+                        .map(|l| if outer { lane(l).1[w] } else { lane(l).0[w] })
+                        .collect();
+                    format!("{words:?}")
+                })
+                .collect();
+            format!("[{}]", rows.join(", "))
+        };
+        writeln!(
+            out,
+            "    crate::hmac_sha256::Keys16::from_states({}, {}),",
+            rows(false),
+            rows(true)
         )
         .unwrap();
     }

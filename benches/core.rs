@@ -103,6 +103,14 @@ fn lint(bencher: Bencher) {
     bencher.bench(|| jwtctl::lint::lint(black_box(&t), &weak));
 }
 
+/// The weak-secret search through the whole list, as for the first token of a key identity
+/// (what a one-token decode of an HS256 token pays).
+#[divan::bench]
+fn weak_secret_search(bencher: Bencher) {
+    let t = jwtctl::token::parse(&hs256()).unwrap();
+    bencher.bench(|| jwtctl::lint::WeakSecrets::new().search(black_box(&t)));
+}
+
 #[divan::bench]
 fn render_json(bencher: Bencher) {
     let r = inspect(

@@ -209,6 +209,265 @@ impl Message {
     }
 }
 
+/// Sixteen keys' pad states, word by word (`inner[w][lane]` is word `w` of lane `lane`'s inner
+/// state): how the weak-secret search reads a list of keys sixteen at a time ([`x16`]).
+#[repr(C, align(64))]
+pub struct Keys16 {
+    inner: [[u32; 16]; 8],
+    outer: [[u32; 16]; 8],
+}
+
+impl Keys16 {
+    /// Sixteen keys' states, as the build script lays them out.
+    pub const fn from_states(inner: [[u32; 16]; 8], outer: [[u32; 16]; 8]) -> Self {
+        Keys16 { inner, outer }
+    }
+
+    /// The key in lane `lane`.
+    #[cfg(test)]
+    pub fn key(&self, lane: usize) -> Key {
+        Key::from_states(
+            self.inner.map(|word| word[lane]),
+            self.outer.map(|word| word[lane]),
+        )
+    }
+
+    /// `keys` sixteen at a time, the last group filled up with the last key (as the build
+    /// script lays out the weak-secret list).
+    #[cfg(test)]
+    pub fn groups(keys: &[Key]) -> Vec<Keys16> {
+        (0..keys.len().div_ceil(16))
+            .map(|g| {
+                let key = |l: usize| &keys[(g * 16 + l).min(keys.len() - 1)];
+                Keys16::from_states(
+                    std::array::from_fn(|w| std::array::from_fn(|l| key(l).inner[w])),
+                    std::array::from_fn(|w| std::array::from_fn(|l| key(l).outer[w])),
+                )
+            })
+            .collect()
+    }
+}
+
+/// Groups of sixteen keys the search runs side by side.
+const GROUPS: usize = 2;
+
+impl Message {
+    /// The place of the first of `count` keys, laid out sixteen at a time in `groups`, under
+    /// which the message's HMAC is `tag`; None where the CPU lacks AVX-512 (the caller then
+    /// searches the keys one by one or four at a time).
+    pub fn position16(&self, groups: &[Keys16], count: usize, tag: &[u8]) -> Option<Option<usize>> {
+        #[cfg(target_arch = "x86_64")]
+        if x16::available() {
+            assert!(count <= groups.len() * 16);
+            let Ok(tag) = <[u8; 32]>::try_from(tag) else {
+                return Some(None);
+            };
+            let words: [u32; 8] = std::array::from_fn(|i| {
+                u32::from_be_bytes(tag[4 * i..4 * i + 4].try_into().unwrap())
+            });
+            let schedule = x16::schedules(&self.tail);
+            // GROUPS groups at a time, the last chunk filled up with its last group (a match is
+            // found in the real group first).
+            for (c, chunk) in groups.chunks(GROUPS).enumerate() {
+                let keys: [&Keys16; GROUPS] =
+                    std::array::from_fn(|i| &chunk[i.min(chunk.len() - 1)]);
+                // SAFETY: `available` said the CPU has AVX-512 and the system saves its state.
+                let lanes = unsafe { x16::matches(keys, &schedule, &words) };
+                for (i, lanes) in lanes.into_iter().enumerate() {
+                    if lanes != 0 {
+                        // Lanes and groups past the list repeat the keys before them: a match
+                        // there was found in its own place first.
+                        let at = (c * GROUPS + i) * 16 + lanes.trailing_zeros() as usize;
+                        debug_assert!(at < count);
+                        return Some(Some(at));
+                    }
+                }
+            }
+            return Some(None);
+        }
+        None
+    }
+}
+
+/// SHA-256 with AVX-512, sixteen states at a time, one 32-bit lane each: for the weak-secret
+/// search, whose keys all read one message. The message's schedule is the same for every key,
+/// so it is computed once (with the round constants added) and each round is then a handful of
+/// vector instructions for sixteen keys; only the outer block, whose message is each key's own
+/// inner digest, computes its schedule in the vectors.
+#[cfg(target_arch = "x86_64")]
+mod x16 {
+    use super::{BLOCK, K, Keys16};
+    use std::arch::x86_64::*;
+    use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+
+    /// Whether the CPU has AVX-512F and the system saves the ZMM registers. Asked once, of
+    /// `cpuid` and `xgetbv` directly (each `cpuid` a trap to the hypervisor in a virtual machine).
+    pub fn available() -> bool {
+        static KNOWN: AtomicU8 = AtomicU8::new(0);
+        match KNOWN.load(Relaxed) {
+            1 => false,
+            2 => true,
+            _ => {
+                let osxsave = __cpuid(1).ecx & (1 << 27) != 0;
+                let avx512f = __cpuid_count(7, 0).ebx & (1 << 16) != 0;
+                // XCR0: SSE, AVX, opmask, ZMM0-15's upper halves and ZMM16-31 saved.
+                // SAFETY: xgetbv is available where the OS set OSXSAVE.
+                let has = osxsave && avx512f && unsafe { _xgetbv(0) } & 0xE6 == 0xE6;
+                KNOWN.store(if has { 2 } else { 1 }, Relaxed);
+                has
+            }
+        }
+    }
+
+    /// Each block's message schedule with the round constants added: W[t] + K[t].
+    pub fn schedules(tail: &[u8]) -> Vec<[u32; 64]> {
+        tail.chunks_exact(BLOCK)
+            .map(|block| {
+                let mut w = [0u32; 64];
+                for (t, word) in block.chunks_exact(4).enumerate() {
+                    w[t] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+                }
+                for t in 16..64 {
+                    let s0 =
+                        w[t - 15].rotate_right(7) ^ w[t - 15].rotate_right(18) ^ (w[t - 15] >> 3);
+                    let s1 =
+                        w[t - 2].rotate_right(17) ^ w[t - 2].rotate_right(19) ^ (w[t - 2] >> 10);
+                    w[t] = w[t - 16]
+                        .wrapping_add(s0)
+                        .wrapping_add(w[t - 7])
+                        .wrapping_add(s1);
+                }
+                std::array::from_fn(|t| w[t].wrapping_add(K[t]))
+            })
+            .collect()
+    }
+
+    /// One round: `d` becomes the new e and `h` the new a; the next round reads the eight
+    /// words shifted by one (the old h in a's place), so eight rounds need no moves.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn round(
+        a: __m512i,
+        b: __m512i,
+        c: __m512i,
+        d: &mut __m512i,
+        e: __m512i,
+        f: __m512i,
+        g: __m512i,
+        h: &mut __m512i,
+        wk: __m512i,
+    ) {
+        // SAFETY: register-only AVX-512F instructions, inlined into functions compiled for
+        // AVX-512F.
+        unsafe {
+            let s1 = _mm512_ternarylogic_epi32::<0x96>(
+                _mm512_ror_epi32::<6>(e),
+                _mm512_ror_epi32::<11>(e),
+                _mm512_ror_epi32::<25>(e),
+            );
+            // e ? f : g
+            let ch = _mm512_ternarylogic_epi32::<0xCA>(e, f, g);
+            let t1 = _mm512_add_epi32(_mm512_add_epi32(*h, wk), _mm512_add_epi32(s1, ch));
+            let s0 = _mm512_ternarylogic_epi32::<0x96>(
+                _mm512_ror_epi32::<2>(a),
+                _mm512_ror_epi32::<13>(a),
+                _mm512_ror_epi32::<22>(a),
+            );
+            // the majority of a, b, c
+            let maj = _mm512_ternarylogic_epi32::<0xE8>(a, b, c);
+            *d = _mm512_add_epi32(*d, t1);
+            *h = _mm512_add_epi32(t1, _mm512_add_epi32(s0, maj));
+        }
+    }
+
+    /// Sixty-four rounds over each of the states `s` (a..h), the round's W + K from `wk`,
+    /// eight at a time. States side by side: one round's instructions depend on the last's,
+    /// and a second chain keeps the vector units busy while the first waits.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn rounds<const N: usize>(s: &mut [[__m512i; 8]; N], wk: impl Fn(usize) -> __m512i) {
+        let mut state = *s;
+        for t in (0..64).step_by(8) {
+            let w: [__m512i; 8] = std::array::from_fn(|i| wk(t + i));
+            for st in &mut state {
+                let [a, b, c, d, e, f, g, h] = st;
+                round(*a, *b, *c, d, *e, *f, *g, h, w[0]);
+                round(*h, *a, *b, c, *d, *e, *f, g, w[1]);
+                round(*g, *h, *a, b, *c, *d, *e, f, w[2]);
+                round(*f, *g, *h, a, *b, *c, *d, e, w[3]);
+                round(*e, *f, *g, h, *a, *b, *c, d, w[4]);
+                round(*d, *e, *f, g, *h, *a, *b, c, w[5]);
+                round(*c, *d, *e, f, *g, *h, *a, b, w[6]);
+                round(*b, *c, *d, e, *f, *g, *h, a, w[7]);
+            }
+        }
+        for (words, after) in s.iter_mut().zip(state) {
+            for (word, v) in words.iter_mut().zip(after) {
+                *word = _mm512_add_epi32(*word, v);
+            }
+        }
+    }
+
+    /// The lanes of each of `keys` under which the message whose schedules are `schedule` has
+    /// the HMAC `tag` (as eight big-endian words): bit `i` for lane `i`.
+    #[target_feature(enable = "avx512f")]
+    pub unsafe fn matches<const N: usize>(
+        keys: [&Keys16; N],
+        schedule: &[[u32; 64]],
+        tag: &[u32; 8],
+    ) -> [u16; N] {
+        // SAFETY: each row is sixteen words: one unaligned 64-byte load.
+        let load = |row: &[u32; 16]| unsafe { _mm512_loadu_si512(row.as_ptr().cast()) };
+        let mut inner = keys.map(|k| k.inner.each_ref().map(load));
+        for block in schedule {
+            rounds(&mut inner, |t| _mm512_set1_epi32(block[t] as i32));
+        }
+        let mut found = [0; N];
+        for ((lanes, inner), keys) in found.iter_mut().zip(inner).zip(keys) {
+            *lanes = outer(inner, keys, tag);
+        }
+        found
+    }
+
+    /// The outer hash of each lane's inner digest `inner` under `keys`, compared with `tag`.
+    #[target_feature(enable = "avx512f")]
+    fn outer(inner: [__m512i; 8], keys: &Keys16, tag: &[u32; 8]) -> u16 {
+        // SAFETY: each row is sixteen words: one unaligned 64-byte load.
+        let load = |row: &[u32; 16]| unsafe { _mm512_loadu_si512(row.as_ptr().cast()) };
+        // The outer hash's one block: the inner digest (its words as they are), 0x80, zeros,
+        // and the length in bits of the key block and the digest.
+        let mut w = [_mm512_setzero_si512(); 64];
+        w[..8].copy_from_slice(&inner);
+        w[8] = _mm512_set1_epi32(0x8000_0000_u32 as i32);
+        w[15] = _mm512_set1_epi32(((BLOCK + 32) * 8) as i32);
+        for t in 16..64 {
+            let s0 = _mm512_ternarylogic_epi32::<0x96>(
+                _mm512_ror_epi32::<7>(w[t - 15]),
+                _mm512_ror_epi32::<18>(w[t - 15]),
+                _mm512_srli_epi32::<3>(w[t - 15]),
+            );
+            let s1 = _mm512_ternarylogic_epi32::<0x96>(
+                _mm512_ror_epi32::<17>(w[t - 2]),
+                _mm512_ror_epi32::<19>(w[t - 2]),
+                _mm512_srli_epi32::<10>(w[t - 2]),
+            );
+            w[t] = _mm512_add_epi32(
+                _mm512_add_epi32(w[t - 16], s0),
+                _mm512_add_epi32(w[t - 7], s1),
+            );
+        }
+        let mut outer = [keys.outer.each_ref().map(load)];
+        rounds(&mut outer, |t| {
+            _mm512_add_epi32(w[t], _mm512_set1_epi32(K[t] as i32))
+        });
+        let mut lanes = u16::MAX;
+        for (word, &want) in outer[0].iter().zip(tag) {
+            lanes &= _mm512_cmpeq_epi32_mask(*word, _mm512_set1_epi32(want as i32));
+        }
+        lanes
+    }
+}
+
 /// SHA-256 with the x86 SHA extensions, four independent states at a time.
 #[cfg(target_arch = "x86_64")]
 mod x4 {
@@ -495,6 +754,57 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Sixteen keys at a time (two groups side by side, and a last group alone or filled up)
+    /// find the first key whose HMAC is the tag, wherever it stands, for messages of one to
+    /// eleven blocks.
+    #[test]
+    fn sixteen_at_a_time_agrees_with_one_at_a_time() {
+        let bytes: Vec<u8> = (0..700u32).map(|i| (i * 17 + 1) as u8).collect();
+        for count in [1, 15, 16, 17, 32, 47, 49] {
+            let mut keys: Vec<Key> = (0..count)
+                .map(|n| Key::new(&bytes[n..n + n % 70]))
+                .collect();
+            // The last key repeats the first: the search must report the first.
+            if count > 1 {
+                keys[count - 1] = Key::new(&bytes[0..0]);
+            }
+            let groups = Keys16::groups(&keys);
+            for msg_len in [0, 1, 55, 56, 63, 64, 119, 311, 383, 640] {
+                let m = Message::new(&bytes[..msg_len]);
+                let Some(none) = m.position16(&groups, count, &[0; 32]) else {
+                    #[cfg(target_arch = "x86_64")]
+                    assert!(!x16::available());
+                    return;
+                };
+                assert_eq!(none, None, "{count} keys, message {msg_len}");
+                for (t, key) in keys.iter().enumerate() {
+                    let tag = m.mac(key);
+                    let first = if t == count - 1 && count > 1 { 0 } else { t };
+                    assert_eq!(
+                        m.position16(&groups, count, &tag),
+                        Some(Some(first)),
+                        "{count} keys, message {msg_len}, key {t}"
+                    );
+                    assert_eq!(
+                        m.position16(&groups, count, &tag[..31]),
+                        Some(None),
+                        "a short tag"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Where the CPU has AVX-512 the sixteen-way search is the one the weak-secret lint takes.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx512_is_detected_as_the_standard_library_sees_it() {
+        assert_eq!(
+            x16::available(),
+            std::arch::is_x86_feature_detected!("avx512f")
+        );
     }
 
     /// Where the CPU has the SHA extensions (this project's CI machines do), the four-way path

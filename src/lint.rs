@@ -87,7 +87,10 @@ fn secret_matches(alg: Alg, i: usize, input: &[u8], signature: &[u8]) -> bool {
 /// vCPU cost a one-token run more than the half of the search it took.)
 fn first_match(alg: Alg, input: &[u8], signature: &[u8]) -> Option<usize> {
     if alg == Alg::HS256 {
-        return crate::hmac_sha256::Message::new(input).position(&PREPARED, signature);
+        let message = crate::hmac_sha256::Message::new(input);
+        return message
+            .position16(&PREPARED16, PREPARED.len(), signature)
+            .unwrap_or_else(|| message.position(&PREPARED, signature));
     }
     (0..SECRET_ENDS.len()).find(|&i| secret_matches(alg, i, input, signature))
 }
@@ -597,6 +600,16 @@ mod tests {
         let by_place: Vec<&str> = SORTED.iter().map(|&i| secret(usize::from(i))).collect();
         assert_eq!(by_place, sorted);
         assert_eq!(PREPARED.len(), listed.len());
+        // The sixteen-key layout holds the same keys, its last group filled up with the last.
+        assert_eq!(PREPARED16.len(), listed.len().div_ceil(16));
+        for (g, group) in PREPARED16.iter().enumerate() {
+            for lane in 0..16 {
+                assert_eq!(
+                    group.key(lane),
+                    PREPARED[(g * 16 + lane).min(PREPARED.len() - 1)]
+                );
+            }
+        }
         for (secret, key) in secrets().zip(&PREPARED) {
             assert_eq!(
                 *key,
