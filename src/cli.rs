@@ -1,7 +1,8 @@
-//! The command-line interface: clap definitions and nothing else.
+//! The command-line interface: clap definitions, and how a command line is parsed with them.
 
 use crate::input::DEFAULT_MAX_TOKEN;
-use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
+use clap::{Args, FromArgMatches, Parser, Subcommand, ValueEnum, ValueHint};
+use std::ffi::OsString;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -19,6 +20,48 @@ pub struct Cli {
 
     #[command(flatten)]
     pub global: Global,
+}
+
+impl Cli {
+    /// The process's command line, parsed: [`Cli::parse_from`].
+    pub fn parse_args() -> Result<Cli, clap::Error> {
+        Cli::parse_from(std::env::args_os().collect())
+    }
+
+    /// `args` parsed, first against a command of the named subcommand alone when it comes first
+    /// (building every subcommand's arguments, then freeing them, was most of the work of a
+    /// one-token run), then, when that does not parse (help, version, an error, another
+    /// command), against the whole command, which says what clap says. Both give the same
+    /// `Cli` for a command line either accepts (a test holds them to it).
+    pub fn parse_from(args: Vec<OsString>) -> Result<Cli, clap::Error> {
+        match Cli::parse_alone(&args) {
+            Some(cli) => Ok(cli),
+            None => Cli::try_parse_from(args),
+        }
+    }
+
+    /// [`Cli::parse_from`]'s first try: None when the first argument is not one of the batch
+    /// commands or the command line does not parse against it alone.
+    pub fn parse_alone(args: &[OsString]) -> Option<Cli> {
+        let alone = match args.get(1)?.to_str()? {
+            "decode" => DecodeArgs::augment_args(clap::Command::new("decode")),
+            "verify" => VerifyArgs::augment_args(clap::Command::new("verify")),
+            "check-expiry" => CheckExpiryArgs::augment_args(clap::Command::new("check-expiry")),
+            "encode" => EncodeArgs::augment_args(clap::Command::new("encode")),
+            _ => return None,
+        };
+        let mut command = Global::augment_args(clap::Command::new("jwtctl"))
+            .subcommand_required(true)
+            .subcommand(alone);
+        let cli = command
+            .try_get_matches_from_mut(args)
+            .ok()
+            .and_then(|matches| Cli::from_arg_matches(&matches).ok());
+        // Freed with the process: dropping a command's arguments one by one costs more than
+        // building them.
+        std::mem::forget(command);
+        cli
+    }
 }
 
 #[derive(Debug, Args)]
@@ -312,9 +355,172 @@ fn parse_duration(s: &str) -> Result<i64, String> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn the_cli_is_consistent() {
         use clap::CommandFactory;
-        super::Cli::command().debug_assert();
+        Cli::command().debug_assert();
+    }
+
+    /// A command line parsed against its subcommand alone gives what the whole command gives,
+    /// and is parsed that way whenever the whole command accepts it; what only the whole
+    /// command can answer (help, version, errors, the other commands) falls through to it.
+    #[test]
+    fn a_subcommand_alone_parses_as_the_whole_command() {
+        let t = "eyJhbGciOiJIUzI1NiJ9.e30.c2ln";
+        let lines: &[&[&str]] = &[
+            &["decode"],
+            &["decode", t],
+            &["decode", "--json", t, "-", "@log.txt"],
+            &[
+                "decode",
+                "--strict",
+                "--now",
+                "2027-01-15T08:00:00Z",
+                "--leeway",
+                "90s",
+                t,
+            ],
+            &["decode", "--color", "never", "--local", "--threads", "2", t],
+            &["decode", "--max-token-size", "1000", "--", "--not-a-flag"],
+            &["decode", "--now=1800000000", t, "--json"],
+            &["verify", "--secret", "s3cret", t],
+            &[
+                "verify",
+                "--secret-file",
+                "k.txt",
+                "--alg",
+                "HS256",
+                "--alg",
+                "HS384",
+                t,
+            ],
+            &[
+                "verify", "--key", "pub.pem", "--iss", "a", "--aud", "b", "--aud", "c", "--sub",
+                "d", t,
+            ],
+            &[
+                "verify",
+                "--jwks",
+                "https://example.com/jwks.json",
+                "--timeout",
+                "3s",
+                t,
+            ],
+            &[
+                "verify",
+                "--oidc-issuer",
+                "https://example.com",
+                "--require",
+                "jti",
+                "--allow-no-exp",
+                t,
+            ],
+            &[
+                "verify",
+                "--secret-env",
+                "KEY",
+                "--allow-weak-key",
+                "--json",
+                "-",
+            ],
+            &["check-expiry", t],
+            &[
+                "check-expiry",
+                "--min-ttl",
+                "10m",
+                "--max-lifetime",
+                "1h",
+                "-q",
+                t,
+            ],
+            &[
+                "check-expiry",
+                "--allow-no-exp",
+                "--quiet",
+                "--json",
+                "--now",
+                "0",
+                t,
+            ],
+            &[
+                "encode",
+                "--alg",
+                "HS256",
+                "--secret",
+                "s3cret",
+                r#"{"sub":"x"}"#,
+            ],
+            &[
+                "encode",
+                "--alg",
+                "none",
+                "--unsecured",
+                "--claim",
+                "a=1",
+                "--exp",
+                "15m",
+                "--no-iat",
+                "--kid",
+                "k",
+                "--typ",
+                "",
+                "--header",
+                "x=y",
+                "-",
+            ],
+            // Not accepted, or not for the subcommand alone: the whole command answers.
+            &["decode", "--help"],
+            &["decode", "-h"],
+            &["decode", "--version"],
+            &["decode", "--bogus"],
+            &["decode", "--now"],
+            &["decode", "--threads", "0", t],
+            &["verify", "--secret", "a", "--key", "b", t],
+            &["verify", t, "--alg", "XS999"],
+            &["check-expiry", "--min-ttl", "soon", t],
+            &["encode", "--secret", "s"],
+            &["encode", "--alg", "HS999", "--secret", "s", "{}"],
+            &["--json", "decode", t],
+            &["--now", "0", "check-expiry", t],
+            &["completions", "bash"],
+            &["man"],
+            &["--version"],
+            &["help", "decode"],
+            &["decod", t],
+            &[],
+        ];
+        let mut alone = 0;
+        for line in lines {
+            let args: Vec<OsString> = std::iter::once("jwtctl")
+                .chain(line.iter().copied())
+                .map(OsString::from)
+                .collect();
+            let whole = Cli::try_parse_from(args.clone());
+            match Cli::parse_alone(&args) {
+                Some(cli) => {
+                    alone += 1;
+                    let whole = whole.unwrap_or_else(|e| panic!("{line:?}: alone only: {e}"));
+                    assert_eq!(format!("{cli:?}"), format!("{whole:?}"), "{line:?}");
+                }
+                None => assert!(
+                    whole.is_err()
+                        || !matches!(
+                            line.first(),
+                            Some(&("decode" | "verify" | "check-expiry" | "encode"))
+                        ),
+                    "{line:?}: the whole command accepts it, alone does not"
+                ),
+            }
+            let parsed = Cli::parse_from(args.clone()).map(|cli| format!("{cli:?}"));
+            let whole = Cli::try_parse_from(args).map(|cli| format!("{cli:?}"));
+            match (parsed, whole) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b, "{line:?}"),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{line:?}"),
+                (a, b) => panic!("{line:?}: {a:?} against {b:?}"),
+            }
+        }
+        assert_eq!(alone, 18, "the command lines the subcommands alone parse");
     }
 }

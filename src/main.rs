@@ -7,7 +7,6 @@
 // start-up is done there too: closed standard streams reopened on /dev/null, SIGPIPE ignored.
 #![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
-use clap::Parser;
 use jwtctl::cli::{Cli, ColorChoice, Command};
 use jwtctl::commands::{self, Clock};
 use jwtctl::render::json::JsonLines;
@@ -64,7 +63,7 @@ fn reopen_closed_standard_streams() {
 }
 
 fn run() -> u8 {
-    let cli = match Cli::try_parse() {
+    let cli = match Cli::parse_args() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
             // --help and --version: our own text, styled by clap.
