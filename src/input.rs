@@ -387,7 +387,9 @@ fn candidate_text(mut cand: &[u8], mut segments: usize) -> Option<String> {
     }
     // Token bytes are ASCII: this never replaces anything.
     (segments >= 3).then(|| {
-        String::from_utf8(cand.to_vec())
+        let mut text = crate::spare::take(cand.len());
+        text.extend_from_slice(cand);
+        String::from_utf8(text)
             .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     })
 }

@@ -14,6 +14,7 @@ pub mod lint;
 pub mod manual;
 pub mod render;
 pub mod report;
+pub mod spare;
 pub mod time;
 pub mod token;
 pub mod verify;

@@ -98,6 +98,20 @@ pub const MAX_SIGNATURE: usize = 4096;
 const CHECK_IN_PIECES: usize = 16 * 1024;
 
 impl Token {
+    /// Gives the token's buffers (its text, decoded payload and signature) to
+    /// [`crate::spare`], and its payload's entry list to this module's spares, for the next
+    /// tokens of a batch.
+    pub fn recycle(self) {
+        crate::spare::give(self.raw.into_bytes());
+        crate::spare::give(self.signature);
+        if let Payload::Claims(c) = self.payload {
+            crate::spare::give(c.text.into_bytes());
+            if let Some(plain) = c.plain {
+                give_entries(plain.top);
+            }
+        }
+    }
+
     pub fn signing_input(&self) -> &[u8] {
         &self.raw.as_bytes()[..self.signing_input_len]
     }
@@ -317,6 +331,30 @@ const PLAIN_DEPTH: usize = 64;
 /// Objects with more keys than this are not plain (the duplicate check may compare every pair).
 const PLAIN_KEYS: usize = 64;
 
+type Entries = Vec<(Range<usize>, Range<usize>)>;
+
+thread_local! {
+    /// Entry lists of plain payloads given back by [`Token::recycle`], for the next ones.
+    static SPARE_ENTRIES: std::cell::RefCell<Vec<Entries>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Entry lists kept at most by a thread, and the longest kept.
+const SPARE_ENTRIES_KEPT: usize = 512;
+const SPARE_ENTRIES_LONGEST: usize = 16;
+
+fn give_entries(mut top: Entries) {
+    if top.capacity() == 0 || top.capacity() > SPARE_ENTRIES_LONGEST {
+        return;
+    }
+    top.clear();
+    let _ = SPARE_ENTRIES.try_with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() < SPARE_ENTRIES_KEPT {
+            s.push(top);
+        }
+    });
+}
+
 /// Checks and indexes a plain payload (see [`Claims`]); None for anything else.
 fn plain(text: &[u8]) -> Option<Plain> {
     thread_local! {
@@ -325,12 +363,17 @@ fn plain(text: &[u8]) -> Option<Plain> {
     }
     let mut keys = KEYS.take();
     keys.clear();
+    let top = SPARE_ENTRIES
+        .try_with(|s| s.borrow_mut().pop())
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| Vec::with_capacity(SPARE_ENTRIES_LONGEST));
     let mut p = PlainParser {
         b: text,
         i: 0,
         depth: 0,
         keys,
-        top: Vec::with_capacity(16),
+        top,
         known: [None; KNOWN_CLAIMS.len()],
         sensitive: false,
     };
@@ -338,7 +381,11 @@ fn plain(text: &[u8]) -> Option<Plain> {
     if p.keys.capacity() <= 1024 {
         KEYS.set(p.keys);
     }
-    whole.then_some(Plain {
+    if !whole {
+        give_entries(p.top);
+        return None;
+    }
+    Some(Plain {
         top: p.top,
         known: p.known,
         maybe_sensitive: p.sensitive,
@@ -547,10 +594,15 @@ pub fn batch_started() {
 fn decode_segment(name: &str, index: usize, of: usize, seg: &str) -> Result<Vec<u8>, ParseError> {
     // The vectorized decoder refuses what the base64 crate refuses (a unit test holds the two
     // to each other); a refused segment is decoded again by the crate, which says why.
-    if VECTOR_BASE64.load(Ordering::Relaxed)
-        && let Ok(bytes) = base64_simd::URL_SAFE_NO_PAD.decode_to_vec(seg)
-    {
-        return Ok(bytes);
+    if VECTOR_BASE64.load(Ordering::Relaxed) {
+        let mut bytes = crate::spare::take(seg.len() / 4 * 3 + 2);
+        if base64_simd::URL_SAFE_NO_PAD
+            .decode_append(seg, &mut bytes)
+            .is_ok()
+        {
+            return Ok(bytes);
+        }
+        crate::spare::give(bytes);
     }
     URL_SAFE_NO_PAD.decode(seg).map_err(|e| {
         let why = match e {

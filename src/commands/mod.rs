@@ -464,6 +464,15 @@ struct Unnumbered {
     hole: Option<usize>,
 }
 
+/// Drops a rendered report, its token's buffers kept for the thread's next tokens
+/// ([`crate::spare`]).
+fn recycle(slot: &mut Option<Report>) {
+    if let Some(token) = slot.as_mut().and_then(|r| r.token.take()) {
+        token.recycle();
+    }
+    *slot = None;
+}
+
 /// Judges and renders numbered jobs: what each thread runs.
 #[derive(Clone, Copy)]
 struct Worker<'a> {
@@ -502,11 +511,13 @@ impl Worker<'_> {
                 report.index = index;
                 let mut bytes = Vec::with_capacity(1024);
                 self.view.render(report, &mut bytes);
-                Done::Report {
+                let done = Done::Report {
                     exit: report.exit,
                     complaint: crate::render::complaint(report),
                     bytes,
-                }
+                };
+                recycle(&mut slot);
+                done
             })
             .collect()
     }
@@ -542,7 +553,7 @@ impl Worker<'_> {
             Job::Problem(_) | Job::Scan { .. } => return None,
         };
         let done = self.render_unnumbered(report, bytes, index);
-        *slot = None;
+        recycle(slot);
         Some(done)
     }
 
@@ -605,7 +616,7 @@ impl Worker<'_> {
                         reports.push(self.render_unnumbered(report, &mut bytes, first));
                         first = first.map(|i| i + 1);
                     }
-                    *slot = None;
+                    recycle(slot);
                 }
                 continue;
             }

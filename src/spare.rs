@@ -1,0 +1,100 @@
+//! Spare byte buffers, per thread, for what every token of a batch allocates: its text, its
+//! decoded payload and signature. A block's tokens are made one after another and freed after
+//! they are written, an order in which the allocator reuses little (each free and allocation
+//! then takes its slow path); a buffer given back here is taken again by a later token.
+
+use std::cell::RefCell;
+
+/// Buffers kept at most by a thread…
+const KEPT: usize = 1024;
+/// …and their bytes at most: about one block's tokens.
+const KEPT_BYTES: usize = 512 * 1024;
+/// A buffer larger than this is freed, not kept.
+const LARGEST: usize = 4096;
+
+struct Spare {
+    buffers: Vec<Vec<u8>>,
+    bytes: usize,
+}
+
+thread_local! {
+    static SPARE: RefCell<Spare> = const {
+        RefCell::new(Spare {
+            buffers: Vec::new(),
+            bytes: 0,
+        })
+    };
+}
+
+/// An empty buffer with room for `capacity` bytes: a kept one if there is one.
+pub fn take(capacity: usize) -> Vec<u8> {
+    let kept = SPARE
+        .try_with(|s| {
+            let mut s = s.borrow_mut();
+            let buffer = s.buffers.pop()?;
+            s.bytes -= buffer.capacity();
+            Some(buffer)
+        })
+        .ok()
+        .flatten();
+    match kept {
+        Some(mut buffer) => {
+            buffer.reserve(capacity);
+            buffer
+        }
+        None => Vec::with_capacity(capacity),
+    }
+}
+
+/// Keeps `buffer` for a later [`take`], or frees it.
+pub fn give(mut buffer: Vec<u8>) {
+    let size = buffer.capacity();
+    if size == 0 || size > LARGEST {
+        return;
+    }
+    buffer.clear();
+    let _ = SPARE.try_with(|s| {
+        let mut s = s.borrow_mut();
+        if s.buffers.len() < KEPT && s.bytes + size <= KEPT_BYTES {
+            s.bytes += size;
+            s.buffers.push(buffer);
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_given_buffer_is_taken_again_empty_and_large_ones_are_not_kept() {
+        let mut b = take(100);
+        b.extend_from_slice(b"secret bytes");
+        let at = b.as_ptr();
+        give(b);
+        let again = take(10);
+        assert_eq!(again.as_ptr(), at);
+        assert!(again.is_empty() && again.capacity() >= 100);
+        give(again);
+        let big = Vec::with_capacity(LARGEST + 1);
+        let big_at = big.as_ptr();
+        give(big);
+        let next = take(1);
+        assert_ne!(next.as_ptr(), big_at);
+        // The buffer kept above, and then nothing.
+        assert_eq!(next.as_ptr(), at);
+        assert_eq!(SPARE.with(|s| s.borrow().bytes), 0);
+    }
+
+    #[test]
+    fn a_thread_keeps_a_bounded_number_of_bytes() {
+        for _ in 0..4 * KEPT {
+            give(Vec::with_capacity(LARGEST));
+        }
+        SPARE.with(|s| {
+            let s = s.borrow();
+            assert!(s.bytes <= KEPT_BYTES && s.buffers.len() <= KEPT);
+            assert_eq!(s.bytes, s.buffers.iter().map(Vec::capacity).sum::<usize>());
+        });
+    }
+}
