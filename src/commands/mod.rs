@@ -464,13 +464,25 @@ struct Unnumbered {
     hole: Option<usize>,
 }
 
-/// Drops a rendered report, its token's buffers kept for the thread's next tokens
-/// ([`crate::spare`]).
+/// Done with a rendered report: its token's buffers are kept for the thread's next tokens
+/// ([`crate::spare`]), and the report itself for the next token made in its slot.
 fn recycle(slot: &mut Option<Report>) {
     if let Some(token) = slot.as_mut().and_then(|r| r.token.take()) {
         token.recycle();
     }
-    *slot = None;
+}
+
+/// A token's report made in `slot`: in the report already there, if any (see [`inspect_in`]),
+/// else in a new one.
+fn made_in(slot: &mut Option<Report>, text: String, source: Source, clock: Clock) -> &mut Report {
+    match slot {
+        Some(report) => {
+            report.source = source;
+            inspect_in(report, text, clock);
+            report
+        }
+        None => slot.insert(inspect(text, source, clock)),
+    }
 }
 
 /// Judges and renders numbered jobs: what each thread runs.
@@ -482,10 +494,10 @@ struct Worker<'a> {
 
 impl Worker<'_> {
     fn work(self, batch: Vec<(usize, Job)>) -> Vec<Done> {
+        let mut slot = None;
         batch
             .into_iter()
             .map(|(index, job)| {
-                let mut slot = None;
                 let report = match job {
                     Job::Token(text, source, skew) => self.judge_in(&mut slot, text, source, skew),
                     Job::Ready(r) => slot.insert(*r),
@@ -522,8 +534,8 @@ impl Worker<'_> {
             .collect()
     }
 
-    /// One token's report, with the clock_skew warning of its input, made in `slot`, where it
-    /// stays until it is rendered.
+    /// One token's report, with the clock_skew warning of its input, made in `slot` (see
+    /// [`made_in`]), where it stays until it is rendered.
     fn judge_in(
         self,
         slot: &mut Option<Report>,
@@ -531,7 +543,7 @@ impl Worker<'_> {
         source: Source,
         skew: Option<Warning>,
     ) -> &mut Report {
-        let r = slot.insert(inspect(text, source, self.build.clock()));
+        let r = made_in(slot, text, source, self.build.clock());
         self.build.judge(r);
         r.warnings.extend(skew);
         r
@@ -539,7 +551,7 @@ impl Worker<'_> {
 
     /// A token or refusal of a scanned block, judged and rendered at the end of the block's
     /// `bytes`: numbered `index`, if known, else without its index. The report is made in
-    /// `slot` and dropped from it once rendered.
+    /// `slot` and stays there, without its token, for the next one made in it.
     fn unnumbered(
         self,
         job: Job,
@@ -605,7 +617,7 @@ impl Worker<'_> {
                         unreachable!("four tokens in a row")
                     };
                     *skew = warning;
-                    *slot = Some(inspect(text, source, self.build.clock()));
+                    made_in(slot, text, source, self.build.clock());
                 }
                 if let [Some(a), Some(b), Some(c), Some(d)] = &mut judged {
                     self.build.judge_four([a, b, c, d]);
@@ -1591,11 +1603,31 @@ const EMBEDDED: [&str; 4] = ["jwk", "jku", "x5u", "x5c"];
 /// Parses and judges one token: the report every command starts from. Its exit code is left
 /// for the command to decide, except for a malformed token (3).
 pub fn inspect(text: String, source: Source, clock: Clock) -> Report {
+    let mut report = Report::malformed(source, String::new());
+    inspect_in(&mut report, text, clock);
+    report
+}
+
+/// [`inspect`] into `report`, whose source is already the token's: a batch's worker keeps a few
+/// reports and makes each token's in one of them, instead of moving a new report (hundreds of
+/// bytes) into place, and their warning lists keep their room between tokens.
+pub fn inspect_in(report: &mut Report, text: String, clock: Clock) {
+    report.index = 0;
+    report.judgement = None;
+    report.signature = Signature::default();
+    report.warnings.clear();
+    report.reasons.clear();
     let t = match token::parse_owned(text) {
         Ok(t) => t,
-        Err(e) => return Report::malformed(source, e.message),
+        Err(e) => {
+            report.token = None;
+            report.error = Some(e.message);
+            report.status = Status::Malformed;
+            report.exit = Exit::BadInput;
+            return;
+        }
     };
-    let mut warnings = Vec::new();
+    let warnings = &mut report.warnings;
     if t.kind == Kind::Unsecured {
         warnings.push(Warning::new(
             "alg_none",
@@ -1647,23 +1679,15 @@ pub fn inspect(text: String, source: Source, clock: Clock) -> Report {
             (None, Status::Encrypted, None)
         }
     };
-    let exit = if status == Status::Malformed {
+    report.exit = if status == Status::Malformed {
         Exit::BadInput
     } else {
         Exit::Ok
     };
-    Report {
-        index: 0,
-        source,
-        token: Some(t),
-        error,
-        judgement,
-        status,
-        signature: Signature::default(),
-        warnings,
-        reasons: Vec::new(),
-        exit,
-    }
+    report.token = Some(t);
+    report.error = error;
+    report.judgement = judgement;
+    report.status = status;
 }
 
 /// Where keys come from, as the user named them.
