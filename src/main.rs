@@ -2,9 +2,10 @@
 
 // On Linux with glibc the process starts in `main` below rather than in the standard library's
 // start-up, which also reads /proc/self/maps and maps an alternate signal stack to report a
-// stack overflow by name: ~0.06 ms of a one-token run (about 6% of `/bin/true`'s time), for a
-// message no input of jwtctl's can cause (its parsers bound their depth). The rest of that
-// start-up is done there too: closed standard streams reopened on /dev/null, SIGPIPE ignored.
+// stack overflow by name: ~0.2 ms of a one-token run on the benchmark's VM (a fifth of
+// `/bin/true`'s time), for a message no input of jwtctl's can cause (its parsers bound their
+// depth). The rest of that start-up is done there too: closed standard streams reopened on
+// /dev/null, SIGPIPE ignored.
 #![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
 use jwtctl::cli::{Cli, ColorChoice, Command};

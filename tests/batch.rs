@@ -458,3 +458,75 @@ fn verify_four_at_a_time_reports_as_each_token_alone() {
     // The good ones, and only they.
     assert_eq!(verified, 24 + 4 * 6 + 4 + 5 + 2 + 3);
 }
+
+/// A worker makes each token's report in the report the token before it left (and reuses its
+/// buffers): whatever the order, every report of a block says what the token says alone,
+/// nothing of the one before (warnings, errors, times, a JWE's or a malformed token's state).
+#[test]
+fn a_reused_report_carries_nothing_from_the_token_before() {
+    let clean = hs(&format!(r#"{{"sub":"u","iat":{T0},"exp":{}}}"#, T0 + 600));
+    let loud = token(
+        r#"{"alg":"none","jwk":{"kty":"oct"},"kid":"../../etc/passwd"}"#,
+        &format!(
+            r#"{{"password":"hunter2","iat":{},"nbf":{},"exp":{}}}"#,
+            T0 + 9000,
+            T0 + 9000,
+            T0 - 60
+        ),
+    );
+    let not_claims = token(r#"{"alg":"HS256"}"#, "[1,2]");
+    let malformed = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIi.c2ln".to_string();
+    let jwe = format!("{}.a.b.c.d", b64(r#"{"alg":"RSA-OAEP","enc":"A256GCM"}"#));
+    let millis = hs(&format!(r#"{{"exp":{}}}"#, (T0 + 600) * 1000));
+    let kinds = [clean, loud, not_claims, malformed, jwe, millis];
+    // The first 64 KiB of an input are read as a stream: the tokens under test come after.
+    let lead: Vec<String> = (0..400).map(|_| kinds[0].clone()).collect();
+    let mut tokens = Vec::new();
+    for a in 0..kinds.len() {
+        for b in 0..kinds.len() {
+            tokens.extend([kinds[a].clone(), kinds[b].clone()]);
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tokens.txt");
+    std::fs::write(&file, [&lead[..], &tokens[..]].concat().join("\n") + "\n").unwrap();
+    let now = T0.to_string();
+    let decode = |threads: &str, input: &str| {
+        let (_, out, _) = run(
+            &[
+                "decode",
+                "--json",
+                "--now",
+                &now,
+                "--threads",
+                threads,
+                input,
+            ],
+            None,
+        );
+        json_lines(out.as_bytes())
+    };
+    let alone: Vec<serde_json::Value> = kinds
+        .iter()
+        .map(|t| {
+            let mut r = decode("1", t);
+            assert_eq!(r.len(), 1, "{t}");
+            r.remove(0)
+        })
+        .collect();
+    for threads in ["1", "2"] {
+        let together = decode(threads, &format!("@{}", file.display()));
+        assert_eq!(together.len(), lead.len() + tokens.len());
+        for (n, (token, report)) in tokens.iter().zip(&together[lead.len()..]).enumerate() {
+            let want = &alone[kinds.iter().position(|k| k == token).unwrap()];
+            let mut report = report.clone();
+            let mut want = want.clone();
+            for r in [&mut report, &mut want] {
+                let r = r.as_object_mut().unwrap();
+                r.remove("source");
+                r.remove("index");
+            }
+            assert_eq!(report, want, "--threads {threads}, token {n}: {token}");
+        }
+    }
+}
