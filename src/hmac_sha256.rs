@@ -289,6 +289,22 @@ impl Message {
     }
 }
 
+/// A question about the CPU, answered by `ask` the first time and remembered in `known` (0: not
+/// asked yet, 1: no, 2: yes).
+#[cfg(target_arch = "x86_64")]
+fn asked_once(known: &std::sync::atomic::AtomicU8, ask: impl FnOnce() -> bool) -> bool {
+    use std::sync::atomic::Ordering::Relaxed;
+    match known.load(Relaxed) {
+        1 => false,
+        2 => true,
+        _ => {
+            let has = ask();
+            known.store(if has { 2 } else { 1 }, Relaxed);
+            has
+        }
+    }
+}
+
 /// SHA-256 with AVX-512, sixteen states at a time, one 32-bit lane each: for the weak-secret
 /// search, whose keys all read one message. The message's schedule is the same for every key,
 /// so it is computed once (with the round constants added) and each round is then a handful of
@@ -298,25 +314,19 @@ impl Message {
 mod x16 {
     use super::{BLOCK, K, Keys16};
     use std::arch::x86_64::*;
-    use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+    use std::sync::atomic::AtomicU8;
 
     /// Whether the CPU has AVX-512F and the system saves the ZMM registers. Asked once, of
     /// `cpuid` and `xgetbv` directly (each `cpuid` a trap to the hypervisor in a virtual machine).
     pub fn available() -> bool {
         static KNOWN: AtomicU8 = AtomicU8::new(0);
-        match KNOWN.load(Relaxed) {
-            1 => false,
-            2 => true,
-            _ => {
-                let osxsave = __cpuid(1).ecx & (1 << 27) != 0;
-                let avx512f = __cpuid_count(7, 0).ebx & (1 << 16) != 0;
-                // XCR0: SSE, AVX, opmask, ZMM0-15's upper halves and ZMM16-31 saved.
-                // SAFETY: xgetbv is available where the OS set OSXSAVE.
-                let has = osxsave && avx512f && unsafe { _xgetbv(0) } & 0xE6 == 0xE6;
-                KNOWN.store(if has { 2 } else { 1 }, Relaxed);
-                has
-            }
-        }
+        super::asked_once(&KNOWN, || {
+            let osxsave = __cpuid(1).ecx & (1 << 27) != 0;
+            let avx512f = __cpuid_count(7, 0).ebx & (1 << 16) != 0;
+            // XCR0: SSE, AVX, opmask, ZMM0-15's upper halves and ZMM16-31 saved.
+            // SAFETY: xgetbv is available where the OS set OSXSAVE.
+            osxsave && avx512f && unsafe { _xgetbv(0) } & 0xE6 == 0xE6
+        })
     }
 
     /// Each block's message schedule with the round constants added: W[t] + K[t].
@@ -473,27 +483,21 @@ mod x16 {
 mod x4 {
     use super::{BLOCK, K, Key, Tail, digest_bytes, outer_block};
     use std::arch::x86_64::*;
-    use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+    use std::sync::atomic::AtomicU8;
 
     /// Whether the CPU has the SHA extensions (and SSSE3 and SSE4.1, which every such CPU has).
     /// Asked once, of `cpuid` directly: two questions, where a general feature detection asks
     /// several, each a trap to the hypervisor in a virtual machine.
     pub fn available() -> bool {
         static KNOWN: AtomicU8 = AtomicU8::new(0);
-        match KNOWN.load(Relaxed) {
-            1 => false,
-            2 => true,
-            _ => {
-                let basic = __cpuid(1);
-                let extended = __cpuid_count(7, 0);
-                let ssse3 = basic.ecx & (1 << 9) != 0;
-                let sse41 = basic.ecx & (1 << 19) != 0;
-                let sha = extended.ebx & (1 << 29) != 0;
-                let has = ssse3 && sse41 && sha;
-                KNOWN.store(if has { 2 } else { 1 }, Relaxed);
-                has
-            }
-        }
+        super::asked_once(&KNOWN, || {
+            let basic = __cpuid(1);
+            let extended = __cpuid_count(7, 0);
+            let ssse3 = basic.ecx & (1 << 9) != 0;
+            let sse41 = basic.ecx & (1 << 19) != 0;
+            let sha = extended.ebx & (1 << 29) != 0;
+            ssse3 && sse41 && sha
+        })
     }
 
     /// The HMACs of one padded inner message (`tail`, whole blocks) under four keys. Only when
