@@ -263,7 +263,7 @@ impl Message {
                 return Some(None);
             };
             let words: [u32; 8] = std::array::from_fn(|i| {
-                u32::from_be_bytes(tag[4 * i..4 * i + 4].try_into().unwrap())
+                u32::from_be_bytes([tag[4 * i], tag[4 * i + 1], tag[4 * i + 2], tag[4 * i + 3]])
             });
             let schedule = x16::schedules(&self.tail);
             // GROUPS groups at a time, the last chunk filled up with its last group (a match is
