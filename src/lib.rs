@@ -15,6 +15,8 @@ pub mod manual;
 pub mod render;
 pub mod report;
 pub mod spare;
+#[cfg(unix)]
+pub mod start;
 pub mod time;
 pub mod token;
 pub mod verify;

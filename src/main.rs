@@ -4,8 +4,7 @@
 // start-up, which also reads /proc/self/maps and maps an alternate signal stack to report a
 // stack overflow by name: ~0.2 ms of a one-token run on the benchmark's VM (a fifth of
 // `/bin/true`'s time), for a message no input of jwtctl's can cause (its parsers bound their
-// depth). The rest of that start-up is done there too: closed standard streams reopened on
-// /dev/null, SIGPIPE ignored.
+// depth). What of that start-up jwtctl relies on is done by `jwtctl::start`.
 #![cfg_attr(all(target_os = "linux", target_env = "gnu", not(test)), no_main)]
 
 use jwtctl::cli::{Cli, ColorChoice, Command};
@@ -21,9 +20,7 @@ use std::io::{self, IsTerminal};
 #[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
 #[unsafe(no_mangle)]
 extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
-    reopen_closed_standard_streams();
-    // SAFETY: setting a signal's disposition to SIG_IGN runs no code of ours in a handler.
-    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    jwtctl::start::prepare();
     // A panic (a bug) ends with the standard library's exit code for one, its message printed
     // by the panic hook.
     let code = std::panic::catch_unwind(run).unwrap_or(101);
@@ -35,32 +32,6 @@ extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> lib
 #[cfg(not(all(target_os = "linux", target_env = "gnu", not(test))))]
 fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(run())
-}
-
-/// Standard streams that are closed are opened on /dev/null, so that no file the command opens
-/// takes their place (what the standard library's start-up does).
-#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
-fn reopen_closed_standard_streams() {
-    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
-        fd,
-        events: 0,
-        revents: 0,
-    });
-    // SAFETY: `fds` is three pollfd structs, and a zero timeout does not wait.
-    let polled = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } != -1;
-    for pfd in fds {
-        let closed = if polled {
-            pfd.revents & libc::POLLNVAL != 0
-        } else {
-            // SAFETY: F_GETFD only reads the descriptor's flags.
-            let flags = unsafe { libc::fcntl(pfd.fd, libc::F_GETFD) };
-            flags == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::EBADF)
-        };
-        // SAFETY: a NUL-terminated path; open returns the lowest free descriptor, this one.
-        if closed && unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) } == -1 {
-            std::process::abort();
-        }
-    }
 }
 
 fn run() -> u8 {

@@ -1,0 +1,37 @@
+//! What the process sets up before it reads its command line, where it starts in its own `main`
+//! rather than the standard library's (see src/main.rs): the parts of the standard library's
+//! start-up that jwtctl relies on.
+
+use std::io;
+
+/// Closed standard streams reopened on /dev/null, so that no file the command opens takes their
+/// place; SIGPIPE ignored, so that a closed pipe is a write error the command ends on quietly.
+pub fn prepare() {
+    reopen_closed_standard_streams();
+    // SAFETY: setting a signal's disposition to SIG_IGN runs no code of ours in a handler.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+}
+
+fn reopen_closed_standard_streams() {
+    let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
+        fd,
+        events: 0,
+        revents: 0,
+    });
+    // SAFETY: `fds` is three pollfd structs, and a zero timeout does not wait.
+    let polled = unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } != -1;
+    for pfd in fds {
+        let closed = if polled {
+            pfd.revents & libc::POLLNVAL != 0
+        } else {
+            // SAFETY: F_GETFD only reads the descriptor's flags.
+            let flags = unsafe { libc::fcntl(pfd.fd, libc::F_GETFD) };
+            flags == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::EBADF)
+        };
+        // SAFETY: a NUL-terminated path; open returns the lowest free descriptor, this one.
+        if closed && unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) } == -1 {
+            // What the standard library's start-up does when it cannot either.
+            std::process::abort();
+        }
+    }
+}
