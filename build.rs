@@ -5,23 +5,12 @@
 
 use std::fmt::Write as _;
 
-// IV and K, SHA-256's constants, shared with src/hmac_sha256.rs.
+// IV and K, SHA-256's constants, and its message schedule, shared with src/hmac_sha256.rs.
 include!("src/sha256_constants.rs");
 
 /// SHA-256's compression function (FIPS 180-4, 6.2.2) over one 64-byte block.
 fn compress(state: &mut [u32; 8], block: &[u8]) {
-    let mut w = [0u32; 64];
-    for (i, word) in block.chunks_exact(4).enumerate() {
-        w[i] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-    }
-    for i in 16..64 {
-        let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
-        let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16]
-            .wrapping_add(s0)
-            .wrapping_add(w[i - 7])
-            .wrapping_add(s1);
-    }
+    let w = schedule(block);
     let [mut a, mut b, mut c, mut d, mut e, mut f, mut g, mut h] = *state;
     for i in 0..64 {
         let s1 = e.rotate_right(6) ^ e.rotate_right(11) ^ e.rotate_right(25);
@@ -70,77 +59,54 @@ fn main() {
     );
     writeln!(out, "/// The well-known secrets, one after another.").unwrap();
     writeln!(out, "const SECRET_BYTES: &str = {blob:?};").unwrap();
-    writeln!(
-        out,
-        "/// Where each secret ends in SECRET_BYTES, in the list's order."
-    )
-    .unwrap();
-    writeln!(out, "static SECRET_ENDS: [u16; {}] = [", secrets.len()).unwrap();
-    let mut end = 0;
-    for s in &secrets {
-        end += s.len();
-        writeln!(out, "    {end},").unwrap();
-    }
-    writeln!(out, "];").unwrap();
+    let ends = secrets.iter().scan(0, |end, s| {
+        *end += s.len();
+        Some(end.to_string())
+    });
+    table(
+        &mut out,
+        "Where each secret ends in SECRET_BYTES, in the list's order.",
+        &format!("SECRET_ENDS: [u16; {}]", secrets.len()),
+        ends,
+    );
     // `is_well_known` searches this order: no set to build at start-up.
     let mut sorted: Vec<usize> = (0..secrets.len()).collect();
     sorted.sort_by_key(|&i| (secrets[i], i));
     sorted.dedup_by_key(|i| secrets[*i]);
-    writeln!(
-        out,
-        "/// The places of the secrets in byte order, each secret once."
-    )
-    .unwrap();
-    writeln!(out, "static SORTED: [u16; {}] = [", sorted.len()).unwrap();
-    for i in &sorted {
-        writeln!(out, "    {i},").unwrap();
-    }
-    writeln!(out, "];").unwrap();
-    writeln!(
-        out,
-        "/// Each secret's HMAC-SHA256 key, its pad blocks hashed."
-    )
-    .unwrap();
-    writeln!(
-        out,
-        "static PREPARED: [crate::hmac_sha256::Key; {}] = [",
-        secrets.len()
-    )
-    .unwrap();
-    let mut states = Vec::with_capacity(secrets.len());
-    for s in &secrets {
-        // HMAC hashes a key longer than its block first; no listed secret is that long.
-        assert!(
-            s.len() <= 64,
-            "src/weak_secrets.txt: {s:?} is longer than 64 bytes, which this script does not hash"
-        );
-        let mut block = [0u8; 64];
-        block[..s.len()].copy_from_slice(s.as_bytes());
-        let (mut inner, mut outer) = (IV, IV);
-        compress(&mut inner, &block.map(|b| b ^ 0x36));
-        compress(&mut outer, &block.map(|b| b ^ 0x5c));
-        writeln!(
-            out,
-            "    crate::hmac_sha256::Key::from_states({inner:?}, {outer:?}),"
-        )
-        .unwrap();
-        states.push((inner, outer));
-    }
-    writeln!(out, "];").unwrap();
+    table(
+        &mut out,
+        "The places of the secrets in byte order, each secret once.",
+        &format!("SORTED: [u16; {}]", sorted.len()),
+        sorted.iter().map(usize::to_string),
+    );
+    let states: Vec<([u32; 8], [u32; 8])> = secrets
+        .iter()
+        .map(|s| {
+            // HMAC hashes a key longer than its block first; no listed secret is that long.
+            assert!(
+                s.len() <= 64,
+                "src/weak_secrets.txt: {s:?} is longer than 64 bytes, which this script does not hash"
+            );
+            let mut block = [0u8; 64];
+            block[..s.len()].copy_from_slice(s.as_bytes());
+            let (mut inner, mut outer) = (IV, IV);
+            compress(&mut inner, &block.map(|b| b ^ 0x36));
+            compress(&mut outer, &block.map(|b| b ^ 0x5c));
+            (inner, outer)
+        })
+        .collect();
+    table(
+        &mut out,
+        "Each secret's HMAC-SHA256 key, its pad blocks hashed.",
+        &format!("PREPARED: [crate::hmac_sha256::Key; {}]", states.len()),
+        states.iter().map(|(inner, outer)| {
+            format!("crate::hmac_sha256::Key::from_states({inner:?}, {outer:?})")
+        }),
+    );
     // The same states sixteen keys at a time, word by word, the last group filled up with
     // the last key.
     let groups = states.len().div_ceil(16);
-    writeln!(
-        out,
-        "/// PREPARED sixteen keys at a time (the last group's spare lanes repeat the last key)."
-    )
-    .unwrap();
-    writeln!(
-        out,
-        "static PREPARED16: [crate::hmac_sha256::Keys16; {groups}] = ["
-    )
-    .unwrap();
-    for g in 0..groups {
+    let group = |g: usize| {
         let lane = |l: usize| states[(g * 16 + l).min(states.len() - 1)];
         // Word `w` of every lane's inner (`outer` false) or outer state, row by row.
         let rows = |outer: bool| -> String {
@@ -154,15 +120,28 @@ fn main() {
                 .collect();
             format!("[{}]", rows.join(", "))
         };
-        writeln!(
-            out,
-            "    crate::hmac_sha256::Keys16::from_states({}, {}),",
+        format!(
+            "crate::hmac_sha256::Keys16::from_states({}, {})",
             rows(false),
             rows(true)
         )
-        .unwrap();
-    }
-    writeln!(out, "];").unwrap();
+    };
+    table(
+        &mut out,
+        "PREPARED sixteen keys at a time (the last group's spare lanes repeat the last key).",
+        &format!("PREPARED16: [crate::hmac_sha256::Keys16; {groups}]"),
+        (0..groups).map(group),
+    );
     let dir = std::env::var("OUT_DIR").expect("OUT_DIR");
     std::fs::write(format!("{dir}/weak_secrets.rs"), out).expect("writing weak_secrets.rs");
+}
+
+/// A static table: `doc` as its doc comment, `declaration` its name and type, one item a line.
+fn table(out: &mut String, doc: &str, declaration: &str, items: impl Iterator<Item = String>) {
+    writeln!(out, "/// {doc}").unwrap();
+    writeln!(out, "static {declaration} = [").unwrap();
+    for item in items {
+        writeln!(out, "    {item},").unwrap();
+    }
+    writeln!(out, "];").unwrap();
 }

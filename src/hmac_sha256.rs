@@ -9,7 +9,7 @@
 
 use aws_lc_rs::digest;
 
-// IV and K, SHA-256's constants, shared with build.rs.
+// IV and K, SHA-256's constants, and its message schedule, shared with build.rs.
 include!("sha256_constants.rs");
 
 const BLOCK: usize = 64;
@@ -213,6 +213,7 @@ impl Message {
 /// Sixteen keys' pad states, word by word (`inner[w][lane]` is word `w` of lane `lane`'s inner
 /// state): how the weak-secret search reads a list of keys sixteen at a time ([`x16`]).
 #[repr(C, align(64))]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub struct Keys16 {
     inner: [[u32; 16]; 8],
     outer: [[u32; 16]; 8],
@@ -253,10 +254,17 @@ impl Keys16 {
 const GROUPS: usize = 2;
 
 impl Message {
+    /// [`Message::position`] over `keys`, which `groups` also holds sixteen at a time (as the
+    /// build script lays out the weak-secret list): sixteen keys to a vector where the CPU has
+    /// AVX-512.
+    pub fn position_in(&self, keys: &[Key], groups: &[Keys16], tag: &[u8]) -> Option<usize> {
+        self.position16(groups, keys.len(), tag)
+            .unwrap_or_else(|| self.position(keys, tag))
+    }
+
     /// The place of the first of `count` keys, laid out sixteen at a time in `groups`, under
-    /// which the message's HMAC is `tag`; None where the CPU lacks AVX-512 (the caller then
-    /// searches the keys one by one or four at a time).
-    pub fn position16(&self, groups: &[Keys16], count: usize, tag: &[u8]) -> Option<Option<usize>> {
+    /// which the message's HMAC is `tag`; None where the CPU lacks AVX-512.
+    fn position16(&self, groups: &[Keys16], count: usize, tag: &[u8]) -> Option<Option<usize>> {
         #[cfg(target_arch = "x86_64")]
         if x16::available() {
             assert!(count <= groups.len() * 16);
@@ -286,24 +294,37 @@ impl Message {
             }
             return Some(None);
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = (groups, count, tag);
         None
     }
 }
 
-/// A question about the CPU, answered by `ask` the first time and remembered in `known` (0: not
-/// asked yet, 1: no, 2: yes).
+/// What the CPU offers the SHA-256 paths, asked once for both (each `cpuid` is a trap to the
+/// hypervisor in a virtual machine, where a general feature detection asks several): bit 0 set
+/// once asked, bit 1 the SHA extensions with SSSE3 and SSE4.1 (`x4`), bit 2 AVX-512F with the
+/// system saving its registers (`x16`).
 #[cfg(target_arch = "x86_64")]
-fn asked_once(known: &std::sync::atomic::AtomicU8, ask: impl FnOnce() -> bool) -> bool {
-    use std::sync::atomic::Ordering::Relaxed;
-    match known.load(Relaxed) {
-        1 => false,
-        2 => true,
-        _ => {
-            let has = ask();
-            known.store(if has { 2 } else { 1 }, Relaxed);
-            has
-        }
+fn cpu_offers(bit: u8) -> bool {
+    use std::arch::x86_64::{__cpuid, __cpuid_count, _xgetbv};
+    use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+    static KNOWN: AtomicU8 = AtomicU8::new(0);
+    let mut known = KNOWN.load(Relaxed);
+    if known == 0 {
+        let basic = __cpuid(1);
+        let extended = __cpuid_count(7, 0);
+        let ssse3 = basic.ecx & (1 << 9) != 0;
+        let sse41 = basic.ecx & (1 << 19) != 0;
+        let osxsave = basic.ecx & (1 << 27) != 0;
+        let sha = extended.ebx & (1 << 29) != 0;
+        let avx512f = extended.ebx & (1 << 16) != 0;
+        // XCR0: SSE, AVX, opmask, ZMM0-15's upper halves and ZMM16-31 saved.
+        // SAFETY: xgetbv is available where the OS set OSXSAVE.
+        let zmm_saved = osxsave && unsafe { _xgetbv(0) } & 0xE6 == 0xE6;
+        known = 1 | u8::from(ssse3 && sse41 && sha) << 1 | u8::from(avx512f && zmm_saved) << 2;
+        KNOWN.store(known, Relaxed);
     }
+    known & bit != 0
 }
 
 /// SHA-256 with AVX-512, sixteen states at a time, one 32-bit lane each: for the weak-secret
@@ -315,39 +336,17 @@ fn asked_once(known: &std::sync::atomic::AtomicU8, ask: impl FnOnce() -> bool) -
 mod x16 {
     use super::{BLOCK, K, Keys16};
     use std::arch::x86_64::*;
-    use std::sync::atomic::AtomicU8;
 
-    /// Whether the CPU has AVX-512F and the system saves the ZMM registers. Asked once, of
-    /// `cpuid` and `xgetbv` directly (each `cpuid` a trap to the hypervisor in a virtual machine).
+    /// Whether the CPU has AVX-512F and the system saves the ZMM registers.
     pub fn available() -> bool {
-        static KNOWN: AtomicU8 = AtomicU8::new(0);
-        super::asked_once(&KNOWN, || {
-            let osxsave = __cpuid(1).ecx & (1 << 27) != 0;
-            let avx512f = __cpuid_count(7, 0).ebx & (1 << 16) != 0;
-            // XCR0: SSE, AVX, opmask, ZMM0-15's upper halves and ZMM16-31 saved.
-            // SAFETY: xgetbv is available where the OS set OSXSAVE.
-            osxsave && avx512f && unsafe { _xgetbv(0) } & 0xE6 == 0xE6
-        })
+        super::cpu_offers(4)
     }
 
     /// Each block's message schedule with the round constants added: W[t] + K[t].
     pub fn schedules(tail: &[u8]) -> Vec<[u32; 64]> {
         tail.chunks_exact(BLOCK)
             .map(|block| {
-                let mut w = [0u32; 64];
-                for (t, word) in block.chunks_exact(4).enumerate() {
-                    w[t] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-                }
-                for t in 16..64 {
-                    let s0 =
-                        w[t - 15].rotate_right(7) ^ w[t - 15].rotate_right(18) ^ (w[t - 15] >> 3);
-                    let s1 =
-                        w[t - 2].rotate_right(17) ^ w[t - 2].rotate_right(19) ^ (w[t - 2] >> 10);
-                    w[t] = w[t - 16]
-                        .wrapping_add(s0)
-                        .wrapping_add(w[t - 7])
-                        .wrapping_add(s1);
-                }
+                let w = super::schedule(block);
                 std::array::from_fn(|t| w[t].wrapping_add(K[t]))
             })
             .collect()
@@ -484,21 +483,10 @@ mod x16 {
 mod x4 {
     use super::{BLOCK, K, Key, Tail, digest_bytes, outer_block};
     use std::arch::x86_64::*;
-    use std::sync::atomic::AtomicU8;
 
     /// Whether the CPU has the SHA extensions (and SSSE3 and SSE4.1, which every such CPU has).
-    /// Asked once, of `cpuid` directly: two questions, where a general feature detection asks
-    /// several, each a trap to the hypervisor in a virtual machine.
     pub fn available() -> bool {
-        static KNOWN: AtomicU8 = AtomicU8::new(0);
-        super::asked_once(&KNOWN, || {
-            let basic = __cpuid(1);
-            let extended = __cpuid_count(7, 0);
-            let ssse3 = basic.ecx & (1 << 9) != 0;
-            let sse41 = basic.ecx & (1 << 19) != 0;
-            let sha = extended.ebx & (1 << 29) != 0;
-            ssse3 && sse41 && sha
-        })
+        super::cpu_offers(2)
     }
 
     /// The HMACs of one padded inner message (`tail`, whole blocks) under four keys. Only when

@@ -87,10 +87,11 @@ fn secret_matches(alg: Alg, i: usize, input: &[u8], signature: &[u8]) -> bool {
 /// vCPU cost a one-token run more than the half of the search it took.)
 fn first_match(alg: Alg, input: &[u8], signature: &[u8]) -> Option<usize> {
     if alg == Alg::HS256 {
-        let message = crate::hmac_sha256::Message::new(input);
-        return message
-            .position16(&PREPARED16, PREPARED.len(), signature)
-            .unwrap_or_else(|| message.position(&PREPARED, signature));
+        return crate::hmac_sha256::Message::new(input).position_in(
+            &PREPARED,
+            &PREPARED16,
+            signature,
+        );
     }
     (0..SECRET_ENDS.len()).find(|&i| secret_matches(alg, i, input, signature))
 }

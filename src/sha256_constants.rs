@@ -1,4 +1,4 @@
-// SHA-256's constants, included by src/hmac_sha256.rs and by build.rs.
+// SHA-256's constants and message schedule, included by src/hmac_sha256.rs and by build.rs.
 
 /// SHA-256's initial state (FIPS 180-4, 5.3.3).
 const IV: [u32; 8] = [
@@ -80,3 +80,22 @@ const K: [u32; 64] = [
     0xbef9_a3f7,
     0xc671_78f2,
 ];
+
+/// The message schedule of one 64-byte block (FIPS 180-4, 6.2.2 step 1): W[0..64].
+// (The library reads it only in the sixteen-key search, which is x86-64's alone.)
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+fn schedule(block: &[u8]) -> [u32; 64] {
+    let mut w = [0u32; 64];
+    for (t, word) in block.chunks_exact(4).enumerate() {
+        w[t] = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+    }
+    for t in 16..64 {
+        let s0 = w[t - 15].rotate_right(7) ^ w[t - 15].rotate_right(18) ^ (w[t - 15] >> 3);
+        let s1 = w[t - 2].rotate_right(17) ^ w[t - 2].rotate_right(19) ^ (w[t - 2] >> 10);
+        w[t] = w[t - 16]
+            .wrapping_add(s0)
+            .wrapping_add(w[t - 7])
+            .wrapping_add(s1);
+    }
+    w
+}
