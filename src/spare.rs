@@ -1,65 +1,88 @@
-//! Spare byte buffers, per thread, for what every token of a batch allocates: its text, its
-//! decoded payload and signature. A block's tokens are made one after another and freed after
+//! Spare buffers, per thread, for what every token of a batch allocates: its text, its decoded
+//! payload and signature (bytes, [`take`] and [`give`]), its payload's entry list (a [`Shelf`]
+//! of its own in the token module). A block's tokens are made one after another and freed after
 //! they are written, an order in which the allocator reuses little (each free and allocation
 //! then takes its slow path); a buffer given back here is taken again by a later token.
 
 use std::cell::RefCell;
+use std::thread::LocalKey;
 
-/// Buffers kept at most by a thread…
+/// Buffers a shelf keeps at most…
 const KEPT: usize = 1024;
 /// …and their bytes at most: about one block's tokens.
 const KEPT_BYTES: usize = 512 * 1024;
 /// A buffer larger than this is freed, not kept.
 const LARGEST: usize = 4096;
 
-struct Spare {
-    buffers: Vec<Vec<u8>>,
+/// One thread's spare buffers of one element type.
+pub struct Shelf<T> {
+    buffers: Vec<Vec<T>>,
     bytes: usize,
 }
 
-thread_local! {
-    static SPARE: RefCell<Spare> = const {
-        RefCell::new(Spare {
-            buffers: Vec::new(),
-            bytes: 0,
-        })
-    };
+impl<T> Default for Shelf<T> {
+    fn default() -> Self {
+        Shelf::new()
+    }
 }
 
-/// An empty buffer with room for `capacity` bytes: a kept one if there is one.
-pub fn take(capacity: usize) -> Vec<u8> {
-    let kept = SPARE
-        .try_with(|s| {
-            let mut s = s.borrow_mut();
-            let buffer = s.buffers.pop()?;
-            s.bytes -= buffer.capacity();
-            Some(buffer)
-        })
-        .ok()
-        .flatten();
-    match kept {
-        Some(mut buffer) => {
-            buffer.reserve(capacity);
-            buffer
+impl<T> Shelf<T> {
+    pub const fn new() -> Self {
+        Shelf {
+            buffers: Vec::new(),
+            bytes: 0,
         }
-        None => Vec::with_capacity(capacity),
     }
+
+    /// An empty buffer with room for `capacity` elements: a kept one if there is one.
+    pub fn take(shelf: &'static LocalKey<RefCell<Self>>, capacity: usize) -> Vec<T> {
+        let kept = shelf
+            .try_with(|s| {
+                let mut s = s.borrow_mut();
+                let buffer = s.buffers.pop()?;
+                s.bytes -= size_of::<T>() * buffer.capacity();
+                Some(buffer)
+            })
+            .ok()
+            .flatten();
+        match kept {
+            Some(mut buffer) => {
+                buffer.reserve(capacity);
+                buffer
+            }
+            None => Vec::with_capacity(capacity),
+        }
+    }
+
+    /// Keeps `buffer` for a later [`Shelf::take`], or frees it.
+    pub fn give(shelf: &'static LocalKey<RefCell<Self>>, mut buffer: Vec<T>) {
+        let size = size_of::<T>() * buffer.capacity();
+        if size == 0 || size > LARGEST {
+            return;
+        }
+        buffer.clear();
+        let _ = shelf.try_with(|s| {
+            let mut s = s.borrow_mut();
+            if s.buffers.len() < KEPT && s.bytes + size <= KEPT_BYTES {
+                s.bytes += size;
+                s.buffers.push(buffer);
+            }
+        });
+    }
+}
+
+thread_local! {
+    static BYTES: RefCell<Shelf<u8>> = const { RefCell::new(Shelf::new()) };
+}
+
+/// An empty byte buffer with room for `capacity` bytes: a kept one if there is one.
+pub fn take(capacity: usize) -> Vec<u8> {
+    Shelf::take(&BYTES, capacity)
 }
 
 /// Keeps `buffer` for a later [`take`], or frees it.
-pub fn give(mut buffer: Vec<u8>) {
-    let size = buffer.capacity();
-    if size == 0 || size > LARGEST {
-        return;
-    }
-    buffer.clear();
-    let _ = SPARE.try_with(|s| {
-        let mut s = s.borrow_mut();
-        if s.buffers.len() < KEPT && s.bytes + size <= KEPT_BYTES {
-            s.bytes += size;
-            s.buffers.push(buffer);
-        }
-    });
+pub fn give(buffer: Vec<u8>) {
+    Shelf::give(&BYTES, buffer);
 }
 
 #[cfg(test)]
@@ -83,7 +106,7 @@ mod tests {
         assert_ne!(next.as_ptr(), big_at);
         // The buffer kept above, and then nothing.
         assert_eq!(next.as_ptr(), at);
-        assert_eq!(SPARE.with(|s| s.borrow().bytes), 0);
+        assert_eq!(BYTES.with(|s| s.borrow().bytes), 0);
     }
 
     #[test]
@@ -91,7 +114,7 @@ mod tests {
         for _ in 0..4 * KEPT {
             give(Vec::with_capacity(LARGEST));
         }
-        SPARE.with(|s| {
+        BYTES.with(|s| {
             let s = s.borrow();
             assert!(s.bytes <= KEPT_BYTES && s.buffers.len() <= KEPT);
             assert_eq!(s.bytes, s.buffers.iter().map(Vec::capacity).sum::<usize>());

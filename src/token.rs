@@ -1,6 +1,7 @@
 //! The one token parser every command shares: segments, base64url, header and payload as JSON
 //! values kept as they were written (claim order, number text), and the token's kind.
 
+use crate::spare::Shelf;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
@@ -107,7 +108,7 @@ impl Token {
         if let Payload::Claims(c) = self.payload {
             crate::spare::give(c.text.into_bytes());
             if let Some(plain) = c.plain {
-                give_entries(plain.top);
+                Shelf::give(&SPARE_ENTRIES, plain.top);
             }
         }
     }
@@ -331,29 +332,14 @@ const PLAIN_DEPTH: usize = 64;
 /// Objects with more keys than this are not plain (the duplicate check may compare every pair).
 const PLAIN_KEYS: usize = 64;
 
-type Entries = Vec<(Range<usize>, Range<usize>)>;
-
 thread_local! {
     /// Entry lists of plain payloads given back by [`Token::recycle`], for the next ones.
-    static SPARE_ENTRIES: std::cell::RefCell<Vec<Entries>> = const { std::cell::RefCell::new(Vec::new()) };
+    static SPARE_ENTRIES: RefCell<Shelf<(Range<usize>, Range<usize>)>> =
+        const { RefCell::new(Shelf::new()) };
 }
 
-/// Entry lists kept at most by a thread, and the longest kept.
-const SPARE_ENTRIES_KEPT: usize = 512;
-const SPARE_ENTRIES_LONGEST: usize = 16;
-
-fn give_entries(mut top: Entries) {
-    if top.capacity() == 0 || top.capacity() > SPARE_ENTRIES_LONGEST {
-        return;
-    }
-    top.clear();
-    let _ = SPARE_ENTRIES.try_with(|s| {
-        let mut s = s.borrow_mut();
-        if s.len() < SPARE_ENTRIES_KEPT {
-            s.push(top);
-        }
-    });
-}
+/// Room for the entries of most payloads.
+const ENTRIES: usize = 16;
 
 /// Checks and indexes a plain payload (see [`Claims`]); None for anything else.
 fn plain(text: &[u8]) -> Option<Plain> {
@@ -363,11 +349,7 @@ fn plain(text: &[u8]) -> Option<Plain> {
     }
     let mut keys = KEYS.take();
     keys.clear();
-    let top = SPARE_ENTRIES
-        .try_with(|s| s.borrow_mut().pop())
-        .ok()
-        .flatten()
-        .unwrap_or_else(|| Vec::with_capacity(SPARE_ENTRIES_LONGEST));
+    let top = Shelf::take(&SPARE_ENTRIES, ENTRIES);
     let mut p = PlainParser {
         b: text,
         i: 0,
@@ -382,7 +364,7 @@ fn plain(text: &[u8]) -> Option<Plain> {
         KEYS.set(p.keys);
     }
     if !whole {
-        give_entries(p.top);
+        Shelf::give(&SPARE_ENTRIES, p.top);
         return None;
     }
     Some(Plain {
