@@ -95,16 +95,8 @@ fn main() {
             (inner, outer)
         })
         .collect();
-    table(
-        &mut out,
-        "Each secret's HMAC-SHA256 key, its pad blocks hashed.",
-        &format!("PREPARED: [crate::hmac_sha256::Key; {}]", states.len()),
-        states.iter().map(|(inner, outer)| {
-            format!("crate::hmac_sha256::Key::from_states({inner:?}, {outer:?})")
-        }),
-    );
-    // The same states sixteen keys at a time, word by word, the last group filled up with
-    // the last key.
+    // The states sixteen keys at a time, word by word, the last group filled up with the last
+    // key.
     let groups = states.len().div_ceil(16);
     let group = |g: usize| {
         let lane = |l: usize| states[(g * 16 + l).min(states.len() - 1)];
@@ -128,8 +120,8 @@ fn main() {
     };
     table(
         &mut out,
-        "PREPARED sixteen keys at a time (the last group's spare lanes repeat the last key).",
-        &format!("PREPARED16: [crate::hmac_sha256::Keys16; {groups}]"),
+        "Each secret's HMAC-SHA256 key, its pad blocks hashed, sixteen keys at a time (the last group's spare lanes repeat the last key).",
+        &format!("PREPARED: [crate::hmac_sha256::Keys16; {groups}]"),
         (0..groups).map(group),
     );
     let dir = std::env::var("OUT_DIR").expect("OUT_DIR");

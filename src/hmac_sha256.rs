@@ -188,32 +188,43 @@ impl Message {
         key.finish(&inner)
     }
 
-    /// The place of the first of `keys` under which the message's HMAC is `tag`. Where the CPU
-    /// has the SHA extensions, four keys at a time: one key's blocks are a chain of dependent
-    /// instructions, and four independent chains keep the SHA unit busy (a search of the
-    /// weak-secret list takes about half the time it takes one key at a time).
+    /// The place of the first of `keys` under which the message's HMAC is `tag`.
+    #[cfg(test)]
     pub fn position(&self, keys: &[Key], tag: &[u8]) -> Option<usize> {
+        self.position_of(keys.len(), |i| &keys[i], tag)
+    }
+
+    /// The place of the first of `count` keys (`key(i)` the key at `i`) under which the
+    /// message's HMAC is `tag`. Where the CPU has the SHA extensions, four keys at a time: one
+    /// key's blocks are a chain of dependent instructions, and four independent chains keep the
+    /// SHA unit busy (a search of the weak-secret list takes about half the time it takes one
+    /// key at a time).
+    fn position_of<K: std::borrow::Borrow<Key>>(
+        &self,
+        count: usize,
+        key: impl Fn(usize) -> K,
+        tag: &[u8],
+    ) -> Option<usize> {
         #[cfg(target_arch = "x86_64")]
         if x4::available() {
             let mut i = 0;
-            while i + 4 <= keys.len() {
-                let four = [&keys[i], &keys[i + 1], &keys[i + 2], &keys[i + 3]];
-                let macs = x4::macs(&four, &self.tail);
+            while i + 4 <= count {
+                let four: [K; 4] = std::array::from_fn(|j| key(i + j));
+                let macs = x4::macs(&four.each_ref().map(|k| k.borrow()), &self.tail);
                 if let Some(j) = macs.iter().position(|mac| mac[..] == tag[..]) {
                     return Some(i + j);
                 }
                 i += 4;
             }
-            return (i..keys.len()).find(|&k| self.mac(&keys[k])[..] == tag[..]);
+            return (i..count).find(|&k| self.mac(key(k).borrow())[..] == tag[..]);
         }
-        keys.iter().position(|key| self.mac(key)[..] == tag[..])
+        (0..count).find(|&k| self.mac(key(k).borrow())[..] == tag[..])
     }
 }
 
 /// Sixteen keys' pad states, word by word (`inner[w][lane]` is word `w` of lane `lane`'s inner
 /// state): how the weak-secret search reads a list of keys sixteen at a time ([`x16`]).
 #[repr(C, align(64))]
-#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub struct Keys16 {
     inner: [[u32; 16]; 8],
     outer: [[u32; 16]; 8],
@@ -226,7 +237,6 @@ impl Keys16 {
     }
 
     /// The key in lane `lane`.
-    #[cfg(test)]
     pub fn key(&self, lane: usize) -> Key {
         Key::from_states(
             self.inner.map(|word| word[lane]),
@@ -254,12 +264,13 @@ impl Keys16 {
 const GROUPS: usize = 2;
 
 impl Message {
-    /// [`Message::position`] over `keys`, which `groups` also holds sixteen at a time (as the
-    /// build script lays out the weak-secret list): sixteen keys to a vector where the CPU has
-    /// AVX-512.
-    pub fn position_in(&self, keys: &[Key], groups: &[Keys16], tag: &[u8]) -> Option<usize> {
-        self.position16(groups, keys.len(), tag)
-            .unwrap_or_else(|| self.position(keys, tag))
+    /// The place of the first of `count` keys, laid out sixteen at a time in `groups` (as the
+    /// build script lays out the weak-secret list), under which the message's HMAC is `tag`:
+    /// sixteen keys to a vector where the CPU has AVX-512, else four at a time with the SHA
+    /// extensions, else one at a time.
+    pub fn position_in(&self, groups: &[Keys16], count: usize, tag: &[u8]) -> Option<usize> {
+        self.position16(groups, count, tag)
+            .unwrap_or_else(|| self.position_of(count, |i| groups[i / 16].key(i % 16), tag))
     }
 
     /// The place of the first of `count` keys, laid out sixteen at a time in `groups`, under
@@ -751,7 +762,7 @@ mod tests {
 
     /// Sixteen keys at a time (two groups side by side, and a last group alone or filled up)
     /// find the first key whose HMAC is the tag, wherever it stands, for messages of one to
-    /// eleven blocks.
+    /// eleven blocks; so do the same groups read four keys at a time.
     #[test]
     fn sixteen_at_a_time_agrees_with_one_at_a_time() {
         let bytes: Vec<u8> = (0..700u32).map(|i| (i * 17 + 1) as u8).collect();
@@ -784,6 +795,12 @@ mod tests {
                         m.position16(&groups, count, &tag[..31]),
                         Some(None),
                         "a short tag"
+                    );
+                    // Where the CPU lacks AVX-512, the same groups are searched four at a time.
+                    assert_eq!(
+                        m.position_of(count, |i| groups[i / 16].key(i % 16), &tag),
+                        Some(first),
+                        "{count} keys, message {msg_len}, key {t}, four at a time"
                     );
                 }
             }

@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 // SECRET_BYTES and SECRET_ENDS, the list of src/weak_secrets.txt, PREPARED, their HMAC-SHA256
-// keys, and SORTED, the list's places in byte order without repeats (build.rs).
+// keys sixteen to a group, and SORTED, the list's places in byte order without repeats
+// (build.rs).
 include!(concat!(env!("OUT_DIR"), "/weak_secrets.rs"));
 
 /// The secret at place `i` of the list.
@@ -73,7 +74,7 @@ pub fn is_well_known(candidate: &[u8]) -> bool {
 /// Whether the list's secret at `i` signs `input` as `signature` under HMAC `alg`.
 fn secret_matches(alg: Alg, i: usize, input: &[u8], signature: &[u8]) -> bool {
     if alg == Alg::HS256 {
-        return PREPARED[i].verify(input, signature);
+        return PREPARED[i / 16].key(i % 16).verify(input, signature);
     }
     alg.hmac_algorithm().is_some_and(|algorithm| {
         let key = aws_lc_rs::hmac::Key::new(algorithm, secret(i).as_bytes());
@@ -82,14 +83,14 @@ fn secret_matches(alg: Alg, i: usize, input: &[u8], signature: &[u8]) -> bool {
 }
 
 /// The place in the list of the first secret whose HMAC of `input` under `alg` is `signature`.
-/// HS256 pads the message once and tries the secrets' prepared keys, four at a time where the
-/// CPU allows. (Splitting the search over two threads was tried: on a VM, waking the second
+/// HS256 pads the message once and tries the secrets' prepared keys, sixteen to a vector or four
+/// at a time where the CPU allows. (Splitting the search over two threads was tried: on a VM, waking the second
 /// vCPU cost a one-token run more than the half of the search it took.)
 fn first_match(alg: Alg, input: &[u8], signature: &[u8]) -> Option<usize> {
     if alg == Alg::HS256 {
         return crate::hmac_sha256::Message::new(input).position_in(
             &PREPARED,
-            &PREPARED16,
+            SECRET_ENDS.len(),
             signature,
         );
     }
@@ -600,23 +601,17 @@ mod tests {
         sorted.dedup();
         let by_place: Vec<&str> = SORTED.iter().map(|&i| secret(usize::from(i))).collect();
         assert_eq!(by_place, sorted);
-        assert_eq!(PREPARED.len(), listed.len());
-        // The sixteen-key layout holds the same keys, its last group filled up with the last.
-        assert_eq!(PREPARED16.len(), listed.len().div_ceil(16));
-        for (g, group) in PREPARED16.iter().enumerate() {
+        // Each secret's key, sixteen to a group, the last group filled up with the last.
+        assert_eq!(PREPARED.len(), listed.len().div_ceil(16));
+        for (g, group) in PREPARED.iter().enumerate() {
             for lane in 0..16 {
+                let secret = listed[(g * 16 + lane).min(listed.len() - 1)];
                 assert_eq!(
                     group.key(lane),
-                    PREPARED[(g * 16 + lane).min(PREPARED.len() - 1)]
+                    crate::hmac_sha256::Key::new(secret.as_bytes()),
+                    "{secret}"
                 );
             }
-        }
-        for (secret, key) in secrets().zip(&PREPARED) {
-            assert_eq!(
-                *key,
-                crate::hmac_sha256::Key::new(secret.as_bytes()),
-                "{secret}"
-            );
         }
     }
 
