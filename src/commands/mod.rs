@@ -1822,6 +1822,48 @@ mod tests {
         assert_eq!(pieces(&tail), vec![tail.clone()]);
     }
 
+    /// A bug that panics while a block's tokens are judged costs that block, not the run: the
+    /// block becomes one error naming where it starts, and its tokens, once counted, keep
+    /// their numbers (skipped) so that the blocks after it are numbered as if it had not
+    /// failed. (No input makes a judge panic; this one does it on purpose.)
+    #[test]
+    fn a_panic_while_judging_a_block_becomes_an_error_in_its_place() {
+        let panics = Judged {
+            clock: Clock {
+                now: 1_800_000_000,
+                leeway: 0,
+            },
+            judge: |_: &mut Report| panic!("a bug in a judge"),
+        };
+        let worker = Worker {
+            view: &crate::render::json::JsonLines,
+            build: &panics,
+        };
+        let token = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln";
+        let block = format!("{token}\nno token here\n{token}\n").into_bytes();
+        let name: std::sync::Arc<str> = "tokens.txt".into();
+        let mut told = None;
+        let done = worker.block(
+            block,
+            (&name, 41, false, &None, input::DEFAULT_MAX_TOKEN),
+            |count| {
+                told = Some(count);
+                Some(7)
+            },
+        );
+        assert_eq!(told, Some(2), "the block's two tokens are counted first");
+        match &done[..] {
+            [Done::Problem(p), Done::Skipped(2)] => {
+                assert_eq!(
+                    p.message,
+                    "internal error while judging the tokens from line 41 of tokens.txt: please report it"
+                );
+                assert_eq!(p.exit, Exit::BadInput);
+            }
+            _ => panic!("not an error and two skipped numbers"),
+        }
+    }
+
     #[test]
     fn spare_buffers_come_back_empty_and_big_ones_are_freed() {
         let spare: Spare<u8> = Spare::new();
