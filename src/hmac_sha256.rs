@@ -319,7 +319,7 @@ fn schedules(tail: &[u8]) -> Vec<[u32; 64]> {
 /// What the CPU offers the SHA-256 paths, asked once for both (each `cpuid` is a trap to the
 /// hypervisor in a virtual machine, where a general feature detection asks several): bit 0 set
 /// once asked, bit 1 the SHA extensions with SSSE3 and SSE4.1 (`x4`), bit 2 AVX-512F with the
-/// system saving its registers (`x16`).
+/// system saving its registers (`x16`), bit 3 that and AVX-512VL (`x4` compiled wide).
 #[cfg(target_arch = "x86_64")]
 fn cpu_offers(bit: u8) -> bool {
     use std::arch::x86_64::{__cpuid, __cpuid_count, _xgetbv};
@@ -334,10 +334,14 @@ fn cpu_offers(bit: u8) -> bool {
         let osxsave = basic.ecx & (1 << 27) != 0;
         let sha = extended.ebx & (1 << 29) != 0;
         let avx512f = extended.ebx & (1 << 16) != 0;
+        let avx512vl = extended.ebx & (1 << 31) != 0;
         // XCR0: SSE, AVX, opmask, ZMM0-15's upper halves and ZMM16-31 saved.
         // SAFETY: xgetbv is available where the OS set OSXSAVE.
         let zmm_saved = osxsave && unsafe { _xgetbv(0) } & 0xE6 == 0xE6;
-        known = 1 | u8::from(ssse3 && sse41 && sha) << 1 | u8::from(avx512f && zmm_saved) << 2;
+        known = 1
+            | u8::from(ssse3 && sse41 && sha) << 1
+            | u8::from(avx512f && zmm_saved) << 2
+            | u8::from(avx512f && avx512vl && zmm_saved) << 3;
         KNOWN.store(known, Relaxed);
     }
     known & bit != 0
@@ -691,9 +695,7 @@ mod x4 {
     /// keys' outer states. Only when [`available`].
     fn finish(mut outer: [[u32; 8]; 4], inner: [[u32; 8]; 4]) -> [[u8; 32]; 4] {
         let last = inner.map(|state| outer_block(&state));
-        // SAFETY: the callers hold `available`, which said the CPU has the features `compress`
-        // is compiled for.
-        unsafe { compress(&mut outer, [&last[0], &last[1], &last[2], &last[3]]) };
+        compress_all(&mut outer, 1, |j, _| &last[j]);
         outer.map(|state| digest_bytes(&state))
     }
 
@@ -716,15 +718,7 @@ mod x4 {
         };
         let together = (0..4).map(count).min().unwrap_or(0);
         let mut inner = [key.inner; 4];
-        for b in 0..together {
-            // SAFETY: `available` said the CPU has the features `compress` is compiled for.
-            unsafe {
-                compress(
-                    &mut inner,
-                    [block(0, b), block(1, b), block(2, b), block(3, b)],
-                )
-            };
-        }
+        compress_all(&mut inner, together, block);
         for (j, state) in inner.iter_mut().enumerate() {
             for b in together..count(j) {
                 super::compress(state, block(j, b));
@@ -733,54 +727,117 @@ mod x4 {
         finish([key.outer; 4], inner)
     }
 
-    /// Four states, each through SHA-256's compression function over its own 64-byte block.
-    /// The instructions keep a state as two registers, ABEF and CDGH (A in the highest lane).
+    /// Four states, each through SHA-256's compression function over `count` blocks of its
+    /// own (`block(j, b)` is block `b` of state `j`'s message), kept in registers from the
+    /// first block to the last. Only when [`available`]. Where the CPU has AVX-512, the same
+    /// code is compiled for it: the instructions around the SHA ones then have sixteen more
+    /// registers and three operands (~17 ns a block and message against ~20).
+    pub fn compress_all<'a>(
+        states: &mut [[u32; 8]; 4],
+        count: usize,
+        block: impl Fn(usize, usize) -> &'a [u8],
+    ) {
+        assert!(available());
+        if super::cpu_offers(8) {
+            // SAFETY: the CPU has the SHA extensions (above), AVX-512F and AVX-512VL, and the
+            // system saves their registers.
+            unsafe { compress_all_wide(states, count, block) }
+        } else {
+            // SAFETY: the CPU has the SHA extensions (above).
+            unsafe { compress_all_narrow(states, count, block) }
+        }
+    }
+
     #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-    unsafe fn compress(states: &mut [[u32; 8]; 4], blocks: [&[u8]; 4]) {
-        // Big-endian words: each 4-byte group reversed.
-        let swap = _mm_set_epi64x(0x0c0d_0e0f_0809_0a0b, 0x0405_0607_0001_0203);
-        let mut abef = [_mm_setzero_si128(); 4];
-        let mut cdgh = [_mm_setzero_si128(); 4];
-        // The message schedule, four words a group.
-        let mut w = [[_mm_setzero_si128(); 16]; 4];
-        for j in 0..4 {
-            assert!(blocks[j].len() == BLOCK);
-            (abef[j], cdgh[j]) = lanes(&states[j]);
-            if j > 0 && std::ptr::eq(blocks[j], blocks[0]) {
-                w[j] = w[0];
-                continue;
+    pub(super) unsafe fn compress_all_narrow<'a>(
+        states: &mut [[u32; 8]; 4],
+        count: usize,
+        block: impl Fn(usize, usize) -> &'a [u8],
+    ) {
+        // SAFETY: compiled for the features the body's instructions need.
+        unsafe { compress_all_in(states, count, block) }
+    }
+
+    #[target_feature(enable = "sha,sse2,ssse3,sse4.1,avx512f,avx512vl")]
+    pub(super) unsafe fn compress_all_wide<'a>(
+        states: &mut [[u32; 8]; 4],
+        count: usize,
+        block: impl Fn(usize, usize) -> &'a [u8],
+    ) {
+        // SAFETY: compiled for the features the body's instructions need.
+        unsafe { compress_all_in(states, count, block) }
+    }
+
+    /// [`compress_all`]'s body. Each group of four schedule words is computed just before its
+    /// rounds, so that the schedule's chain of dependent instructions runs beside the rounds'
+    /// chains (~20 ns a block and message, against ~27 with each block's whole schedule
+    /// first).
+    ///
+    /// # Safety
+    /// Only inlined into a function compiled with the SHA extensions, SSSE3 and SSE4.1.
+    #[inline(always)]
+    unsafe fn compress_all_in<'a>(
+        states: &mut [[u32; 8]; 4],
+        count: usize,
+        block: impl Fn(usize, usize) -> &'a [u8],
+    ) {
+        // SAFETY: inlined into functions compiled with the SHA extensions, SSSE3 and SSE4.1;
+        // the loads read a block's four 16-byte pieces and K's groups of four words (g < 16).
+        unsafe {
+            // Big-endian words: each 4-byte group reversed.
+            let swap = _mm_set_epi64x(0x0c0d_0e0f_0809_0a0b, 0x0405_0607_0001_0203);
+            let mut st = [(_mm_setzero_si128(), _mm_setzero_si128()); 4];
+            for (s, state) in st.iter_mut().zip(states.iter()) {
+                *s = lanes(state);
             }
-            for (slot, words) in w[j].iter_mut().zip(blocks[j].chunks_exact(16)) {
-                // SAFETY: `words` is 16 bytes: one unaligned load.
-                *slot = _mm_shuffle_epi8(unsafe { _mm_loadu_si128(words.as_ptr().cast()) }, swap);
+            let k = |g: usize| _mm_loadu_si128(K.as_ptr().add(4 * g).cast());
+            for b in 0..count {
+                // The last four groups of four schedule words of each block, oldest first.
+                let mut w = [[_mm_setzero_si128(); 4]; 4];
+                for (j, w) in w.iter_mut().enumerate() {
+                    let block = block(j, b);
+                    assert!(block.len() == BLOCK);
+                    for (slot, words) in w.iter_mut().zip(block.chunks_exact(16)) {
+                        *slot = _mm_shuffle_epi8(_mm_loadu_si128(words.as_ptr().cast()), swap);
+                    }
+                }
+                let start = st;
+                for g in 0..4 {
+                    let k = k(g);
+                    for (w, s) in w.iter().zip(st.iter_mut()) {
+                        *s = two_rounds(*s, _mm_add_epi32(w[g], k));
+                    }
+                }
+                for g in 4..16 {
+                    let k = k(g);
+                    for (w, s) in w.iter_mut().zip(st.iter_mut()) {
+                        // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16], four at a time.
+                        let [w0, w1, w2, w3] = *w;
+                        let partial =
+                            _mm_add_epi32(_mm_sha256msg1_epu32(w0, w1), _mm_alignr_epi8(w3, w2, 4));
+                        let next = _mm_sha256msg2_epu32(partial, w3);
+                        *w = [w1, w2, w3, next];
+                        *s = two_rounds(*s, _mm_add_epi32(next, k));
+                    }
+                }
+                add(&mut st, start);
             }
-            for g in 4..16 {
-                // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16], four words at a time.
-                let partial = _mm_add_epi32(
-                    _mm_sha256msg1_epu32(w[j][g - 4], w[j][g - 3]),
-                    _mm_alignr_epi8(w[j][g - 1], w[j][g - 2], 4),
-                );
-                w[j][g] = _mm_sha256msg2_epu32(partial, w[j][g - 1]);
+            for (state, (abef, cdgh)) in states.iter_mut().zip(st) {
+                *state = words(abef, cdgh);
             }
         }
-        let (abef0, cdgh0) = (abef, cdgh);
-        for (g, k) in K.chunks_exact(4).enumerate() {
-            // SAFETY: `k` is four words: one unaligned 16-byte load.
-            let k = unsafe { _mm_loadu_si128(k.as_ptr().cast()) };
-            for j in 0..4 {
-                // Two rounds return the new ABEF; the old ABEF is the new CDGH.
-                let wk = _mm_add_epi32(w[j][g], k);
-                let next = _mm_sha256rnds2_epu32(cdgh[j], abef[j], wk);
-                let after = _mm_sha256rnds2_epu32(abef[j], next, _mm_shuffle_epi32(wk, 0x0E));
-                cdgh[j] = next;
-                abef[j] = after;
-            }
-        }
-        for j in 0..4 {
-            states[j] = words(
-                _mm_add_epi32(abef[j], abef0[j]),
-                _mm_add_epi32(cdgh[j], cdgh0[j]),
-            );
+    }
+
+    /// Four rounds of a state kept as ABEF and CDGH, with their four W + K.
+    #[inline(always)]
+    fn two_rounds((abef, cdgh): (__m128i, __m128i), wk: __m128i) -> (__m128i, __m128i) {
+        // SAFETY: register-only SHA and SSE2 instructions, inlined into functions compiled for
+        // them.
+        unsafe {
+            // Two rounds return the new ABEF; the old ABEF is the new CDGH.
+            let next = _mm_sha256rnds2_epu32(cdgh, abef, wk);
+            let after = _mm_sha256rnds2_epu32(abef, next, _mm_shuffle_epi32(wk, 0x0E));
+            (after, next)
         }
     }
 }
@@ -911,6 +968,41 @@ mod tests {
         }
     }
 
+    /// The four-way compression, compiled with and without AVX-512, gives each state what
+    /// aws-lc's one-state compression gives it, over zero to five blocks.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_four_way_compression_agrees_with_one_at_a_time_in_both_compilations() {
+        if !x4::available() {
+            return;
+        }
+        let bytes: Vec<u8> = (0..4 * 320u32).map(|i| (i * 29 + 11) as u8).collect();
+        let message = |j: usize| &bytes[j * 320..(j + 1) * 320];
+        let starts: [[u32; 8]; 4] = std::array::from_fn(|j| {
+            let mut state = IV;
+            compress(&mut state, &bytes[j * 64..(j + 1) * 64]);
+            state
+        });
+        for count in 0..=5 {
+            let want: [[u32; 8]; 4] = std::array::from_fn(|j| {
+                let mut state = starts[j];
+                compress(&mut state, &message(j)[..count * BLOCK]);
+                state
+            });
+            let block = |j: usize, b: usize| &message(j)[b * BLOCK..(b + 1) * BLOCK];
+            let mut narrow = starts;
+            // SAFETY: `available` said the CPU has the SHA extensions.
+            unsafe { x4::compress_all_narrow(&mut narrow, count, block) };
+            assert_eq!(narrow, want, "{count} blocks, compiled without AVX-512");
+            if cpu_offers(8) {
+                let mut wide = starts;
+                // SAFETY: the CPU has the SHA extensions, AVX-512F and AVX-512VL.
+                unsafe { x4::compress_all_wide(&mut wide, count, block) };
+                assert_eq!(wide, want, "{count} blocks, compiled with AVX-512");
+            }
+        }
+    }
+
     /// Sixteen keys at a time (two groups side by side, and a last group alone or filled up)
     /// find the first key whose HMAC is the tag, wherever it stands, for messages of one to
     /// eleven blocks; so do the same groups read eight keys at a time.
@@ -967,6 +1059,11 @@ mod tests {
         assert_eq!(
             x16::available(),
             std::arch::is_x86_feature_detected!("avx512f")
+        );
+        assert_eq!(
+            cpu_offers(8),
+            std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512vl")
         );
     }
 
