@@ -3,9 +3,9 @@
 //! pad blocks are hashed once (each token then costs its message's blocks and one outer block),
 //! and the weak-secret search, one message under many keys whose pad blocks the build script
 //! hashed (the message is padded once; each key costs the message's blocks and one outer block).
-//! Where the CPU has AVX-512 the search runs sixteen keys to a vector (`x16`), else, with the
-//! SHA extensions, eight keys at a time (`x4`, which also takes verify's tokens four at a
-//! time); tests hold both paths to the one-key path, which a test holds to aws-lc's HMAC.
+//! Where the CPU has the SHA extensions the search runs eight keys at a time (`x4`, which also
+//! takes verify's tokens four at a time), else, with AVX-512, sixteen keys to a vector (`x16`);
+//! tests hold both paths to the one-key path, which a test holds to aws-lc's HMAC.
 
 use aws_lc_rs::digest;
 
@@ -233,16 +233,15 @@ const GROUPS: usize = 2;
 impl Message {
     /// The place of the first of `count` keys, laid out sixteen at a time in `groups` (as the
     /// build script lays out the weak-secret list), under which the message's HMAC is `tag`:
-    /// sixteen keys to a vector where the CPU has AVX-512, else eight at a time with the SHA
-    /// extensions, else one at a time. (On this project's AMD EPYC, which has both, the two
-    /// search the list in about the same time, ~0.24 ms; CPUs with full-width AVX-512 units
-    /// run the vectors faster.)
+    /// eight keys at a time with the SHA extensions where the CPU has them, else sixteen keys
+    /// to a vector with AVX-512, else one at a time. (On the AMD EPYC of bench/RESULTS.md,
+    /// which has both, the SHA extensions search the list in ~0.21 ms, AVX-512 in ~0.23 ms.)
     pub fn position_in(&self, groups: &[Keys16], count: usize, tag: &[u8]) -> Option<usize> {
         assert!(count <= groups.len() * 16);
-        if let Some(found) = self.position16(groups, count, tag) {
+        if let Some(found) = self.position8(groups, tag) {
             return found;
         }
-        if let Some(found) = self.position8(groups, tag) {
+        if let Some(found) = self.position16(groups, count, tag) {
             return found;
         }
         (0..count).find(|&i| self.mac(&groups[i / 16].key(i % 16))[..] == tag[..])
@@ -488,7 +487,8 @@ mod x16 {
     }
 }
 
-/// SHA-256 with the x86 SHA extensions, four independent states at a time.
+/// SHA-256 with the x86 SHA extensions, several independent states at a time: four messages
+/// of verify's, eight keys of the weak-secret search.
 #[cfg(target_arch = "x86_64")]
 mod x4 {
     use super::{BLOCK, K, Key, Keys16, Tail, digest_bytes, outer_block};
@@ -564,8 +564,9 @@ mod x4 {
         }
     }
 
-    /// The outer hashes of inner states, from the keys' outer states: one block each,
-    /// the inner digest padded, its schedule computed in the registers.
+    /// The outer hashes of inner states, from the keys' outer states: one block each, the
+    /// inner digest padded, each group of its schedule computed in the registers just before
+    /// its rounds (as in [`compress_all`]).
     #[inline]
     #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
     fn outer<const N: usize>(
@@ -573,26 +574,37 @@ mod x4 {
         mut states: [(__m128i, __m128i); N],
     ) -> [(__m128i, __m128i); N] {
         // W[0..8] the digest's words, W[8] 0x80000000, W[15] the length in bits of the key
-        // block and the digest; four words a group, W[4g] in the lowest lane.
-        let mut w = [[_mm_setzero_si128(); 16]; N];
-        for (w, (abef, cdgh)) in w.iter_mut().zip(inner) {
-            (w[0], w[1]) = in_order(abef, cdgh);
-            w[2] = _mm_set_epi32(0, 0, 0, 0x8000_0000_u32 as i32);
-            w[3] = _mm_set_epi32(((BLOCK + 32) * 8) as i32, 0, 0, 0);
-            for g in 4..16 {
-                // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16], four words at a time.
-                let partial = _mm_add_epi32(
-                    _mm_sha256msg1_epu32(w[g - 4], w[g - 3]),
-                    _mm_alignr_epi8(w[g - 1], w[g - 2], 4),
-                );
-                w[g] = _mm_sha256msg2_epu32(partial, w[g - 1]);
+        // block and the digest; four words a group, W[4g] in the lowest lane. The last four
+        // groups, oldest first.
+        let mut w = inner.map(|(abef, cdgh)| {
+            let (dcba, hgfe) = in_order(abef, cdgh);
+            [
+                dcba,
+                hgfe,
+                _mm_set_epi32(0, 0, 0, 0x8000_0000_u32 as i32),
+                _mm_set_epi32(((BLOCK + 32) * 8) as i32, 0, 0, 0),
+            ]
+        });
+        // SAFETY: four words of K: one unaligned 16-byte load (g < 16).
+        let k = |g: usize| unsafe { _mm_loadu_si128(K.as_ptr().add(4 * g).cast()) };
+        let start = states;
+        for g in 0..4 {
+            let k = k(g);
+            for (w, s) in w.iter().zip(states.iter_mut()) {
+                *s = two_rounds(*s, _mm_add_epi32(w[g], k));
             }
         }
-        let start = states;
-        for (g, k) in K.chunks_exact(4).enumerate() {
-            // SAFETY: `k` is four words: one unaligned 16-byte load.
-            let k = unsafe { _mm_loadu_si128(k.as_ptr().cast()) };
-            rounds(&mut states, |j| _mm_add_epi32(w[j][g], k));
+        for g in 4..16 {
+            let k = k(g);
+            for (w, s) in w.iter_mut().zip(states.iter_mut()) {
+                // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16], four words at a time.
+                let [w0, w1, w2, w3] = *w;
+                let partial =
+                    _mm_add_epi32(_mm_sha256msg1_epu32(w0, w1), _mm_alignr_epi8(w3, w2, 4));
+                let next = _mm_sha256msg2_epu32(partial, w3);
+                *w = [w1, w2, w3, next];
+                *s = two_rounds(*s, _mm_add_epi32(next, k));
+            }
         }
         add(&mut states, start);
         states

@@ -83,9 +83,9 @@ fn secret_matches(alg: Alg, i: usize, input: &[u8], signature: &[u8]) -> bool {
 }
 
 /// The place in the list of the first secret whose HMAC of `input` under `alg` is `signature`.
-/// HS256 pads the message once and tries the secrets' prepared keys, sixteen to a vector or four
-/// at a time where the CPU allows. (Splitting the search over two threads was tried: on a VM, waking the second
-/// vCPU cost a one-token run more than the half of the search it took.)
+/// HS256 pads the message once and tries the secrets' prepared keys, eight or sixteen at a time
+/// where the CPU allows. (Splitting the search over two threads was tried: on a VM, waking the
+/// second vCPU cost a one-token run more than the half of the search it took.)
 fn first_match(alg: Alg, input: &[u8], signature: &[u8]) -> Option<usize> {
     if alg == Alg::HS256 {
         return crate::hmac_sha256::Message::new(input).position_in(

@@ -82,7 +82,7 @@ const K: [u32; 64] = [
 ];
 
 /// The message schedule of one 64-byte block (FIPS 180-4, 6.2.2 step 1): W[0..64].
-// (The library reads it only in the sixteen-key search, which is x86-64's alone.)
+// (The library reads it only in the weak-secret searches, which are x86-64's alone.)
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 fn schedule(block: &[u8]) -> [u32; 64] {
     let mut w = [0u32; 64];
