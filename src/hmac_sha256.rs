@@ -235,7 +235,7 @@ impl Message {
     /// build script lays out the weak-secret list), under which the message's HMAC is `tag`:
     /// eight keys at a time with the SHA extensions where the CPU has them, else sixteen keys
     /// to a vector with AVX-512, else one at a time. (On the AMD EPYC of bench/RESULTS.md,
-    /// which has both, the SHA extensions search the list in ~0.21 ms, AVX-512 in ~0.23 ms.)
+    /// which has both, the SHA extensions search the list in ~0.20 ms, AVX-512 in ~0.23 ms.)
     pub fn position_in(&self, groups: &[Keys16], count: usize, tag: &[u8]) -> Option<usize> {
         assert!(count <= groups.len() * 16);
         if let Some(found) = self.position8(groups, tag) {
@@ -256,9 +256,7 @@ impl Message {
             let Ok(tag) = <&[u8; 32]>::try_from(tag) else {
                 return Some(None);
             };
-            let schedule = schedules(&self.tail);
-            // SAFETY: `available` said the CPU has the SHA extensions.
-            return Some(unsafe { x4::first_match(groups, &schedule, tag) });
+            return Some(x4::first_match(groups, &schedules(&self.tail), tag));
         }
         #[cfg(not(target_arch = "x86_64"))]
         let _ = (groups, tag);
@@ -504,35 +502,81 @@ mod x4 {
     /// `schedule` (each block's W + K, the same under every key) has the HMAC `tag`. Eight keys
     /// at a time, their states in registers through every block: each round's W + K is read
     /// once for the eight, and eight independent chains keep the SHA unit busy (four left it
-    /// waiting a tenth of the time). Only when [`available`].
-    #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+    /// waiting a tenth of the time). Only when [`available`]. Compiled a second time for
+    /// AVX-512, as [`compress_all`] is (~0.20 ms a search of the list against ~0.21).
     pub fn first_match(groups: &[Keys16], schedule: &[[u32; 64]], tag: &[u8; 32]) -> Option<usize> {
-        let tag = lanes(&std::array::from_fn(|i| {
-            u32::from_be_bytes([tag[4 * i], tag[4 * i + 1], tag[4 * i + 2], tag[4 * i + 3]])
-        }));
-        for (g, group) in groups.iter().enumerate() {
-            for half in 0..2 {
-                let mut states = eight_states(&group.inner, half);
-                for block in schedule {
-                    let start = states;
-                    for wk in block.chunks_exact(4) {
-                        // SAFETY: `wk` is four words: one unaligned 16-byte load.
-                        let wk = unsafe { _mm_loadu_si128(wk.as_ptr().cast()) };
-                        rounds(&mut states, |_| wk);
+        assert!(available());
+        if super::cpu_offers(8) {
+            // SAFETY: the CPU has the SHA extensions (above), AVX-512F and AVX-512VL, and the
+            // system saves their registers.
+            unsafe { first_match_wide(groups, schedule, tag) }
+        } else {
+            // SAFETY: the CPU has the SHA extensions (above).
+            unsafe { first_match_narrow(groups, schedule, tag) }
+        }
+    }
+
+    #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
+    pub(super) unsafe fn first_match_narrow(
+        groups: &[Keys16],
+        schedule: &[[u32; 64]],
+        tag: &[u8; 32],
+    ) -> Option<usize> {
+        // SAFETY: compiled for the features the body's instructions need.
+        unsafe { first_match_in(groups, schedule, tag) }
+    }
+
+    #[target_feature(enable = "sha,sse2,ssse3,sse4.1,avx512f,avx512vl")]
+    pub(super) unsafe fn first_match_wide(
+        groups: &[Keys16],
+        schedule: &[[u32; 64]],
+        tag: &[u8; 32],
+    ) -> Option<usize> {
+        // SAFETY: compiled for the features the body's instructions need.
+        unsafe { first_match_in(groups, schedule, tag) }
+    }
+
+    /// [`first_match`]'s body.
+    ///
+    /// # Safety
+    /// Only inlined into a function compiled with the SHA extensions, SSSE3 and SSE4.1.
+    #[inline(always)]
+    unsafe fn first_match_in(
+        groups: &[Keys16],
+        schedule: &[[u32; 64]],
+        tag: &[u8; 32],
+    ) -> Option<usize> {
+        // SAFETY: inlined into functions compiled with the SHA extensions, SSSE3 and SSE4.1;
+        // the loads read a block's W + K four words at a time.
+        unsafe {
+            let tag = lanes(&std::array::from_fn(|i| {
+                u32::from_be_bytes([tag[4 * i], tag[4 * i + 1], tag[4 * i + 2], tag[4 * i + 3]])
+            }));
+            for (g, group) in groups.iter().enumerate() {
+                for half in 0..2 {
+                    let mut states = eight_states(&group.inner, half);
+                    for block in schedule {
+                        let start = states;
+                        for wk in block.chunks_exact(4) {
+                            let wk = _mm_loadu_si128(wk.as_ptr().cast());
+                            rounds(&mut states, |_| wk);
+                        }
+                        add(&mut states, start);
                     }
-                    add(&mut states, start);
-                }
-                let outer = outer(states, eight_states(&group.outer, half));
-                for (j, (abef, cdgh)) in outer.into_iter().enumerate() {
-                    let same =
-                        _mm_and_si128(_mm_cmpeq_epi32(abef, tag.0), _mm_cmpeq_epi32(cdgh, tag.1));
-                    if _mm_movemask_epi8(same) == 0xFFFF {
-                        return Some(g * 16 + half * 8 + j);
+                    let outer = outer(states, eight_states(&group.outer, half));
+                    for (j, (abef, cdgh)) in outer.into_iter().enumerate() {
+                        let same = _mm_and_si128(
+                            _mm_cmpeq_epi32(abef, tag.0),
+                            _mm_cmpeq_epi32(cdgh, tag.1),
+                        );
+                        if _mm_movemask_epi8(same) == 0xFFFF {
+                            return Some(g * 16 + half * 8 + j);
+                        }
                     }
                 }
             }
+            None
         }
-        None
     }
 
     /// Four rounds of each state; `wk(j)` is state `j`'s four W + K.
@@ -567,47 +611,52 @@ mod x4 {
     /// The outer hashes of inner states, from the keys' outer states: one block each, the
     /// inner digest padded, each group of its schedule computed in the registers just before
     /// its rounds (as in [`compress_all`]).
-    #[inline]
-    #[target_feature(enable = "sha,sse2,ssse3,sse4.1")]
-    fn outer<const N: usize>(
+    ///
+    /// # Safety
+    /// Only inlined into a function compiled with the SHA extensions, SSSE3 and SSE4.1.
+    #[inline(always)]
+    unsafe fn outer<const N: usize>(
         inner: [(__m128i, __m128i); N],
         mut states: [(__m128i, __m128i); N],
     ) -> [(__m128i, __m128i); N] {
-        // W[0..8] the digest's words, W[8] 0x80000000, W[15] the length in bits of the key
-        // block and the digest; four words a group, W[4g] in the lowest lane. The last four
-        // groups, oldest first.
-        let mut w = inner.map(|(abef, cdgh)| {
-            let (dcba, hgfe) = in_order(abef, cdgh);
-            [
-                dcba,
-                hgfe,
-                _mm_set_epi32(0, 0, 0, 0x8000_0000_u32 as i32),
-                _mm_set_epi32(((BLOCK + 32) * 8) as i32, 0, 0, 0),
-            ]
-        });
-        // SAFETY: four words of K: one unaligned 16-byte load (g < 16).
-        let k = |g: usize| unsafe { _mm_loadu_si128(K.as_ptr().add(4 * g).cast()) };
-        let start = states;
-        for g in 0..4 {
-            let k = k(g);
-            for (w, s) in w.iter().zip(states.iter_mut()) {
-                *s = two_rounds(*s, _mm_add_epi32(w[g], k));
+        // SAFETY: inlined into functions compiled with the SHA extensions, SSSE3 and SSE4.1;
+        // the loads read K's groups of four words (g < 16).
+        unsafe {
+            // W[0..8] the digest's words, W[8] 0x80000000, W[15] the length in bits of the key
+            // block and the digest; four words a group, W[4g] in the lowest lane. The last
+            // four groups, oldest first.
+            let mut w = inner.map(|(abef, cdgh)| {
+                let (dcba, hgfe) = in_order(abef, cdgh);
+                [
+                    dcba,
+                    hgfe,
+                    _mm_set_epi32(0, 0, 0, 0x8000_0000_u32 as i32),
+                    _mm_set_epi32(((BLOCK + 32) * 8) as i32, 0, 0, 0),
+                ]
+            });
+            let k = |g: usize| _mm_loadu_si128(K.as_ptr().add(4 * g).cast());
+            let start = states;
+            for g in 0..4 {
+                let k = k(g);
+                for (w, s) in w.iter().zip(states.iter_mut()) {
+                    *s = two_rounds(*s, _mm_add_epi32(w[g], k));
+                }
             }
-        }
-        for g in 4..16 {
-            let k = k(g);
-            for (w, s) in w.iter_mut().zip(states.iter_mut()) {
-                // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16], four words at a time.
-                let [w0, w1, w2, w3] = *w;
-                let partial =
-                    _mm_add_epi32(_mm_sha256msg1_epu32(w0, w1), _mm_alignr_epi8(w3, w2, 4));
-                let next = _mm_sha256msg2_epu32(partial, w3);
-                *w = [w1, w2, w3, next];
-                *s = two_rounds(*s, _mm_add_epi32(next, k));
+            for g in 4..16 {
+                let k = k(g);
+                for (w, s) in w.iter_mut().zip(states.iter_mut()) {
+                    // W[t] = σ1(W[t-2]) + W[t-7] + σ0(W[t-15]) + W[t-16], four words at a time.
+                    let [w0, w1, w2, w3] = *w;
+                    let partial =
+                        _mm_add_epi32(_mm_sha256msg1_epu32(w0, w1), _mm_alignr_epi8(w3, w2, 4));
+                    let next = _mm_sha256msg2_epu32(partial, w3);
+                    *w = [w1, w2, w3, next];
+                    *s = two_rounds(*s, _mm_add_epi32(next, k));
+                }
             }
+            add(&mut states, start);
+            states
         }
-        add(&mut states, start);
-        states
     }
 
     /// The states of eight of sixteen lanes (`half` 0 for lanes 0..8, 1 for 8..16) of a group's
@@ -924,6 +973,19 @@ mod tests {
                         "{count} keys, message {msg_len}, key {t}"
                     );
                     assert_eq!(m.position8(&groups, &tag[..31]), Some(None), "a short tag");
+                    // Both compilations of the search (position8 takes one of them).
+                    #[cfg(target_arch = "x86_64")]
+                    {
+                        let schedule = schedules(&m.tail);
+                        // SAFETY: `available` said the CPU has the SHA extensions.
+                        let narrow = unsafe { x4::first_match_narrow(&groups, &schedule, &tag) };
+                        assert_eq!(narrow, Some(first), "compiled without AVX-512");
+                        if cpu_offers(8) {
+                            // SAFETY: the CPU has the SHA extensions, AVX-512F and AVX-512VL.
+                            let wide = unsafe { x4::first_match_wide(&groups, &schedule, &tag) };
+                            assert_eq!(wide, Some(first), "compiled with AVX-512");
+                        }
+                    }
                     assert_eq!(
                         (0..count).find(|&i| m.mac(&groups[i / 16].key(i % 16)) == tag),
                         Some(first),
