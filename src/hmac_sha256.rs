@@ -228,6 +228,7 @@ impl Keys16 {
 }
 
 /// Groups of sixteen keys the search runs side by side.
+#[cfg(target_arch = "x86_64")]
 const GROUPS: usize = 2;
 
 impl Message {
