@@ -504,7 +504,7 @@ mod x4 {
     /// at a time, their states in registers through every block: each round's W + K is read
     /// once for the eight, and eight independent chains keep the SHA unit busy (four left it
     /// waiting a tenth of the time). Only when [`available`]. Compiled a second time for
-    /// AVX-512, as [`compress_all`] is (~0.20 ms a search of the list against ~0.21).
+    /// AVX-512, as [`compress_all`] is (a search of the list ~0.20 ms, ~0.21 without it).
     pub fn first_match(groups: &[Keys16], schedule: &[[u32; 64]], tag: &[u8; 32]) -> Option<usize> {
         assert!(available());
         if super::cpu_offers(8) {
