@@ -560,7 +560,9 @@ mod x4 {
                         let start = states;
                         for wk in block.chunks_exact(4) {
                             let wk = _mm_loadu_si128(wk.as_ptr().cast());
-                            rounds(&mut states, |_| wk);
+                            for s in &mut states {
+                                *s = two_rounds(*s, wk);
+                            }
                         }
                         add(&mut states, start);
                     }
@@ -577,23 +579,6 @@ mod x4 {
                 }
             }
             None
-        }
-    }
-
-    /// Four rounds of each state; `wk(j)` is state `j`'s four W + K.
-    #[inline(always)]
-    fn rounds<const N: usize>(states: &mut [(__m128i, __m128i); N], wk: impl Fn(usize) -> __m128i) {
-        for (j, (abef, cdgh)) in states.iter_mut().enumerate() {
-            let wk = wk(j);
-            // SAFETY: register-only SHA and SSE2 instructions, inlined into functions compiled
-            // for them.
-            unsafe {
-                // Two rounds return the new ABEF; the old ABEF is the new CDGH.
-                let next = _mm_sha256rnds2_epu32(*cdgh, *abef, wk);
-                let after = _mm_sha256rnds2_epu32(*abef, next, _mm_shuffle_epi32(wk, 0x0E));
-                *cdgh = next;
-                *abef = after;
-            }
         }
     }
 

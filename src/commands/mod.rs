@@ -610,26 +610,22 @@ impl Worker<'_> {
                     .get(..4)
                     .is_some_and(|next| next.iter().all(|job| matches!(job, Job::Token(..))));
             if four {
-                let mut skews = [None, None, None, None];
-                for (slot, skew) in judged.iter_mut().zip(&mut skews) {
+                // Each token's report, made in its slot, with its input's skew warning.
+                let mut made = judged.each_mut().map(|slot| {
                     // Four tokens were seen just above.
-                    let Some(Job::Token(text, source, warning)) = rest.next() else {
+                    let Some(Job::Token(text, source, skew)) = rest.next() else {
                         unreachable!("four tokens in a row")
                     };
-                    *skew = warning;
-                    made_in(slot, text, source, self.build.clock());
+                    (made_in(slot, text, source, self.build.clock()), skew)
+                });
+                self.build
+                    .judge_four(made.each_mut().map(|(r, _)| &mut **r));
+                for (report, skew) in made {
+                    report.warnings.extend(skew);
+                    reports.push(self.render_unnumbered(report, &mut bytes, first));
+                    first = first.map(|i| i + 1);
                 }
-                if let [Some(a), Some(b), Some(c), Some(d)] = &mut judged {
-                    self.build.judge_four([a, b, c, d]);
-                }
-                for (slot, skew) in judged.iter_mut().zip(skews) {
-                    if let Some(report) = slot {
-                        report.warnings.extend(skew);
-                        reports.push(self.render_unnumbered(report, &mut bytes, first));
-                        first = first.map(|i| i + 1);
-                    }
-                    recycle(slot);
-                }
+                judged.iter_mut().for_each(recycle);
                 continue;
             }
             let Some(job) = rest.next() else { break };
@@ -1613,7 +1609,6 @@ pub fn inspect(text: String, source: Source, clock: Clock) -> Report {
 /// bytes) into place, and their warning lists keep their room between tokens.
 pub fn inspect_in(report: &mut Report, text: String, clock: Clock) {
     report.index = 0;
-    report.judgement = None;
     report.signature = Signature::default();
     report.warnings.clear();
     report.reasons.clear();
@@ -1621,6 +1616,7 @@ pub fn inspect_in(report: &mut Report, text: String, clock: Clock) {
         Ok(t) => t,
         Err(e) => {
             report.token = None;
+            report.judgement = None;
             report.error = Some(e.message);
             report.status = Status::Malformed;
             report.exit = Exit::BadInput;
