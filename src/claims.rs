@@ -138,6 +138,19 @@ pub struct Judgement {
     pub warnings: Vec<Warning>,
 }
 
+/// An empty judgement, to be judged into (see [`judge_into`]).
+impl Default for Judgement {
+    fn default() -> Self {
+        Judgement {
+            times: Times::new(),
+            status: Status::Valid,
+            expires_in: None,
+            lifetime: None,
+            warnings: Vec::new(),
+        }
+    }
+}
+
 impl Judgement {
     pub fn time(&self, name: &str) -> Option<&TimeClaim> {
         self.times.iter().find(|t| t.name == name)
@@ -201,8 +214,24 @@ impl ClaimSource for Map<String, Value> {
 
 /// Judges a token's claims at `now` with `leeway` seconds of tolerated clock skew.
 pub fn judge(claims: &(impl ClaimSource + ?Sized), now: i64, leeway: i64) -> Judgement {
-    let mut warnings = Vec::new();
-    let mut times = Times::new();
+    let mut j = Judgement::default();
+    judge_into(claims, now, leeway, &mut j);
+    j
+}
+
+/// [`judge`] into `out`, whatever it held: its warning list keeps its room, and nothing the
+/// size of a judgement is moved (a batch judges each token into its report's own).
+pub fn judge_into(
+    claims: &(impl ClaimSource + ?Sized),
+    now: i64,
+    leeway: i64,
+    out: &mut Judgement,
+) {
+    let Judgement {
+        times, warnings, ..
+    } = out;
+    warnings.clear();
+    *times = Times::new();
     let mut unusable = false;
     for name in TIME_CLAIMS {
         let date = match claims.integer(name) {
@@ -333,13 +362,9 @@ pub fn judge(claims: &(impl ClaimSource + ?Sized), now: i64, leeway: i64) -> Jud
     } else {
         Status::Valid
     };
-    Judgement {
-        expires_in: exp.map(|e| e.relative),
-        times,
-        status,
-        lifetime,
-        warnings,
-    }
+    out.expires_in = exp.map(|e| e.relative);
+    out.status = status;
+    out.lifetime = lifetime;
 }
 
 fn within(ahead: i64, leeway: i64) -> String {

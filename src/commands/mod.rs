@@ -6,7 +6,7 @@ pub mod decode;
 pub mod encode;
 pub mod verify;
 
-use crate::claims::{self, Status, Warning};
+use crate::claims::{self, Judgement, Status, Warning};
 use crate::exit::Exit;
 use crate::input::{self, Event, Input, Scanner, Source, word_candidate};
 use crate::render::{Output, Problem, Render};
@@ -1612,8 +1612,9 @@ pub fn inspect_in(report: &mut Report, text: String, clock: Clock) {
     report.signature = Signature::default();
     report.warnings.clear();
     report.reasons.clear();
+    // The token goes into its place in the report at once, and is read there.
     let t = match token::parse_owned(text) {
-        Ok(t) => t,
+        Ok(t) => &*report.token.insert(t),
         Err(e) => {
             report.token = None;
             report.judgement = None;
@@ -1650,9 +1651,11 @@ pub fn inspect_in(report: &mut Report, text: String, clock: Clock) {
             ),
         ));
     }
-    let (judgement, status, error) = match &t.payload {
+    let (status, error) = match &t.payload {
         Payload::Claims(c) => {
-            let mut j = claims::judge(c, clock.now, clock.leeway);
+            // Judged where the report keeps its judgement: nothing that size is moved.
+            let j = report.judgement.get_or_insert_with(Judgement::default);
+            claims::judge_into(c, clock.now, clock.leeway, j);
             warnings.append(&mut j.warnings);
             let error = (j.status == Status::Invalid)
                 .then(|| {
@@ -1662,17 +1665,20 @@ pub fn inspect_in(report: &mut Report, text: String, clock: Clock) {
                         .map(|w| w.message.clone())
                 })
                 .flatten();
-            let status = j.status;
-            (Some(j), status, error)
+            (j.status, error)
         }
-        Payload::NotClaims(why) => (None, Status::Malformed, Some(format!("not a JWT: {why}"))),
+        Payload::NotClaims(why) => {
+            report.judgement = None;
+            (Status::Malformed, Some(format!("not a JWT: {why}")))
+        }
         Payload::Encrypted => {
             warnings.push(Warning::new(
                 "jwe_not_decrypted",
                 "this is an encrypted JWE: only its header can be read. Its claims need the recipient's \
                  private key; jwtctl does not decrypt.",
             ));
-            (None, Status::Encrypted, None)
+            report.judgement = None;
+            (Status::Encrypted, None)
         }
     };
     report.exit = if status == Status::Malformed {
@@ -1680,9 +1686,7 @@ pub fn inspect_in(report: &mut Report, text: String, clock: Clock) {
     } else {
         Exit::Ok
     };
-    report.token = Some(t);
     report.error = error;
-    report.judgement = judgement;
     report.status = status;
 }
 
