@@ -174,19 +174,19 @@ struct Plain {
 
 impl Claims {
     /// From a payload's text; when it is not a JSON object, what serde_json made of it.
-    fn new(mut text: Vec<u8>) -> Result<Claims, Result<Value, serde_json::Error>> {
+    fn new(text: Vec<u8>) -> Result<Claims, Result<Value, serde_json::Error>> {
         if let Some(plain) = plain(&text) {
-            // A plain text is ASCII.
-            match String::from_utf8(text) {
-                Ok(text) => {
-                    return Ok(Claims {
-                        text,
-                        plain: Some(plain),
-                        tree: OnceLock::new(),
-                    });
-                }
-                Err(e) => text = e.into_bytes(),
-            }
+            // `plain` read the whole text, and takes nothing but ASCII: JSON's punctuation,
+            // digits, `true`/`false`/`null` and strings of printable ASCII (`first_special`
+            // stops at any other byte). Checked again only in debug builds.
+            debug_assert!(text.is_ascii());
+            // SAFETY: ASCII is UTF-8.
+            let text = unsafe { String::from_utf8_unchecked(text) };
+            return Ok(Claims {
+                text,
+                plain: Some(plain),
+                tree: OnceLock::new(),
+            });
         }
         match serde_json::from_slice::<Value>(&text) {
             Ok(Value::Object(map)) => Ok(Claims {
@@ -810,6 +810,28 @@ pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `Claims::new` takes a plain payload as UTF-8 without checking it again: `plain` must
+    /// refuse a payload with any byte outside ASCII, wherever it stands.
+    #[test]
+    fn plain_takes_nothing_but_ascii() {
+        let text = br#"{"iss":"https://a.example","n":-12.5,"t":true,"f":false,"z":null,"aud":["a","b"],"o":{"k":[1,{"x":""}]},"e":{},"l":[]}"#;
+        assert!(plain(text).is_some());
+        for at in 0..text.len() {
+            for b in 0x80..=0xFFu8 {
+                let mut t = text.to_vec();
+                t[at] = b;
+                assert!(plain(&t).is_none(), "byte {b:#x} at {at}");
+                // Added, not replaced: between any two bytes, and at the ends.
+                let mut t = text.to_vec();
+                t.insert(at, b);
+                assert!(plain(&t).is_none(), "byte {b:#x} before {at}");
+            }
+        }
+        let mut t = text.to_vec();
+        t.push(0xC3);
+        assert!(plain(&t).is_none());
+    }
 
     /// Each known claim is noted in its own place; a claim read from the note is the one a
     /// search of the entries finds.

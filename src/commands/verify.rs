@@ -417,7 +417,6 @@ impl Policy<'_> {
                 ));
             }
             tried += 1;
-            let segment = token.raw.rsplit('.').next().unwrap_or("");
             let ready = key.prepared.iter().find(|(a, _)| *a == alg).map(|(_, p)| p);
             let outcome = match ready {
                 // The HMAC this key makes of this token's signing input, computed with others'.
@@ -438,7 +437,7 @@ impl Policy<'_> {
                     &key.material,
                     token.signing_input(),
                     &token.signature,
-                    segment,
+                    token.raw.rsplit('.').next().unwrap_or(""),
                 ),
             };
             match outcome {
