@@ -2,6 +2,7 @@
 //! Judging times against each other is claims.rs's job, not this module's.
 
 use chrono::{DateTime, Local, TimeZone};
+use std::cell::Cell;
 
 /// The last second RFC 3339 can write with a four-digit year: 9999-12-31T23:59:59Z.
 pub const MAX_RFC3339: i64 = 253_402_300_799;
@@ -118,24 +119,22 @@ pub fn utc_bytes(unix: i64) -> Option<[u8; 20]> {
     if !(-62_167_219_200..=MAX_RFC3339).contains(&unix) {
         return None;
     }
+    // A report's times often repeat one another (nbf = iat), and a batch's tokens mostly fall
+    // on one day: the last time written and the last date are kept.
+    thread_local! {
+        static LAST: Cell<Last> = const {
+            Cell::new(Last { unix: i64::MIN, text: [0; 20], day: i64::MIN, date: [0; 10] })
+        };
+    }
+    let mut last = LAST.get();
+    if last.unix == unix {
+        return Some(last.text);
+    }
     let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
     let mut out = *b"0000-00-00T00:00:00Z";
-    // Every field is 0..=9999 here: two digits at a time, in unsigned arithmetic.
-    let two = |out: &mut [u8; 20], at: usize, v: i64| {
-        let v = v as u32 % 100;
-        out[at] = b'0' + (v / 10) as u8;
-        out[at + 1] = b'0' + (v % 10) as u8;
-    };
-    // A report's times, and a batch's tokens, mostly fall on the day before: its date is kept.
-    thread_local! {
-        static LAST_DAY: std::cell::Cell<(i64, [u8; 10])> = const { std::cell::Cell::new((i64::MIN, [0; 10])) };
-    }
-    let (last, date) = LAST_DAY.get();
-    if last == days {
-        out[..10].copy_from_slice(&date);
-    } else {
+    if last.day != days {
         // Days since 1970 to a civil date (H. Hinnant's algorithm): much cheaper than a
-        // formatter.
+        // formatter. Every field is 0..=9999 here.
         let z = days + 719_468;
         let era = z.div_euclid(146_097);
         let doe = z - era * 146_097;
@@ -145,18 +144,43 @@ pub fn utc_bytes(unix: i64) -> Option<[u8; 20]> {
         let day = doy - (153 * mp + 2) / 5 + 1;
         let month = if mp < 10 { mp + 3 } else { mp - 9 };
         let year = yoe + era * 400 + i64::from(month <= 2);
-        two(&mut out, 0, year / 100);
-        two(&mut out, 2, year % 100);
-        two(&mut out, 5, month);
-        two(&mut out, 8, day);
-        let mut date = [0; 10];
-        date.copy_from_slice(&out[..10]);
-        LAST_DAY.set((days, date));
+        let mut date = *b"0000-00-00";
+        date[0..2].copy_from_slice(&two_digits(year / 100));
+        date[2..4].copy_from_slice(&two_digits(year % 100));
+        date[5..7].copy_from_slice(&two_digits(month));
+        date[8..10].copy_from_slice(&two_digits(day));
+        (last.day, last.date) = (days, date);
     }
-    two(&mut out, 11, secs / 3600);
-    two(&mut out, 14, secs / 60 % 60);
-    two(&mut out, 17, secs % 60);
+    out[..10].copy_from_slice(&last.date);
+    out[11..13].copy_from_slice(&two_digits(secs / 3600));
+    out[14..16].copy_from_slice(&two_digits(secs / 60 % 60));
+    out[17..19].copy_from_slice(&two_digits(secs % 60));
+    (last.unix, last.text) = (unix, out);
+    LAST.set(last);
     Some(out)
+}
+
+/// What [`utc_bytes`] wrote last on this thread.
+#[derive(Clone, Copy)]
+struct Last {
+    unix: i64,
+    text: [u8; 20],
+    day: i64,
+    date: [u8; 10],
+}
+
+/// `v` (0..=99) as two ASCII digits, from a table.
+fn two_digits(v: i64) -> [u8; 2] {
+    const PAIRS: [[u8; 2]; 100] = {
+        let mut t = [[0; 2]; 100];
+        let mut i = 0;
+        while i < 100 {
+            t[i] = [b'0' + (i / 10) as u8, b'0' + (i % 10) as u8];
+            i += 1;
+        }
+        t
+    };
+    PAIRS[v as usize % 100]
 }
 
 /// A Unix time for people: UTC RFC 3339, or the local time zone's with `--local`.
@@ -205,9 +229,12 @@ mod tests {
         ] {
             assert_eq!(utc(u), chrono_utc(u), "{u}");
         }
-        // Runs of times on one day and hops to the next and back (the last day is kept).
+        // Runs of times on one day, hops to the next and back, and a time again at once (the
+        // last time and the last day are kept).
         for base in [0, 1_800_000_000, 951_782_400 - 1] {
-            for step in [0, 1, 86_399, 86_400, -1, -86_400, 0, 3_600, -3_600] {
+            for step in [
+                0, 0, 1, 86_399, 86_400, 86_400, -1, -86_400, 0, 3_600, -3_600,
+            ] {
                 assert_eq!(utc(base + step), chrono_utc(base + step), "{base} {step}");
             }
         }
