@@ -736,6 +736,20 @@ pub fn parse(raw: &str) -> Result<Token, ParseError> {
 
 /// [`parse`], keeping the text it is given as the token's `raw` instead of a copy.
 pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
+    // Most tokens are a JWS: its two dots are found from either end, without a look at the
+    // payload between them, which must then decode as base64url, where no dot can stand. What
+    // fails is read again the long way, which counts every dot and says what is wrong.
+    let bytes = raw.as_bytes();
+    let raw = match (
+        crate::bytes::find(b'.', bytes),
+        crate::bytes::rfind(b'.', bytes),
+    ) {
+        (Some(first), Some(last)) if first < last => match from_segments(raw, &[first, last], 3) {
+            Ok(token) => return Ok(token),
+            Err((_, raw)) => raw,
+        },
+        _ => raw,
+    };
     // One pass finds the dots that end the first four segments and counts the rest.
     let (mut ends, mut dots) = ([0; 4], 0);
     for dot in crate::bytes::positions(b'.', raw.as_bytes()) {
@@ -751,9 +765,32 @@ pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
             if n == 1 { "" } else { "s" }
         )));
     }
+    from_segments(raw, &ends[..dots], n).map_err(|(e, _)| e)
+}
+
+/// A token's parts but its text.
+type Parts = (Kind, Header, Payload, usize, Vec<u8>, usize);
+
+/// The token of `n` segments (3 or 5) that end at `ends`; on error, the text back too.
+fn from_segments(raw: String, ends: &[usize], n: usize) -> Result<Token, (ParseError, String)> {
+    match read_segments(&raw, ends, n) {
+        Ok((kind, header, payload, signing_input_len, signature, signature_len)) => Ok(Token {
+            raw,
+            kind,
+            header,
+            payload,
+            signing_input_len,
+            signature,
+            signature_len,
+        }),
+        Err(e) => Err((e, raw)),
+    }
+}
+
+fn read_segments(raw: &str, ends: &[usize], n: usize) -> Result<Parts, ParseError> {
     let mut segments = [""; 5];
     let mut start = 0;
-    for (segment, &end) in segments.iter_mut().zip(&ends[..dots]) {
+    for (segment, &end) in segments.iter_mut().zip(ends) {
         *segment = &raw[start..end];
         start = end + 1;
     }
@@ -768,15 +805,7 @@ pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
         for (i, seg) in segments.iter().enumerate().skip(1) {
             check_segment(JWE_SEGMENTS[i], i, n, seg)?;
         }
-        return Ok(Token {
-            raw,
-            kind: Kind::Jwe,
-            header,
-            payload: Payload::Encrypted,
-            signing_input_len: 0,
-            signature: Vec::new(),
-            signature_len: 0,
-        });
+        return Ok((Kind::Jwe, header, Payload::Encrypted, 0, Vec::new(), 0));
     }
 
     let payload_bytes = decode_segment(JWS_SEGMENTS[1], 1, n, segments[1])?;
@@ -803,24 +832,50 @@ pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
         .and_then(Value::as_str)
         .is_some_and(|a| a.trim().eq_ignore_ascii_case("none"));
     let signing_input_len = segments[0].len() + 1 + segments[1].len();
-    Ok(Token {
-        raw,
-        kind: if unsecured {
-            Kind::Unsecured
-        } else {
-            Kind::Jws
-        },
+    let kind = if unsecured {
+        Kind::Unsecured
+    } else {
+        Kind::Jws
+    };
+    Ok((
+        kind,
         header,
         payload,
         signing_input_len,
         signature,
         signature_len,
-    })
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A JWS is read from its two outer dots without a look between them (`parse_owned`): a dot
+    /// anywhere in the payload is still a fourth segment, and two are a JWE.
+    #[test]
+    fn a_dot_between_the_outer_two_is_always_counted() {
+        let (h, p, sig) = (
+            "eyJhbGciOiJIUzI1NiJ9",
+            "eyJzdWIiOiIxIiwiZXhwIjoxODAwMDAwOTAwfQ",
+            "c2ln",
+        );
+        let t = parse(&format!("{h}.{p}.{sig}")).unwrap();
+        assert_eq!(
+            (t.kind, t.signing_input_len),
+            (Kind::Jws, h.len() + 1 + p.len())
+        );
+        for at in 0..=p.len() {
+            let dotted = format!("{h}.{}.{}.{sig}", &p[..at], &p[at..]);
+            let e = parse(&dotted).map(|t| t.kind).unwrap_err();
+            assert_eq!(
+                e.message, "4 segments where a JWS has 3 and a JWE 5",
+                "{dotted}"
+            );
+        }
+        let jwe = parse(&format!("{h}.ZW5j.aXY.Y3Q.dGFn")).unwrap();
+        assert_eq!(jwe.kind, Kind::Jwe);
+    }
 
     /// `Claims::new` takes a plain payload as UTF-8 without checking it again: `plain` must
     /// refuse a payload with any byte outside ASCII, wherever it stands.
