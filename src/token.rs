@@ -54,11 +54,19 @@ pub type Header = Arc<HeaderMap>;
 pub struct HeaderMap {
     map: Map<String, Value>,
     written: Option<String>,
+    /// Its `alg` and `kid` as the JSON view writes them, made on first use: the tokens of one
+    /// issuer share a header (see [`HEADERS`]), so these are written once, not once a token.
+    json_alg_kid: OnceLock<[Box<[u8]>; 2]>,
 }
 
 impl HeaderMap {
     pub fn map(&self) -> &Map<String, Value> {
         &self.map
+    }
+
+    /// The header's `alg` and `kid` as `make` writes them, made once.
+    pub fn json_alg_kid(&self, make: impl FnOnce() -> [Box<[u8]>; 2]) -> &[Box<[u8]>; 2] {
+        self.json_alg_kid.get_or_init(make)
     }
 
     /// The header's text when writing the map back would give exactly these bytes.
@@ -719,7 +727,11 @@ fn header(segment: &str, n: usize) -> Result<Header, ParseError> {
     };
     // A plain text is ASCII.
     let written = plain(&bytes).and_then(|_| String::from_utf8(bytes).ok());
-    let h = Arc::new(HeaderMap { map, written });
+    let h = Arc::new(HeaderMap {
+        map,
+        written,
+        json_alg_kid: OnceLock::new(),
+    });
     if memo {
         HEADERS.with_borrow_mut(|m| {
             m.truncate(HEADER_MEMO - 1);

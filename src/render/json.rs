@@ -172,8 +172,21 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
         None => out.extend_from_slice(b"null"),
     }
     let g = &r.signature;
+    // A header's alg and kid are written once, for every token that shares the header.
+    let json = |s: Option<&str>| {
+        let mut v = Vec::new();
+        opt_string(s, &mut v);
+        v.into_boxed_slice()
+    };
+    let (alg, kid): (&[u8], &[u8]) = match token {
+        Some(t) => {
+            let [alg, kid] = t.header.json_alg_kid(|| [json(t.alg()), json(t.kid())]);
+            (alg, kid)
+        }
+        None => (b"null", b"null"),
+    };
     out.extend_from_slice(b",\"signature\":{\"alg\":");
-    opt_string(r.alg(), out);
+    out.extend_from_slice(alg);
     out.extend_from_slice(b",\"verified\":");
     out.extend_from_slice(match g.verified {
         Some(true) => b"true",
@@ -181,7 +194,7 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
         None => b"null",
     });
     out.extend_from_slice(b",\"kid\":");
-    opt_string(r.kid(), out);
+    out.extend_from_slice(kid);
     out.extend_from_slice(b",\"key\":");
     opt_string(g.key.as_deref(), out);
     out.extend_from_slice(b",\"error\":");
