@@ -41,13 +41,17 @@ pub fn lint(token: &Token, weak: &WeakSecrets) -> Vec<Warning> {
 /// Every lint but the weak-secret search (for verify, which knows the secret that signed).
 pub fn lint_but_secret(token: &Token) -> Vec<Warning> {
     let mut out = Vec::new();
-    if let Some(kid) = token.header_get("kid")
-        && let Some(w) = suspicious_kid(kid)
-    {
-        out.push(w);
-    }
-    if let Some(w) = typ(token) {
-        out.push(w);
+    // The kid and typ lints read the header alone: judged once for the tokens that share it.
+    let [kid, typ] = token.header.lints(|| {
+        [
+            token.header_get("kid").and_then(suspicious_kid),
+            self::typ(token.header_get("typ")),
+        ]
+    });
+    out.extend(kid.clone());
+    // A JWE's typ names what it encrypts, and is not judged.
+    if token.kind != Kind::Jwe {
+        out.extend(typ.clone());
     }
     if let Some(claims) = token.claim_set()
         && claims.maybe_sensitive()
@@ -270,12 +274,10 @@ fn suspicious_kid(kid: &Value) -> Option<Warning> {
     ))
 }
 
-/// `no_typ` / `unusual_typ`: RFC 8725 §3.11 asks for explicit typing to keep token kinds apart.
-fn typ(token: &Token) -> Option<Warning> {
-    if token.kind == Kind::Jwe {
-        return None;
-    }
-    match token.header_get("typ") {
+/// `no_typ` / `unusual_typ` for a JWS's `typ`: RFC 8725 §3.11 asks for explicit typing to keep
+/// token kinds apart.
+fn typ(typ: Option<&Value>) -> Option<Warning> {
+    match typ {
         None => Some(Warning::new(
             "no_typ",
             "the header has no typ: nothing tells this token from another kind signed with the same key \
@@ -744,6 +746,36 @@ mod tests {
         assert!(!clean.claim_set().unwrap().maybe_sensitive());
         let card = signed(b"k", r#"{"alg":"HS256"}"#, payloads[3]);
         assert!(card.claim_set().unwrap().maybe_sensitive());
+    }
+
+    /// The header's lints are judged once for the tokens that share it; a JWE that shares a
+    /// JWS's header still gets no typ warning, and the JWS still does, in either order.
+    #[test]
+    fn header_lints_are_shared_but_not_with_a_jwe() {
+        // A header of its own (the parser keeps headers per thread), with an odd kid and no typ.
+        let header = "eyJhbGciOiJIUzI1NiIsImtpZCI6Ii4uLy4uL2V0Yy9wYXNzd2QiLCJ4Ijoic2hhcmVkIn0";
+        let jws = format!("{header}.e30.c2ln");
+        let jwe = format!("{header}.ZW5j.aXY.Y3Q.dGFn");
+        let codes = |text: &str| -> Vec<&'static str> {
+            let t = crate::token::parse(text).unwrap();
+            lint_but_secret(&t).iter().map(|w| w.code).collect()
+        };
+        for _ in 0..2 {
+            assert_eq!(codes(&jws), ["suspicious_kid", "no_typ"]);
+            assert_eq!(codes(&jwe), ["suspicious_kid"]);
+        }
+        // The JWE first.
+        let header = "eyJhbGciOiJIUzI1NiIsImtpZCI6Ii4uLy4uL2V0Yy9wYXNzd2QiLCJ4Ijoib3RoZXIifQ";
+        for _ in 0..2 {
+            assert_eq!(
+                codes(&format!("{header}.ZW5j.aXY.Y3Q.dGFn")),
+                ["suspicious_kid"]
+            );
+            assert_eq!(
+                codes(&format!("{header}.e30.c2ln")),
+                ["suspicious_kid", "no_typ"]
+            );
+        }
     }
 
     #[test]

@@ -57,11 +57,21 @@ pub struct HeaderMap {
     /// Its `alg` and `kid` as the JSON view writes them, made on first use: the tokens of one
     /// issuer share a header (see [`HEADERS`]), so these are written once, not once a token.
     json_alg_kid: OnceLock<[Box<[u8]>; 2]>,
+    /// The lint's findings about the header alone, made on first use (see [`HeaderMap::lints`]).
+    lints: OnceLock<[Option<crate::claims::Warning>; 2]>,
 }
 
 impl HeaderMap {
     pub fn map(&self) -> &Map<String, Value> {
         &self.map
+    }
+
+    /// What the lint finds in the header alone, as `make` finds it, found once.
+    pub fn lints(
+        &self,
+        make: impl FnOnce() -> [Option<crate::claims::Warning>; 2],
+    ) -> &[Option<crate::claims::Warning>; 2] {
+        self.lints.get_or_init(make)
     }
 
     /// The header's `alg` and `kid` as `make` writes them, made once.
@@ -731,6 +741,7 @@ fn header(segment: &str, n: usize) -> Result<Header, ParseError> {
         map,
         written,
         json_alg_kid: OnceLock::new(),
+        lints: OnceLock::new(),
     });
     if memo {
         HEADERS.with_borrow_mut(|m| {
