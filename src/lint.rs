@@ -144,10 +144,7 @@ impl WeakSecrets {
 
     /// `weak_secret`: an HS token whose signature one of the well-known secrets reproduces.
     pub fn search(&self, token: &Token) -> Option<Warning> {
-        let alg = token
-            .alg()
-            .and_then(Alg::from_name)
-            .filter(|a| a.is_hmac())?;
+        let alg = token.algorithm().filter(|a| a.is_hmac())?;
         if token.signature.is_empty() {
             return None;
         }

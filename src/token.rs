@@ -59,6 +59,8 @@ pub struct HeaderMap {
     json_alg_kid: OnceLock<[Box<[u8]>; 2]>,
     /// The lint's findings about the header alone, made on first use (see [`HeaderMap::lints`]).
     lints: OnceLock<[Option<crate::claims::Warning>; 2]>,
+    /// Its `alg`, when jwtctl knows it, found on first use.
+    algorithm: OnceLock<Option<crate::verify::Alg>>,
 }
 
 impl HeaderMap {
@@ -138,6 +140,14 @@ impl Token {
     /// The header's `alg` when it is a string.
     pub fn alg(&self) -> Option<&str> {
         self.header_get("alg").and_then(Value::as_str)
+    }
+
+    /// The header's `alg` when it names an algorithm jwtctl knows (found once per header).
+    pub fn algorithm(&self) -> Option<crate::verify::Alg> {
+        *self
+            .header
+            .algorithm
+            .get_or_init(|| self.alg().and_then(crate::verify::Alg::from_name))
     }
 
     pub fn kid(&self) -> Option<&str> {
@@ -742,6 +752,7 @@ fn header(segment: &str, n: usize) -> Result<Header, ParseError> {
         written,
         json_alg_kid: OnceLock::new(),
         lints: OnceLock::new(),
+        algorithm: OnceLock::new(),
     });
     if memo {
         HEADERS.with_borrow_mut(|m| {

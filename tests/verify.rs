@@ -222,6 +222,25 @@ fn alg_none_in_every_spelling_is_refused() {
 }
 
 #[test]
+fn a_missing_or_unknown_alg_is_refused_and_named() {
+    let payload = b64(r#"{"exp":1800000900}"#);
+    for (header, why) in [
+        (r#"{"typ":"JWT"}"#, "the header has no alg string"),
+        (r#"{"alg":5}"#, "the header has no alg string"),
+        (r#"{"alg":"HS257"}"#, r#"unsupported algorithm "HS257""#),
+        (r#"{"alg":" none "}"#, "never accepted"),
+        (r#"{"alg":"hs256"}"#, r#"unsupported algorithm "hs256""#),
+    ] {
+        let token = format!("{}.{payload}.c2ln", b64(header));
+        let (code, v, _) = verify_json(&["--key", &fixture_path("keys/rsa.pub.pem"), &token]);
+        assert_eq!(code, 1, "{header}");
+        assert_eq!(v["signature"]["verified"], false, "{header}");
+        let error = v["signature"]["error"].as_str().unwrap();
+        assert!(error.contains(why), "{header}: {error}");
+    }
+}
+
+#[test]
 fn alg_pinning_and_crit() {
     let (token, key) = signed("PS256");
     let (code, v, _) = verify_json(&["--key", &key, "--alg", "RS256", "--alg", "RS512", &token]);

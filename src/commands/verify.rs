@@ -191,7 +191,7 @@ fn the_hs256_key(keys: &[Ready]) -> Option<usize> {
 fn hs256_signing_input(r: &Report) -> Option<&[u8]> {
     r.token
         .as_ref()
-        .filter(|t| t.kind == Kind::Jws && t.alg().and_then(Alg::from_name) == Some(Alg::HS256))
+        .filter(|t| t.kind == Kind::Jws && t.algorithm() == Some(Alg::HS256))
         .map(crate::token::Token::signing_input)
 }
 
@@ -248,7 +248,7 @@ impl Policy<'_> {
                 signature.key = Some(std::sync::Arc::clone(&key.described));
                 // Verified by the user's secret: it is well known exactly when the token's is.
                 if key.well_known
-                    && let Some(alg) = token.alg().and_then(Alg::from_name)
+                    && let Some(alg) = token.algorithm()
                 {
                     warnings.insert(lint_at, lint::weak_secret_warning(alg));
                 }
@@ -280,29 +280,16 @@ impl Policy<'_> {
         warnings: &mut Vec<Warning>,
         computed: Computed<'_>,
     ) -> SignatureVerdict<'_> {
-        let Some(alg_name) = token.alg() else {
-            return Err((
-                Exit::Invalid,
-                Some(false),
-                "the header has no alg string".into(),
-            ));
-        };
-        if alg_name.trim().eq_ignore_ascii_case("none") {
-            return Err((
-                Exit::Invalid,
-                Some(false),
-                "alg \"none\" is never accepted: the token is unsigned and anyone could have made it".into(),
-            ));
-        }
-        let Some(alg) = Alg::from_name(alg_name) else {
-            return Err((
-                Exit::Invalid,
-                Some(false),
-                format!(
-                    "unsupported algorithm \"{}\"",
-                    crate::escape::text(alg_name)
-                ),
-            ));
+        // (An algorithm jwtctl knows is never "none": what is not one is refused below.)
+        let Some(alg) = token.algorithm() else {
+            let why = match token.alg() {
+                None => "the header has no alg string".into(),
+                Some(none) if none.trim().eq_ignore_ascii_case("none") => {
+                    "alg \"none\" is never accepted: the token is unsigned and anyone could have made it".into()
+                }
+                Some(other) => format!("unsupported algorithm \"{}\"", crate::escape::text(other)),
+            };
+            return Err((Exit::Invalid, Some(false), why));
         };
         if let Some(crit) = token.header_get("crit") {
             let names: Vec<String> = match crit {
