@@ -314,35 +314,11 @@ fn schedules(tail: &[u8]) -> Vec<[u32; 64]> {
         .collect()
 }
 
-/// What the CPU offers the SHA-256 paths, asked once for both (each `cpuid` is a trap to the
-/// hypervisor in a virtual machine, where a general feature detection asks several): bit 0 set
-/// once asked, bit 1 the SHA extensions with SSSE3 and SSE4.1 (`x4`), bit 2 AVX-512F with the
-/// system saving its registers (`x16`), bit 3 that and AVX-512VL (`x4` compiled wide).
+/// What the CPU offers the SHA-256 paths (see [`crate::cpu`]): bit 1 the SHA extensions with
+/// SSSE3 and SSE4.1 (`x4`), bit 2 AVX-512F (`x16`), bit 3 that and AVX-512VL (`x4` compiled wide).
 #[cfg(target_arch = "x86_64")]
 fn cpu_offers(bit: u8) -> bool {
-    use std::arch::x86_64::{__cpuid, __cpuid_count, _xgetbv};
-    use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
-    static KNOWN: AtomicU8 = AtomicU8::new(0);
-    let mut known = KNOWN.load(Relaxed);
-    if known == 0 {
-        let basic = __cpuid(1);
-        let extended = __cpuid_count(7, 0);
-        let ssse3 = basic.ecx & (1 << 9) != 0;
-        let sse41 = basic.ecx & (1 << 19) != 0;
-        let osxsave = basic.ecx & (1 << 27) != 0;
-        let sha = extended.ebx & (1 << 29) != 0;
-        let avx512f = extended.ebx & (1 << 16) != 0;
-        let avx512vl = extended.ebx & (1 << 31) != 0;
-        // XCR0: SSE, AVX, opmask, ZMM0-15's upper halves and ZMM16-31 saved.
-        // SAFETY: xgetbv is available where the OS set OSXSAVE.
-        let zmm_saved = osxsave && unsafe { _xgetbv(0) } & 0xE6 == 0xE6;
-        known = 1
-            | u8::from(ssse3 && sse41 && sha) << 1
-            | u8::from(avx512f && zmm_saved) << 2
-            | u8::from(avx512f && avx512vl && zmm_saved) << 3;
-        KNOWN.store(known, Relaxed);
-    }
-    known & bit != 0
+    crate::cpu::offers(bit)
 }
 
 /// SHA-256 with AVX-512, sixteen states at a time, one 32-bit lane each: for the weak-secret

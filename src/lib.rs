@@ -5,6 +5,7 @@ pub mod bytes;
 pub mod claims;
 pub mod cli;
 pub mod commands;
+pub mod cpu;
 pub mod escape;
 pub mod exit;
 pub mod hmac_sha256;

@@ -608,9 +608,11 @@ const JWE_SEGMENTS: [&str; 5] = [
 /// one-token run more than the decoder saves it.
 static VECTOR_BASE64: AtomicBool = AtomicBool::new(false);
 
-/// From now on segments are decoded by the vectorized decoder (called when a batch starts).
+/// From now on segments are decoded by the vectorized decoder (called when a batch starts); the
+/// CPU is asked what it offers the scanner too (see [`crate::cpu`]).
 pub fn batch_started() {
     VECTOR_BASE64.store(true, Ordering::Relaxed);
+    crate::cpu::offers(crate::cpu::AVX2);
 }
 
 /// Decodes one base64url segment (RFC 7515: no padding, no other alphabet, canonical bits).

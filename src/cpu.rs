@@ -1,0 +1,98 @@
+//! What the CPU offers the vectorized paths, asked once for all of them: each `cpuid` is a trap
+//! to the hypervisor in a virtual machine (~5 µs), and a general feature detection asks several.
+//! A one-token run asks only when a path needs the answer (the weak-secret search); a batch asks
+//! when it starts (see [`crate::token::batch_started`]), and its scanner only reads the answer.
+
+#[cfg(target_arch = "x86_64")]
+use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+
+/// The SHA extensions with SSSE3 and SSE4.1.
+pub const SHA: u8 = 1 << 1;
+/// AVX-512F, with the system saving its registers.
+pub const AVX512: u8 = 1 << 2;
+/// That and AVX-512VL.
+pub const AVX512VL: u8 = 1 << 3;
+/// AVX2, with the system saving its registers.
+pub const AVX2: u8 = 1 << 4;
+
+/// Bit 0 set once asked; the others as above.
+#[cfg(target_arch = "x86_64")]
+static KNOWN: AtomicU8 = AtomicU8::new(0);
+
+/// Whether the CPU offers `feature` (one of the constants above), asking it the first time.
+pub fn offers(feature: u8) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let mut known = KNOWN.load(Relaxed);
+        if known == 0 {
+            known = ask();
+            KNOWN.store(known, Relaxed);
+        }
+        known & feature != 0
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = feature;
+        false
+    }
+}
+
+/// Whether the CPU offers `feature` as far as is known, without asking: false until something
+/// asked (see [`offers`]).
+#[inline]
+pub fn known(feature: u8) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        KNOWN.load(Relaxed) & feature != 0
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = feature;
+        false
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+fn ask() -> u8 {
+    use std::arch::x86_64::{__cpuid, __cpuid_count, _xgetbv};
+    let basic = __cpuid(1);
+    let extended = __cpuid_count(7, 0);
+    let ssse3 = basic.ecx & (1 << 9) != 0;
+    let sse41 = basic.ecx & (1 << 19) != 0;
+    let osxsave = basic.ecx & (1 << 27) != 0;
+    let avx = basic.ecx & (1 << 28) != 0;
+    let avx2 = extended.ebx & (1 << 5) != 0;
+    let sha = extended.ebx & (1 << 29) != 0;
+    let avx512f = extended.ebx & (1 << 16) != 0;
+    let avx512vl = extended.ebx & (1 << 31) != 0;
+    // XCR0: SSE and AVX state saved (bits 1, 2); for AVX-512 also the opmask, ZMM0-15's upper
+    // halves and ZMM16-31 (bits 5-7).
+    // SAFETY: xgetbv is available where the OS set OSXSAVE.
+    let xcr0 = if osxsave { unsafe { _xgetbv(0) } } else { 0 };
+    let ymm_saved = xcr0 & 0x6 == 0x6;
+    let zmm_saved = xcr0 & 0xE6 == 0xE6;
+    1 | if ssse3 && sse41 && sha { SHA } else { 0 }
+        | if avx512f && zmm_saved { AVX512 } else { 0 }
+        | if avx512f && avx512vl && zmm_saved {
+            AVX512VL
+        } else {
+            0
+        }
+        | if avx && avx2 && ymm_saved { AVX2 } else { 0 }
+}
+
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests {
+    use super::*;
+
+    /// Each feature is detected as the standard library sees it.
+    #[test]
+    fn features_are_detected_as_the_standard_library_sees_them() {
+        use std::arch::is_x86_feature_detected as has;
+        assert_eq!(offers(SHA), has!("sha") && has!("ssse3") && has!("sse4.1"));
+        assert_eq!(offers(AVX512), has!("avx512f"));
+        assert_eq!(offers(AVX512VL), has!("avx512f") && has!("avx512vl"));
+        assert_eq!(offers(AVX2), has!("avx2"));
+        assert_eq!(known(AVX2), has!("avx2"));
+    }
+}
