@@ -12,7 +12,7 @@ pub const SHA: u8 = 1 << 1;
 pub const AVX512: u8 = 1 << 2;
 /// That and AVX-512VL.
 pub const AVX512VL: u8 = 1 << 3;
-/// AVX2, with the system saving its registers.
+/// AVX2 with POPCNT and BMI1 (every CPU with AVX2 has them), the system saving its registers.
 pub const AVX2: u8 = 1 << 4;
 
 /// Bit 0 set once asked; the others as above.
@@ -61,6 +61,8 @@ fn ask() -> u8 {
     let sse41 = basic.ecx & (1 << 19) != 0;
     let osxsave = basic.ecx & (1 << 27) != 0;
     let avx = basic.ecx & (1 << 28) != 0;
+    let popcnt = basic.ecx & (1 << 23) != 0;
+    let bmi1 = extended.ebx & (1 << 3) != 0;
     let avx2 = extended.ebx & (1 << 5) != 0;
     let sha = extended.ebx & (1 << 29) != 0;
     let avx512f = extended.ebx & (1 << 16) != 0;
@@ -78,7 +80,11 @@ fn ask() -> u8 {
         } else {
             0
         }
-        | if avx && avx2 && ymm_saved { AVX2 } else { 0 }
+        | if avx && avx2 && popcnt && bmi1 && ymm_saved {
+            AVX2
+        } else {
+            0
+        }
 }
 
 #[cfg(all(test, target_arch = "x86_64"))]
@@ -92,7 +98,8 @@ mod tests {
         assert_eq!(offers(SHA), has!("sha") && has!("ssse3") && has!("sse4.1"));
         assert_eq!(offers(AVX512), has!("avx512f"));
         assert_eq!(offers(AVX512VL), has!("avx512f") && has!("avx512vl"));
-        assert_eq!(offers(AVX2), has!("avx2"));
-        assert_eq!(known(AVX2), has!("avx2"));
+        let avx2 = has!("avx2") && has!("popcnt") && has!("bmi1");
+        assert_eq!(offers(AVX2), avx2);
+        assert_eq!(known(AVX2), avx2);
     }
 }
