@@ -233,7 +233,9 @@ pub fn judge_into(
     warnings.clear();
     *times = Times::new();
     let mut unusable = false;
-    for name in TIME_CLAIMS {
+    // Each usable claim in its TIME_CLAIMS place, beside the list.
+    let mut found = [None; TIME_CLAIMS.len()];
+    for (place, name) in TIME_CLAIMS.into_iter().enumerate() {
         let date = match claims.integer(name) {
             Some(None) => continue,
             Some(Some(secs)) => seconds(secs),
@@ -254,11 +256,13 @@ pub fn judge_into(
                         ),
                     ));
                 }
-                times.push(TimeClaim {
+                let claim = TimeClaim {
                     name,
                     unix,
                     relative: unix.saturating_sub(now),
-                });
+                };
+                times.push(claim);
+                found[place] = Some(claim);
             }
             Err(why) => {
                 if name != "auth_time" {
@@ -274,8 +278,8 @@ pub fn judge_into(
             }
         }
     }
-    let get = |n: &str| times.iter().find(|t: &&TimeClaim| t.name == n).copied();
-    let (iat, nbf, exp) = (get("iat"), get("nbf"), get("exp"));
+    // (A test holds TIME_CLAIMS to this order.)
+    let [iat, nbf, exp, _] = found;
 
     if let Some(iat) = iat
         && iat.unix > now
@@ -397,6 +401,12 @@ pub fn clock_skew(date: i64, now: i64) -> Option<Warning> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The judge takes iat, nbf and exp from their places in TIME_CLAIMS.
+    #[test]
+    fn time_claims_are_in_the_order_the_judge_reads() {
+        assert_eq!(TIME_CLAIMS, ["iat", "nbf", "exp", "auth_time"]);
+    }
     use serde_json::json;
 
     fn claims(v: Value) -> Map<String, Value> {

@@ -41,13 +41,7 @@ pub fn lint(token: &Token, weak: &WeakSecrets) -> Vec<Warning> {
 /// Every lint but the weak-secret search (for verify, which knows the secret that signed).
 pub fn lint_but_secret(token: &Token) -> Vec<Warning> {
     let mut out = Vec::new();
-    // The kid and typ lints read the header alone: judged once for the tokens that share it.
-    let [kid, typ] = token.header.lints(|| {
-        [
-            token.header_get("kid").and_then(suspicious_kid),
-            self::typ(token.header_get("typ")),
-        ]
-    });
+    let [kid, typ, _] = header_lints(token);
     out.extend(kid.clone());
     // A JWE's typ names what it encrypts, and is not judged.
     if token.kind != Kind::Jwe {
@@ -59,6 +53,40 @@ pub fn lint_but_secret(token: &Token) -> Vec<Warning> {
         out.extend(sensitive_claims(claims.map()));
     }
     out
+}
+
+/// What the header alone earns, judged once for the tokens that share it (the parser keeps
+/// one header per issuer and thread): `suspicious_kid`, `no_typ`/`unusual_typ` (which a JWE's
+/// caller leaves out) and `embedded_key`.
+pub fn header_lints(token: &Token) -> &[Option<Warning>; 3] {
+    token.header.lints(|| {
+        [
+            token.header_get("kid").and_then(suspicious_kid),
+            typ(token.header_get("typ")),
+            embedded_key(token),
+        ]
+    })
+}
+
+/// Header parameters that carry a key or point at one.
+const EMBEDDED: [&str; 4] = ["jwk", "jku", "x5u", "x5c"];
+
+/// `embedded_key`: a header that carries a key, or a URL to fetch one from.
+fn embedded_key(token: &Token) -> Option<Warning> {
+    let embedded: Vec<&str> = EMBEDDED
+        .into_iter()
+        .filter(|k| token.header_get(k).is_some())
+        .collect();
+    (!embedded.is_empty()).then(|| {
+        Warning::new(
+            "embedded_key",
+            format!(
+                "the header carries {}: a key or key URL chosen by whoever made the token. jwtctl never trusts \
+                 or fetches it; verify only with keys you supply (--key, --jwks, --oidc-issuer).",
+                embedded.join(", ")
+            ),
+        )
+    })
 }
 
 /// Whether `secret` is on the list of well-known secrets, as an HMAC key: HMAC pads a key

@@ -58,7 +58,7 @@ pub struct HeaderMap {
     /// issuer share a header (see [`HEADERS`]), so these are written once, not once a token.
     json_alg_kid: OnceLock<[Box<[u8]>; 2]>,
     /// The lint's findings about the header alone, made on first use (see [`HeaderMap::lints`]).
-    lints: OnceLock<[Option<crate::claims::Warning>; 2]>,
+    lints: OnceLock<[Option<crate::claims::Warning>; 3]>,
     /// Its `alg`, when jwtctl knows it, found on first use.
     algorithm: OnceLock<Option<crate::verify::Alg>>,
 }
@@ -71,8 +71,8 @@ impl HeaderMap {
     /// What the lint finds in the header alone, as `make` finds it, found once.
     pub fn lints(
         &self,
-        make: impl FnOnce() -> [Option<crate::claims::Warning>; 2],
-    ) -> &[Option<crate::claims::Warning>; 2] {
+        make: impl FnOnce() -> [Option<crate::claims::Warning>; 3],
+    ) -> &[Option<crate::claims::Warning>; 3] {
         self.lints.get_or_init(make)
     }
 

@@ -1593,9 +1593,6 @@ pub fn add_lint(r: &mut Report, weak: &crate::lint::WeakSecrets) {
     }
 }
 
-/// Header parameters that carry a key or point at one.
-const EMBEDDED: [&str; 4] = ["jwk", "jku", "x5u", "x5c"];
-
 /// Parses and judges one token: the report every command starts from. Its exit code is left
 /// for the command to decide, except for a malformed token (3).
 pub fn inspect(text: String, source: Source, clock: Clock) -> Report {
@@ -1632,25 +1629,8 @@ pub fn inspect_in(report: &mut Report, text: String, clock: Clock) {
              jwtctl verify always refuses it.",
         ));
     }
-    // (Most headers name none of these: one pass over their few keys says so.)
-    let embedded: Vec<&str> = if t.header.keys().any(|k| EMBEDDED.contains(&k.as_str())) {
-        EMBEDDED
-            .into_iter()
-            .filter(|k| t.header_get(k).is_some())
-            .collect()
-    } else {
-        Vec::new()
-    };
-    if !embedded.is_empty() {
-        warnings.push(Warning::new(
-            "embedded_key",
-            format!(
-                "the header carries {}: a key or key URL chosen by whoever made the token. jwtctl never trusts \
-                 or fetches it; verify only with keys you supply (--key, --jwks, --oidc-issuer).",
-                embedded.join(", ")
-            ),
-        ));
-    }
+    // Judged once per header (see `lint::header_lints`).
+    warnings.extend(crate::lint::header_lints(t)[2].clone());
     let (status, error) = match &t.payload {
         Payload::Claims(c) => {
             // Judged where the report keeps its judgement: nothing that size is moved.
