@@ -129,10 +129,18 @@ pub fn four_at_once() -> bool {
     false
 }
 
-/// Whether `tag` is `mac`, compared in constant time.
+/// Whether `tag` is `mac`, compared in constant time: every byte is read, eight at a time,
+/// whatever differs (only the length, which is public, ends it early).
 pub fn same_tag(mac: &[u8; 32], tag: &[u8]) -> bool {
-    tag.len() == mac.len()
-        && std::hint::black_box(mac.iter().zip(tag).fold(0u8, |d, (a, b)| d | (a ^ b))) == 0
+    let Ok(tag) = <&[u8; 32]>::try_from(tag) else {
+        return false;
+    };
+    let (macs, _) = mac.as_chunks::<8>();
+    let (tags, _) = tag.as_chunks::<8>();
+    let differ = macs.iter().zip(tags).fold(0u64, |d, (a, b)| {
+        d | (u64::from_ne_bytes(*a) ^ u64::from_ne_bytes(*b))
+    });
+    std::hint::black_box(differ) == 0
 }
 
 /// The end of a message as the inner hash reads it: the bytes after its last whole block, the
@@ -863,6 +871,23 @@ mod x4 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A tag is the MAC exactly: any one bit off, or any other length, is not.
+    #[test]
+    fn a_tag_is_the_mac_to_the_bit() {
+        let mac: [u8; 32] = std::array::from_fn(|i| (i * 37 + 5) as u8);
+        assert!(same_tag(&mac, &mac));
+        for byte in 0..32 {
+            for bit in 0..8 {
+                let mut tag = mac;
+                tag[byte] ^= 1 << bit;
+                assert!(!same_tag(&mac, &tag), "byte {byte} bit {bit}");
+            }
+        }
+        assert!(!same_tag(&mac, &mac[..31]));
+        assert!(!same_tag(&mac, &[mac.as_slice(), &[0]].concat()));
+        assert!(!same_tag(&mac, &[]));
+    }
     use aws_lc_rs::hmac;
 
     /// Every padding case of the message (lengths around the block edges) and of the key (empty,
