@@ -280,7 +280,8 @@ impl Policy<'_> {
         warnings: &mut Vec<Warning>,
         computed: Computed<'_>,
     ) -> SignatureVerdict<'_> {
-        // (An algorithm jwtctl knows is never "none": what is not one is refused below.)
+        // No algorithm jwtctl knows is "none": any other alg is refused here, "none" with its
+        // own reason.
         let Some(alg) = token.algorithm() else {
             let why = match token.alg() {
                 None => "the header has no alg string".into(),
