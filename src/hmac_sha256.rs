@@ -322,13 +322,6 @@ fn schedules(tail: &[u8]) -> Vec<[u32; 64]> {
         .collect()
 }
 
-/// What the CPU offers the SHA-256 paths (see [`crate::cpu`]): bit 1 the SHA extensions with
-/// SSSE3 and SSE4.1 (`x4`), bit 2 AVX-512F (`x16`), bit 3 that and AVX-512VL (`x4` compiled wide).
-#[cfg(target_arch = "x86_64")]
-fn cpu_offers(bit: u8) -> bool {
-    crate::cpu::offers(bit)
-}
-
 /// SHA-256 with AVX-512, sixteen states at a time, one 32-bit lane each: for the weak-secret
 /// search, whose keys all read one message. The message's schedule is the same for every key,
 /// so it is computed once (with the round constants added) and each round is then a handful of
@@ -341,7 +334,7 @@ mod x16 {
 
     /// Whether the CPU has AVX-512F and the system saves the ZMM registers.
     pub fn available() -> bool {
-        super::cpu_offers(4)
+        crate::cpu::offers(crate::cpu::AVX512)
     }
 
     /// One round: `d` becomes the new e and `h` the new a; the next round reads the eight
@@ -479,7 +472,7 @@ mod x4 {
 
     /// Whether the CPU has the SHA extensions (and SSSE3 and SSE4.1, which every such CPU has).
     pub fn available() -> bool {
-        super::cpu_offers(2)
+        crate::cpu::offers(crate::cpu::SHA)
     }
 
     /// The place of the first key in `groups` (sixteen lanes each, as the build script lays
@@ -491,7 +484,7 @@ mod x4 {
     /// AVX-512, as [`compress_all`] is (a search of the list ~0.20 ms, ~0.21 without it).
     pub fn first_match(groups: &[Keys16], schedule: &[[u32; 64]], tag: &[u8; 32]) -> Option<usize> {
         assert!(available());
-        if super::cpu_offers(8) {
+        if crate::cpu::offers(crate::cpu::AVX512VL) {
             // SAFETY: the CPU has the SHA extensions (above), AVX-512F and AVX-512VL, and the
             // system saves their registers.
             unsafe { first_match_wide(groups, schedule, tag) }
@@ -787,7 +780,7 @@ mod x4 {
         block: impl Fn(usize, usize) -> &'a [u8],
     ) {
         assert!(available());
-        if super::cpu_offers(8) {
+        if crate::cpu::offers(crate::cpu::AVX512VL) {
             // SAFETY: the CPU has the SHA extensions (above), AVX-512F and AVX-512VL, and the
             // system saves their registers.
             unsafe { compress_all_wide(states, count, block) }
@@ -962,7 +955,7 @@ mod tests {
                         // SAFETY: `available` said the CPU has the SHA extensions.
                         let narrow = unsafe { x4::first_match_narrow(&groups, &schedule, &tag) };
                         assert_eq!(narrow, Some(first), "compiled without AVX-512");
-                        if cpu_offers(8) {
+                        if crate::cpu::offers(crate::cpu::AVX512VL) {
                             // SAFETY: the CPU has the SHA extensions, AVX-512F and AVX-512VL.
                             let wide = unsafe { x4::first_match_wide(&groups, &schedule, &tag) };
                             assert_eq!(wide, Some(first), "compiled with AVX-512");
@@ -1050,7 +1043,7 @@ mod tests {
             // SAFETY: `available` said the CPU has the SHA extensions.
             unsafe { x4::compress_all_narrow(&mut narrow, count, block) };
             assert_eq!(narrow, want, "{count} blocks, compiled without AVX-512");
-            if cpu_offers(8) {
+            if crate::cpu::offers(crate::cpu::AVX512VL) {
                 let mut wide = starts;
                 // SAFETY: the CPU has the SHA extensions, AVX-512F and AVX-512VL.
                 unsafe { x4::compress_all_wide(&mut wide, count, block) };
@@ -1117,7 +1110,7 @@ mod tests {
             std::arch::is_x86_feature_detected!("avx512f")
         );
         assert_eq!(
-            cpu_offers(8),
+            crate::cpu::offers(crate::cpu::AVX512VL),
             std::arch::is_x86_feature_detected!("avx512f")
                 && std::arch::is_x86_feature_detected!("avx512vl")
         );

@@ -314,11 +314,11 @@ impl crate::claims::ClaimSource for Claims {
 
 /// A value of a plain text, as serde_json reads it.
 fn plain_value(raw: &str) -> Option<Value> {
+    // A plain integer of up to 18 digits is an i64, as serde_json reads it.
+    if let Some(n) = crate::bytes::digits_value(raw.as_bytes()) {
+        return Some(Value::from(n));
+    }
     match raw.as_bytes().first()? {
-        // A plain integer of up to 18 digits is an i64, as serde_json reads it.
-        b'0'..=b'9' if raw.len() <= 18 && raw.bytes().all(|c| c.is_ascii_digit()) => {
-            raw.parse::<i64>().ok().map(Value::from)
-        }
         b'-' | b'0'..=b'9' => raw.parse().ok().map(Value::Number),
         _ => serde_json::from_str(raw).ok(),
     }
@@ -772,20 +772,6 @@ pub fn parse(raw: &str) -> Result<Token, ParseError> {
 
 /// [`parse`], keeping the text it is given as the token's `raw` instead of a copy.
 pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
-    // Most tokens are a JWS: its two dots are found from either end, without a look at the
-    // payload between them, which must then decode as base64url, where no dot can stand. What
-    // fails is read again the long way, which counts every dot and says what is wrong.
-    let bytes = raw.as_bytes();
-    let raw = match (
-        crate::bytes::find(b'.', bytes),
-        crate::bytes::rfind(b'.', bytes),
-    ) {
-        (Some(first), Some(last)) if first < last => match from_segments(raw, &[first, last], 3) {
-            Ok(token) => return Ok(token),
-            Err((_, raw)) => raw,
-        },
-        _ => raw,
-    };
     // One pass finds the dots that end the first four segments and counts the rest.
     let (mut ends, mut dots) = ([0; 4], 0);
     for dot in crate::bytes::positions(b'.', raw.as_bytes()) {
@@ -801,32 +787,9 @@ pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
             if n == 1 { "" } else { "s" }
         )));
     }
-    from_segments(raw, &ends[..dots], n).map_err(|(e, _)| e)
-}
-
-/// A token's parts but its text.
-type Parts = (Kind, Header, Payload, usize, Vec<u8>, usize);
-
-/// The token of `n` segments (3 or 5) that end at `ends`; on error, the text back too.
-fn from_segments(raw: String, ends: &[usize], n: usize) -> Result<Token, (ParseError, String)> {
-    match read_segments(&raw, ends, n) {
-        Ok((kind, header, payload, signing_input_len, signature, signature_len)) => Ok(Token {
-            raw,
-            kind,
-            header,
-            payload,
-            signing_input_len,
-            signature,
-            signature_len,
-        }),
-        Err(e) => Err((e, raw)),
-    }
-}
-
-fn read_segments(raw: &str, ends: &[usize], n: usize) -> Result<Parts, ParseError> {
     let mut segments = [""; 5];
     let mut start = 0;
-    for (segment, &end) in segments.iter_mut().zip(ends) {
+    for (segment, &end) in segments.iter_mut().zip(&ends[..dots]) {
         *segment = &raw[start..end];
         start = end + 1;
     }
@@ -841,7 +804,15 @@ fn read_segments(raw: &str, ends: &[usize], n: usize) -> Result<Parts, ParseErro
         for (i, seg) in segments.iter().enumerate().skip(1) {
             check_segment(JWE_SEGMENTS[i], i, n, seg)?;
         }
-        return Ok((Kind::Jwe, header, Payload::Encrypted, 0, Vec::new(), 0));
+        return Ok(Token {
+            raw,
+            kind: Kind::Jwe,
+            header,
+            payload: Payload::Encrypted,
+            signing_input_len: 0,
+            signature: Vec::new(),
+            signature_len: 0,
+        });
     }
 
     let payload_bytes = decode_segment(JWS_SEGMENTS[1], 1, n, segments[1])?;
@@ -868,19 +839,19 @@ fn read_segments(raw: &str, ends: &[usize], n: usize) -> Result<Parts, ParseErro
         .and_then(Value::as_str)
         .is_some_and(|a| a.trim().eq_ignore_ascii_case("none"));
     let signing_input_len = segments[0].len() + 1 + segments[1].len();
-    let kind = if unsecured {
-        Kind::Unsecured
-    } else {
-        Kind::Jws
-    };
-    Ok((
-        kind,
+    Ok(Token {
+        raw,
+        kind: if unsecured {
+            Kind::Unsecured
+        } else {
+            Kind::Jws
+        },
         header,
         payload,
         signing_input_len,
         signature,
         signature_len,
-    ))
+    })
 }
 
 #[cfg(test)]

@@ -1630,7 +1630,8 @@ pub fn inspect_in(report: &mut Report, text: String, clock: Clock) {
         ));
     }
     // Judged once per header (see `lint::header_lints`).
-    warnings.extend(crate::lint::header_lints(t)[2].clone());
+    let [_, _, embedded] = crate::lint::header_lints(t);
+    warnings.extend(embedded.clone());
     let (status, error) = match &t.payload {
         Payload::Claims(c) => {
             // Judged where the report keeps its judgement: nothing that size is moved.
