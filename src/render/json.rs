@@ -209,13 +209,12 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
         out.extend_from_slice(b":{\"unix\":");
         int(t.unix, out);
         out.extend_from_slice(b",\"utc\":");
-        match crate::time::utc_bytes(t.unix) {
-            Some(utc) => {
-                out.push(b'"');
-                out.extend_from_slice(&utc);
-                out.push(b'"');
-            }
-            None => out.extend_from_slice(b"null"),
+        out.push(b'"');
+        if crate::time::push_utc(t.unix, out) {
+            out.push(b'"');
+        } else {
+            out.pop();
+            out.extend_from_slice(b"null");
         }
         out.extend_from_slice(b",\"relative_seconds\":");
         int(t.relative, out);
