@@ -24,13 +24,13 @@ function __fish_jwtctl_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c jwtctl -n "__fish_jwtctl_needs_command" -l color -d 'When to color text output' -r -f -a "auto\t''
+complete -c jwtctl -n "__fish_jwtctl_needs_command" -l color -d 'When to color text output [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c jwtctl -n "__fish_jwtctl_needs_command" -l now -d 'Judge times as if the clock read TIME (RFC 3339 or Unix seconds)' -r
-complete -c jwtctl -n "__fish_jwtctl_needs_command" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d)' -r
+complete -c jwtctl -n "__fish_jwtctl_needs_command" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d) [default: 0s]' -r
 complete -c jwtctl -n "__fish_jwtctl_needs_command" -l threads -d 'Threads for batch work; output stays in input order [default: all cores]' -r
-complete -c jwtctl -n "__fish_jwtctl_needs_command" -l max-token-size -d 'Refuse a single token longer than this many bytes' -r
+complete -c jwtctl -n "__fish_jwtctl_needs_command" -l max-token-size -d 'Refuse a single token longer than this many bytes [default: 1048576]' -r
 complete -c jwtctl -n "__fish_jwtctl_needs_command" -l json -d 'One JSON object per token per line (JSON Lines), for jq and scripts'
 complete -c jwtctl -n "__fish_jwtctl_needs_command" -l local -d 'Show times in the local time zone instead of UTC'
 complete -c jwtctl -n "__fish_jwtctl_needs_command" -s h -l help -d 'Print help'
@@ -42,13 +42,13 @@ complete -c jwtctl -n "__fish_jwtctl_needs_command" -f -a "check-expiry" -d 'For
 complete -c jwtctl -n "__fish_jwtctl_needs_command" -f -a "completions" -d 'Print a shell completion script (bash, zsh, fish, powershell, elvish)'
 complete -c jwtctl -n "__fish_jwtctl_needs_command" -f -a "man" -d 'Print the man page (roff)'
 complete -c jwtctl -n "__fish_jwtctl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l color -d 'When to color text output' -r -f -a "auto\t''
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l color -d 'When to color text output [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l now -d 'Judge times as if the clock read TIME (RFC 3339 or Unix seconds)' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d)' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d) [default: 0s]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l threads -d 'Threads for batch work; output stays in input order [default: all cores]' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l max-token-size -d 'Refuse a single token longer than this many bytes' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l max-token-size -d 'Refuse a single token longer than this many bytes [default: 1048576]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l strict -d 'Exit 7 when any security warning fires (alg_none, no_exp, embedded_key, weak_key), for CI'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l json -d 'One JSON object per token per line (JSON Lines), for jq and scripts'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l local -d 'Show times in the local time zone instead of UTC'
@@ -79,13 +79,13 @@ complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l iss -d 'Require
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l aud -d 'Required audience; aud may be a string or an array (repeatable: any one may match)' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l sub -d 'Required subject (repeatable: any one may match)' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l require -d 'A claim that must be present (repeatable)' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l color -d 'When to color text output' -r -f -a "auto\t''
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l color -d 'When to color text output [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l now -d 'Judge times as if the clock read TIME (RFC 3339 or Unix seconds)' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d)' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d) [default: 0s]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l threads -d 'Threads for batch work; output stays in input order [default: all cores]' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l max-token-size -d 'Refuse a single token longer than this many bytes' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l max-token-size -d 'Refuse a single token longer than this many bytes [default: 1048576]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l secret-base64 -d 'The secret is base64 or base64url, not text'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l allow-weak-key -d 'Accept RSA keys under 2048 bits and HMAC secrets shorter than the hash (still warned about)'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l allow-no-exp -d 'Accept tokens without an exp claim'
@@ -118,13 +118,13 @@ complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l nbf -d 'nbf: a 
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l kid -d 'The header\'s kid' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l typ -d 'The header\'s typ; an empty value leaves it out' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l header -d 'A header parameter, KEY=VALUE, VALUE as JSON when it parses (repeatable)' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l color -d 'When to color text output' -r -f -a "auto\t''
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l color -d 'When to color text output [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l now -d 'Judge times as if the clock read TIME (RFC 3339 or Unix seconds)' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d)' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d) [default: 0s]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l threads -d 'Threads for batch work; output stays in input order [default: all cores]' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l max-token-size -d 'Refuse a single token longer than this many bytes' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l max-token-size -d 'Refuse a single token longer than this many bytes [default: 1048576]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l secret-base64 -d 'The secret is base64 or base64url, not text'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l allow-weak-key -d 'Accept RSA keys under 2048 bits and HMAC secrets shorter than the hash (still warned about)'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l unsecured -d 'Make an unsigned `alg: none` token (never accepted by jwtctl verify)'
@@ -135,37 +135,37 @@ complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -s h -l help -d 'P
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -s V -l version -d 'Print version'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l min-ttl -d 'Exit 4 when a token expires within DURATION' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l max-lifetime -d 'Exit 7 when a token\'s lifetime (exp - iat) is longer than DURATION' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l color -d 'When to color text output' -r -f -a "auto\t''
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l color -d 'When to color text output [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l now -d 'Judge times as if the clock read TIME (RFC 3339 or Unix seconds)' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d)' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d) [default: 0s]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l threads -d 'Threads for batch work; output stays in input order [default: all cores]' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l max-token-size -d 'Refuse a single token longer than this many bytes' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l max-token-size -d 'Refuse a single token longer than this many bytes [default: 1048576]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l allow-no-exp -d 'Accept tokens without an exp claim (otherwise exit 7)'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -s q -l quiet -d 'Print nothing; only the exit code speaks'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l json -d 'One JSON object per token per line (JSON Lines), for jq and scripts'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l local -d 'Show times in the local time zone instead of UTC'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -s h -l help -d 'Print help'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -s V -l version -d 'Print version'
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l color -d 'When to color text output' -r -f -a "auto\t''
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l color -d 'When to color text output [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l now -d 'Judge times as if the clock read TIME (RFC 3339 or Unix seconds)' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d)' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d) [default: 0s]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l threads -d 'Threads for batch work; output stays in input order [default: all cores]' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l max-token-size -d 'Refuse a single token longer than this many bytes' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l max-token-size -d 'Refuse a single token longer than this many bytes [default: 1048576]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l json -d 'One JSON object per token per line (JSON Lines), for jq and scripts'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l local -d 'Show times in the local time zone instead of UTC'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -s h -l help -d 'Print help'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l color -d 'When to color text output' -r -f -a "auto\t''
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l color -d 'When to color text output [default: auto]' -r -f -a "auto\t''
 always\t''
 never\t''"
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l now -d 'Judge times as if the clock read TIME (RFC 3339 or Unix seconds)' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d)' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d) [default: 0s]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l threads -d 'Threads for batch work; output stays in input order [default: all cores]' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l max-token-size -d 'Refuse a single token longer than this many bytes' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l max-token-size -d 'Refuse a single token longer than this many bytes [default: 1048576]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l json -d 'One JSON object per token per line (JSON Lines), for jq and scripts'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l local -d 'Show times in the local time zone instead of UTC'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -s h -l help -d 'Print help'

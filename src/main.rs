@@ -53,11 +53,11 @@ fn run() -> u8 {
             return exit::Exit::Usage.code();
         }
     };
-    set_color(cli.global.color);
+    set_color(cli.global.color());
     let g = &cli.global;
     let clock = Clock {
         now: g.now.unwrap_or_else(|| chrono::Utc::now().timestamp()),
-        leeway: g.leeway,
+        leeway: g.leeway(),
     };
     let layout = match &cli.command {
         Command::CheckExpiry(a) if a.quiet => Layout::Quiet,
@@ -75,7 +75,7 @@ fn run() -> u8 {
     let mut out = Output::new(view, Box::new(stdout));
     let batch = commands::Batch {
         clock,
-        max_token: g.max_token_size,
+        max_token: g.max_token_size(),
         threads: g.threads.map(|n| n.get()),
     };
     let outcome = match &cli.command {
