@@ -41,22 +41,34 @@ impl Cli {
     }
 
     /// [`Cli::parse_from`]'s first try: None when the first argument is not one of the batch
-    /// commands or the command line does not parse against it alone.
+    /// commands or the command line does not parse against it alone. The subcommand's
+    /// arguments and the global ones make one flat command, none of them global: clap then
+    /// copies no value from one level of matches to another.
     pub fn parse_alone(args: &[OsString]) -> Option<Cli> {
-        let alone = match args.get(1)?.to_str()? {
+        let name = args.get(1)?.to_str()?;
+        let alone = match name {
             "decode" => DecodeArgs::augment_args(clap::Command::new("decode")),
             "verify" => VerifyArgs::augment_args(clap::Command::new("verify")),
             "check-expiry" => CheckExpiryArgs::augment_args(clap::Command::new("check-expiry")),
             "encode" => EncodeArgs::augment_args(clap::Command::new("encode")),
             _ => return None,
         };
-        let mut command = Global::augment_args(clap::Command::new("jwtctl"))
-            .subcommand_required(true)
-            .subcommand(alone);
+        let mut command = Global::augment_args(alone).mut_args(|a| a.global(false));
         let cli = command
-            .try_get_matches_from_mut(args)
+            .try_get_matches_from_mut(&args[1..])
             .ok()
-            .and_then(|matches| Cli::from_arg_matches(&matches).ok());
+            .and_then(|m| {
+                let command = match name {
+                    "decode" => Command::Decode(DecodeArgs::from_arg_matches(&m).ok()?),
+                    "verify" => Command::Verify(Box::new(VerifyArgs::from_arg_matches(&m).ok()?)),
+                    "check-expiry" => {
+                        Command::CheckExpiry(CheckExpiryArgs::from_arg_matches(&m).ok()?)
+                    }
+                    _ => Command::Encode(Box::new(EncodeArgs::from_arg_matches(&m).ok()?)),
+                };
+                let global = Global::from_arg_matches(&m).ok()?;
+                Some(Cli { command, global })
+            });
         // Freed with the process: dropping a command's arguments one by one costs more than
         // building them.
         std::mem::forget(command);
