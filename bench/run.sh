@@ -69,6 +69,9 @@ for alg, sign in [
         for i in range(n):
             f.write(toks[i % pool] + "\n")
 PY
+# The corpora's pages written out before timing starts: otherwise writeback of a few hundred MB
+# runs beside the first round.
+sync
 wc -c "$work/HS256.txt" | awk -v n="$N" '{printf "corpus: %d tokens, %.0f bytes per HS256 line\n", n, $1/n}'
 head -1 "$work/HS256.txt" > "$work/one.txt"
 ONE=$(cat "$work/one.txt")
