@@ -93,7 +93,22 @@ for t in 1 2; do
   cmds[es256_${t}t]="$J verify --json --threads $t --now $NOW --key $K/ec256.pub.pem @$work/ES256.txt"
   cmds[eddsa_${t}t]="$J verify --json --threads $t --now $NOW --key $K/ed25519.pub.pem @$work/EdDSA.txt"
 done
-declare -A times=() pairs=()
+# openssl's rate for each verify case, measured in every round right after that case's runs
+# (one second each): the host's speed drifts, and a ratio of two runs taken together drifts
+# less than one of figures taken minutes apart.
+declare -A speed_cmd=(
+  [hs256]="openssl speed -seconds 1 -bytes 448 -hmac sha256"
+  [rs256]="openssl speed -seconds 1 rsa2048"
+  [es256]="openssl speed -seconds 1 ecdsap256"
+  [eddsa]="openssl speed -seconds 1 ed25519"
+)
+declare -A speed_awk=(
+  [hs256]='/^hmac/ {sub("k","",$2); printf "%.0f", $2*1000/448}'
+  [rs256]='/^rsa 2048/ {print int($7)}'
+  [es256]='/nistp256/ && NF>=8 {print int($8)}'
+  [eddsa]='/Ed25519/ {print int($NF)}'
+)
+declare -A times=() pairs=() speeds=() against=()
 for ((r = 0; r < RUNS; r++)); do
   # Interleaved: every command once per round, in a new order each round, so that no command
   # always follows the same one (on this VM a 2-thread run right after a long 1-thread run
@@ -108,6 +123,11 @@ for ((r = 0; r < RUNS; r++)); do
       times[${c}_${t}t]+="${pair[$t]} "
     done
     pairs[$c]+="$(echo "${pair[1]} / ${pair[2]}" | bc -l) "
+    if [ -n "${speed_cmd[$c]:-}" ]; then
+      rate_now=$(${speed_cmd[$c]} 2>/dev/null | awk "${speed_awk[$c]}")
+      speeds[$c]+="$rate_now "
+      against[$c]+="$(echo "$N / ${pair[1]} / $rate_now" | bc -l) "
+    fi
     unset pair
   done
 done
@@ -117,20 +137,27 @@ rate() { # tokens/s of the median run of case $1
 }
 ratio() { echo "$1 / $2" | bc -l | awk '{printf "%.2fx", $1}'; }
 
-rsa=$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048/ {print int($7)}')
-p256=$(openssl speed -seconds 3 ecdsap256 2>/dev/null | awk '/nistp256/ && NF>=8 {print int($8)}')
-ed=$(openssl speed -seconds 3 ed25519 2>/dev/null | awk '/Ed25519/ {print int($NF)}')
-hmac=$(openssl speed -seconds 3 -bytes 448 -hmac sha256 2>/dev/null | awk '/^hmac/ {sub("k","",$2); printf "%.0f", $2*1000/448}')
+speed() { echo "${speeds[$1]}" | tr ' ' '\n' | grep . | median; }
+rsa=$(speed rs256)
+p256=$(speed es256)
+ed=$(speed eddsa)
+hmac=$(speed hs256)
+# Median, lowest and highest of the rounds' ratios of a 1-thread case to openssl's rate taken
+# right after it.
+paired_against() {
+  echo "${against[$1]}" | tr ' ' '\n' | grep . | sort -n |
+    awk '{a[NR]=$1} END {printf "paired rounds %.2fx (%.2f-%.2f)", a[int((NR+1)/2)], a[1], a[NR]}'
+}
 
 row() { printf '%-34s %12s  %s\n' "$1" "$2" "$3"; }
 echo
 row "case (JSON Lines to /dev/null)" "tokens/s" "against"
 row "decode --json, 1 thread" "$(rate decode_1t)" "target 1,000,000"
 row "check-expiry --json, 1 thread" "$(rate check_1t)" "target: decode's speed"
-row "verify HS256, 1 thread" "$(rate hs256_1t)" "openssl HMAC-SHA256 (448 B) $hmac/s: $(ratio "$(rate hs256_1t)" "$hmac"); target 1,000,000"
-row "verify RS256, 1 thread" "$(rate rs256_1t)" "openssl RSA-2048 verify $rsa/s: $(ratio "$(rate rs256_1t)" "$rsa") (target 0.9x)"
-row "verify ES256, 1 thread" "$(rate es256_1t)" "openssl P-256 verify $p256/s: $(ratio "$(rate es256_1t)" "$p256") (target 1.0x)"
-row "verify EdDSA, 1 thread" "$(rate eddsa_1t)" "openssl Ed25519 verify $ed/s: $(ratio "$(rate eddsa_1t)" "$ed")"
+row "verify HS256, 1 thread" "$(rate hs256_1t)" "openssl HMAC-SHA256 (448 B) $hmac/s: $(ratio "$(rate hs256_1t)" "$hmac"), $(paired_against hs256); target 1,000,000"
+row "verify RS256, 1 thread" "$(rate rs256_1t)" "openssl RSA-2048 verify $rsa/s: $(ratio "$(rate rs256_1t)" "$rsa"), $(paired_against rs256) (target 0.9x)"
+row "verify ES256, 1 thread" "$(rate es256_1t)" "openssl P-256 verify $p256/s: $(ratio "$(rate es256_1t)" "$p256"), $(paired_against es256) (target 1.0x)"
+row "verify EdDSA, 1 thread" "$(rate eddsa_1t)" "openssl Ed25519 verify $ed/s: $(ratio "$(rate eddsa_1t)" "$ed"), $(paired_against eddsa)"
 paired() { # median, lowest and highest of the rounds' 1-thread/2-thread time ratios of $1
   echo "${pairs[$1]}" | tr ' ' '\n' | grep . | sort -n |
     awk '{a[NR]=$1} END {printf "%.2fx (%.2f-%.2f)", a[int((NR+1)/2)], a[1], a[NR]}'

@@ -789,7 +789,8 @@ struct FileBlocks<R> {
 }
 
 impl<R: io::Read> FileBlocks<R> {
-    /// Reads up to `size` bytes more onto `pending` (an interrupted read reads nothing).
+    /// Reads up to `size` bytes more onto `pending` (from a pipe or terminal, an interrupted
+    /// read reads nothing).
     fn read_more(&mut self, size: usize) -> io::Result<()> {
         if !self.waits {
             // One read of the whole size into zeroed room (a file gives less than asked only at
