@@ -125,8 +125,11 @@ for ((r = 0; r < RUNS; r++)); do
     pairs[$c]+="$(echo "${pair[1]} / ${pair[2]}" | bc -l) "
     if [ -n "${speed_cmd[$c]:-}" ]; then
       rate_now=$(${speed_cmd[$c]} 2>/dev/null | awk "${speed_awk[$c]}")
-      speeds[$c]+="$rate_now "
-      against[$c]+="$(echo "$N / ${pair[1]} / $rate_now" | bc -l) "
+      # (An openssl without the algorithm gives no rate: the round is left out.)
+      if [ -n "$rate_now" ] && [ "$rate_now" != 0 ]; then
+        speeds[$c]+="$rate_now "
+        against[$c]+="$(echo "$N / ${pair[1]} / $rate_now" | bc -l) "
+      fi
     fi
     unset pair
   done

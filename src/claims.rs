@@ -401,13 +401,13 @@ pub fn clock_skew(date: i64, now: i64) -> Option<Warning> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     /// The judge takes iat, nbf and exp from their places in TIME_CLAIMS.
     #[test]
     fn time_claims_are_in_the_order_the_judge_reads() {
         assert_eq!(TIME_CLAIMS, ["iat", "nbf", "exp", "auth_time"]);
     }
-    use serde_json::json;
 
     fn claims(v: Value) -> Map<String, Value> {
         match v {

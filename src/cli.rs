@@ -45,12 +45,34 @@ impl Cli {
     /// arguments and the global ones make one flat command, none of them global: clap then
     /// copies no value from one level of matches to another.
     pub fn parse_alone(args: &[OsString]) -> Option<Cli> {
-        let name = args.get(1)?.to_str()?;
-        let alone = match name {
-            "decode" => DecodeArgs::augment_args(clap::Command::new("decode")),
-            "verify" => VerifyArgs::augment_args(clap::Command::new("verify")),
-            "check-expiry" => CheckExpiryArgs::augment_args(clap::Command::new("check-expiry")),
-            "encode" => EncodeArgs::augment_args(clap::Command::new("encode")),
+        type Make = fn(&clap::ArgMatches) -> Option<Command>;
+        let (alone, make): (clap::Command, Make) = match args.get(1)?.to_str()? {
+            "decode" => (
+                DecodeArgs::augment_args(clap::Command::new("decode")),
+                |m| DecodeArgs::from_arg_matches(m).ok().map(Command::Decode),
+            ),
+            "verify" => (
+                VerifyArgs::augment_args(clap::Command::new("verify")),
+                |m| {
+                    let args = VerifyArgs::from_arg_matches(m).ok()?;
+                    Some(Command::Verify(Box::new(args)))
+                },
+            ),
+            "check-expiry" => (
+                CheckExpiryArgs::augment_args(clap::Command::new("check-expiry")),
+                |m| {
+                    CheckExpiryArgs::from_arg_matches(m)
+                        .ok()
+                        .map(Command::CheckExpiry)
+                },
+            ),
+            "encode" => (
+                EncodeArgs::augment_args(clap::Command::new("encode")),
+                |m| {
+                    let args = EncodeArgs::from_arg_matches(m).ok()?;
+                    Some(Command::Encode(Box::new(args)))
+                },
+            ),
             _ => return None,
         };
         let mut command = Global::augment_args(alone).mut_args(|a| a.global(false));
@@ -58,16 +80,10 @@ impl Cli {
             .try_get_matches_from_mut(&args[1..])
             .ok()
             .and_then(|m| {
-                let command = match name {
-                    "decode" => Command::Decode(DecodeArgs::from_arg_matches(&m).ok()?),
-                    "verify" => Command::Verify(Box::new(VerifyArgs::from_arg_matches(&m).ok()?)),
-                    "check-expiry" => {
-                        Command::CheckExpiry(CheckExpiryArgs::from_arg_matches(&m).ok()?)
-                    }
-                    _ => Command::Encode(Box::new(EncodeArgs::from_arg_matches(&m).ok()?)),
-                };
-                let global = Global::from_arg_matches(&m).ok()?;
-                Some(Cli { command, global })
+                Some(Cli {
+                    command: make(&m)?,
+                    global: Global::from_arg_matches(&m).ok()?,
+                })
             });
         // Freed with the process: dropping a command's arguments one by one costs more than
         // building them.

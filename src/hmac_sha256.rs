@@ -864,6 +864,7 @@ mod x4 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_lc_rs::hmac;
 
     /// A tag is the MAC exactly: any one bit off, or any other length, is not.
     #[test]
@@ -881,7 +882,6 @@ mod tests {
         assert!(!same_tag(&mac, &[mac.as_slice(), &[0]].concat()));
         assert!(!same_tag(&mac, &[]));
     }
-    use aws_lc_rs::hmac;
 
     /// Every padding case of the message (lengths around the block edges) and of the key (empty,
     /// short, a whole block, longer than a block and hashed), against aws-lc's HMAC.

@@ -119,8 +119,8 @@ pub fn utc(unix: i64) -> Option<String> {
 /// Appends [`utc`] of `unix` to `out` as its 20 ASCII bytes; false, with nothing appended, when
 /// it is outside years 0000–9999. The bytes are put together in registers and appended as two
 /// words and a half: bytes stored a few at a time and then read back as wider words (a returned
-/// array copied onwards) wait for the stores to finish, which cost the JSON writer ~2% of its
-/// time.
+/// array copied onwards) wait for the stores to finish, which held 17% of the JSON writer's
+/// samples (~2% of a batch run).
 pub fn push_utc(unix: i64, out: &mut Vec<u8>) -> bool {
     if !(-62_167_219_200..=MAX_RFC3339).contains(&unix) {
         return false;
@@ -131,7 +131,7 @@ pub fn push_utc(unix: i64, out: &mut Vec<u8>) -> bool {
         static LAST_DAY: Cell<(i64, u64, u16)> = const { Cell::new((i64::MIN, 0, 0)) };
     }
     let (days, secs) = (unix.div_euclid(86_400), unix.rem_euclid(86_400));
-    let (mut day, mut head, mut tail) = LAST_DAY.get();
+    let (day, mut head, mut tail) = LAST_DAY.get();
     if day != days {
         // Days since 1970 to a civil date (H. Hinnant's algorithm): much cheaper than a
         // formatter. Every field is 0..=9999 here.
@@ -151,8 +151,7 @@ pub fn push_utc(unix: i64, out: &mut Vec<u8>) -> bool {
             | u64::from(two_digits(month)) << 40
             | u64::from(b'-') << 56;
         tail = two_digits(d);
-        day = days;
-        LAST_DAY.set((day, head, tail));
+        LAST_DAY.set((days, head, tail));
     }
     // "DDTHH:MM:SSZ" as eight bytes and four.
     let hms = u64::from(two_digits(secs / 3600))

@@ -209,6 +209,7 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
         out.extend_from_slice(b":{\"unix\":");
         int(t.unix, out);
         out.extend_from_slice(b",\"utc\":");
+        // The opening quote is taken back when the time has no UTC form.
         out.push(b'"');
         if crate::time::push_utc(t.unix, out) {
             out.push(b'"');
