@@ -1,5 +1,6 @@
 //! The generated documents: completion scripts checked in under completions/ must match what the
-//! binary prints, and the man page must render and name every subcommand.
+//! binary prints, the man page must render and name every subcommand, and the linker's list of
+//! start-up functions must be one it can read.
 
 mod common;
 use common::*;
@@ -129,4 +130,33 @@ fn help_and_version() {
     let out = jwtctl().output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8(out.stderr).unwrap().contains("Commands:"));
+}
+
+/// src/startup-order.txt, which build.rs hands to the linker: one symbol a line (comments start
+/// with `#`), each once, the static start-up first and jwtctl's own functions in it. A list that
+/// bench/startup-order.sh wrote from a failed run (empty, or names split by spaces) fails here
+/// rather than quietly laying nothing out.
+#[test]
+fn startup_order_is_a_list_of_symbols() {
+    let path = format!("{}/src/startup-order.txt", env!("CARGO_MANIFEST_DIR"));
+    let list = std::fs::read_to_string(path).unwrap();
+    let names: Vec<&str> = list.lines().filter(|l| !l.starts_with('#')).collect();
+    let mut seen = std::collections::HashSet::new();
+    for name in &names {
+        assert!(
+            !name.is_empty() && !name.contains(char::is_whitespace),
+            "src/startup-order.txt: {name:?} is not a symbol name"
+        );
+        assert!(seen.insert(name), "src/startup-order.txt: {name} twice");
+    }
+    assert_eq!(names.first(), Some(&"_start"));
+    assert!(names.contains(&"main"));
+    for function in ["8commands", "4time", "6render", "4lint"] {
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with(&format!("_ZN6jwtctl{function}"))),
+            "src/startup-order.txt names no function of jwtctl's {function} module"
+        );
+    }
 }

@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Writes src/startup-order.txt: the functions one-token runs of jwtctl execute, named as the
+# release build names them, which build.rs hands to the linker (LLD's --symbol-ordering-file) so
+# that they sit together and starting touches fewer pages of code. Run it again after changing
+# the compiler, Cargo.lock or the start-up path: names the release build no longer has are
+# skipped by the linker, so a stale list costs speed, never correctness.
+#   bash bench/startup-order.sh
+# Linux x86_64 with glibc; needs valgrind and python3. Builds the static profiling build (to see
+# which functions run) and links the static release build once more (for the names it gives
+# them: a profile's settings are part of every symbol's hash); a few minutes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+T=x86_64-unknown-linux-gnu
+[ "$(rustc -vV | sed -n 's/^host: //p')" = $T ] || { echo "error: bench/startup-order.sh runs on $T only" >&2; exit 2; }
+command -v valgrind >/dev/null || { echo "error: bench/startup-order.sh needs valgrind" >&2; exit 2; }
+export RUSTFLAGS="-C target-feature=+crt-static"
+# The profiles, the link map and the symbol sizes stay in target/startup-order for a look.
+work=$PWD/target/startup-order
+rm -rf "$work" && mkdir -p "$work"
+
+# Which functions run: callgrind over the profiling build (release code with symbols), with
+# names left mangled, in the runs the start-up benchmark times and their neighbours.
+cargo build --profile profiling --locked --quiet --target $T
+P=target/$T/profiling/jwtctl
+K=tests/fixtures/keys
+printf 'startup-order-secret-0123456789abcdef' > "$work/hs.secret"
+# Tokens like bench/run.sh's, read at the same --now (its start-up rows), and at the real time.
+claims=(--no-iat --kid k1 --claim iss=https://auth.example.com --claim sub=user-00000000
+  --claim 'aud=["api","web"]' --claim iat=1800000000 --claim nbf=1800000000
+  --claim exp=1800000900)
+HS=$("$P" encode --alg HS256 --secret-file "$work/hs.secret" "${claims[@]}")
+RS=$("$P" encode --alg RS256 --key $K/rsa.key.pem "${claims[@]}")
+NOW="--now 1800000100"
+# The runs in order of weight: the start-up benchmark's HS256 and RS256 decodes come first, so
+# that their functions are the ones packed most tightly. Each must succeed (exit 0).
+runs=(
+  "decode $NOW $HS"
+  "decode $NOW $RS"
+  "decode $HS"
+  "decode --json $NOW $HS"
+  "check-expiry $NOW $HS"
+  "verify $NOW --secret-file $work/hs.secret $HS"
+  "verify $NOW --key $K/rsa.pub.pem $RS"
+)
+i=0
+for run in "${runs[@]}"; do
+  # shellcheck disable=SC2086 # each run is a command line split into its words
+  valgrind --tool=callgrind --demangle=no --callgrind-out-file="$work/cg.$i" "$P" $run \
+    >/dev/null 2>"$work/valgrind.$i" ||
+    { echo "error: jwtctl ${run%% *} failed under valgrind; see $work/valgrind.$i" >&2; exit 1; }
+  i=$((i + 1))
+done
+
+# The names the release build gives: its link map, from one more link of the binary.
+cargo rustc --release --locked --quiet --target $T --bin jwtctl -- \
+  -C link-arg=-Wl,-Map="$work/release.map"
+nm --defined-only --print-size "$P" >"$work/profiling.nm"
+
+python3 - "$work" src/startup-order.txt "$i" <<'PY'
+import re, sys
+work, out, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+# Functions that ran, run by run (within a run, in callgrind's order).
+executed, seen = [], set()
+for i in range(runs):
+    for line in open(f"{work}/cg.{i}"):
+        m = re.match(r"c?fn=\(\d+\) (\S+)", line)
+        if m:
+            name = re.sub(r"'\d+$", "", m.group(1))  # callgrind's recursion marks
+            # Leaves out code without a symbol (0x...) and callgrind's "(below main)".
+            if name not in seen and not name.startswith(("0x", "(")):
+                seen.add(name)
+                executed.append(name)
+# The release map: input sections `.text.NAME` (Rust, and C built with function sections;
+# `.text.unlikely.NAME` for a function LLVM judged cold, as it does much of clap's builder)
+# with their sizes, and the symbols listed under input sections (glibc's objects have one
+# `.text` for several functions).
+section = re.compile(r"^\s*\S+\s+\S+\s+(\S+)\s.*:\(\.text\.(?:unlikely\.|hot\.|startup\.|exit\.)?(\S+)\)$")
+names, sized = set(), []
+for line in open(f"{work}/release.map"):
+    m = section.match(line)
+    if m:
+        names.add(m.group(2))
+        sized.append((m.group(2), int(m.group(1), 16)))
+    else:
+        parts = line.split(None, 4)
+        if len(parts) == 5 and not parts[4].startswith((".", "<", "/")):
+            names.add(parts[4].strip())
+# A Rust function's hash differs between the two builds (a profile's settings are part of it):
+# the release build's counterpart of a profiling build's function is the one with the same path
+# and the same size of code (the builds differ in debug information, not in code), or all of
+# them when several are alike.
+hashed = re.compile(r"(_ZN.*)17h[0-9a-f]{16}E")
+size = {}
+for line in open(f"{work}/profiling.nm"):
+    parts = line.split()
+    if len(parts) == 4:
+        size[parts[3]] = int(parts[1], 16)
+alike = {}
+for name, n in sized:
+    m = hashed.fullmatch(name)
+    if m:
+        alike.setdefault((m.group(1), n), []).append(name)
+# Code chosen by the processor's features, where valgrind's processor (no AVX-512, no SHA
+# extensions) runs other code than the machine will: all variants of a C function one of which
+# ran (`__memcpy_avx_unaligned_erms` brings `__memcpy_evex_unaligned_erms`; `strcmp_ifunc`, the
+# resolver, brings `__strcmp_evex`), and the whole of the weak-secret search's SHA-256 module.
+isa = re.compile(r"_(?:sse2|ssse3|sse4_1|sse4_2|avx|avx2|avx512|evex|evex512|shaext|erms|nohw|hw)(?:_|$)")
+def variants(name):
+    if name.endswith("_ifunc"):  # glibc's resolver for `__NAME_*`, run where NAME is not
+        name = f"__{name[: -len('_ifunc')]}_sse2"
+    m = isa.search(name)
+    if m:
+        stem = name[: m.start() + 1]
+        # Not the variants for processors with transactional memory, nor the _chk ones.
+        return sorted(
+            n for n in names
+            if n.startswith(stem) and isa.search(n, len(stem) - 1) and "_rtm" not in n
+            and "_chk_" not in n
+        )
+    module = "_ZN6jwtctl11hmac_sha256"
+    if name.startswith(module):
+        return sorted(n for n, _ in sized if n.startswith(module))
+    return []
+# The static start-up, before anything callgrind names, and crtbegin's functions.
+order, listed, missing = [], set(), []
+def add(found):
+    for name in found:
+        if name not in listed:
+            listed.add(name)
+            order.append(name)
+start = ["_start", "__libc_start_main", "__libc_start_call_main", "frame_dummy",
+         "register_tm_clones", "deregister_tm_clones", "__do_global_dtors_aux"]
+add(n for n in start if n in names)
+for name in executed:
+    m = hashed.fullmatch(name)
+    if name in names:
+        found = [name]
+    elif m and name in size:
+        found = alike.get((m.group(1), size[name]), [])
+    else:
+        found = []
+    if not found:
+        missing.append(name)
+    add(found)
+    add(variants(name))
+with open(out, "w") as f:
+    f.write("# Functions one-token runs execute, run by run, by the names the static release build\n")
+    f.write("# gives them. Written by bench/startup-order.sh; read by build.rs.\n")
+    f.write("\n".join(order) + "\n")
+for name in missing:
+    print(f"  ran in the profiling build, not found in the release build: {name}")
+print(f"{out}: {len(order)} names ({len(executed)} functions ran; {len(missing)} of them, "
+      "listed above, have no counterpart in the release build: inlined there, or not in the map)")
+PY
+# The release binary as `cargo build --release` makes it: without the map, with the new list.
+cargo build --release --locked --quiet --target $T
