@@ -2,6 +2,9 @@
 //! HMAC-SHA256 pad states (SHA-256's state after the key block xor ipad and after it xor opad),
 //! so that the weak_secret lint's search starts every secret two blocks in. A unit test in
 //! src/lint.rs holds the table to the HMAC module's own key preparation.
+//!
+//! In release builds for Linux x86_64 with glibc, also hands the linker src/startup-order.txt,
+//! the functions one-token runs execute, to lay out together (`startup_order`).
 
 use std::fmt::Write as _;
 
