@@ -630,6 +630,48 @@ fn a_paused_stream_gets_its_reports_at_once() {
     }
 }
 
+/// Standard streams closed when jwtctl starts are open on /dev/null while it runs, so that no
+/// file or socket it opens later (a token file, a JWKS connection) takes their place and
+/// receives what is written to them. Seen from outside: the descriptors of a run waiting on its
+/// input.
+#[test]
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn closed_standard_streams_are_held_open_on_dev_null() {
+    use std::os::unix::process::CommandExt;
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("jwtctl"));
+    cmd.args(["decode"]).stdin(Stdio::piped());
+    // SAFETY: close is async-signal-safe and touches nothing of the parent's.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::close(1);
+            libc::close(2);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().unwrap();
+    let link = |fd: u32| std::fs::read_link(format!("/proc/{}/fd/{fd}", child.id())).ok();
+    // Until jwtctl has started (the descriptors are closed between fork and exec) and while it
+    // waits for stdin, which this test holds open.
+    let started = Instant::now();
+    let seen = loop {
+        let seen = [link(1), link(2)];
+        let dev_null = Some(std::path::PathBuf::from("/dev/null"));
+        if seen.iter().all(|l| *l == dev_null) || started.elapsed() > Duration::from_secs(10) {
+            break seen;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    drop(child.stdin.take());
+    child.wait().unwrap();
+    assert_eq!(
+        seen,
+        [Some("/dev/null".into()), Some("/dev/null".into())],
+        "stdout and stderr of a run started with them closed"
+    );
+}
+
 /// A run with stdout closed ends quietly, and the token file it opens (the lowest free
 /// descriptor would be stdout's) is never written to.
 #[test]
