@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Writes src/startup-order.txt: the functions one-token runs of jwtctl execute, named as the
-# release build names them, which build.rs hands to the linker (LLD's --symbol-ordering-file) so
+# release builds name them, which build.rs hands to the linker (LLD's --symbol-ordering-file) so
 # that they sit together and starting touches fewer pages of code. Run it again after changing
-# the compiler, Cargo.lock or the start-up path: names the release build no longer has are
-# skipped by the linker, so a stale list costs speed, never correctness.
+# the compiler, Cargo.lock or the start-up path: names a build does not have are skipped by the
+# linker, so a stale list costs speed, never correctness.
 #   bash bench/startup-order.sh
-# Linux x86_64 with glibc; needs valgrind and python3. Builds the static profiling build (to see
-# which functions run) and links the static release build once more (for the names it gives
-# them: a profile's settings are part of every symbol's hash); a few minutes.
+# Linux x86_64 with glibc; needs valgrind, nm and python3. Builds the static profiling build (to
+# see which functions run) and links the static and the dynamic release builds once more (for
+# the names they give them); a few minutes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 T=x86_64-unknown-linux-gnu
 [ "$(rustc -vV | sed -n 's/^host: //p')" = $T ] || { echo "error: bench/startup-order.sh runs on $T only" >&2; exit 2; }
-command -v valgrind >/dev/null || { echo "error: bench/startup-order.sh needs valgrind" >&2; exit 2; }
+for tool in valgrind nm python3; do
+  command -v $tool >/dev/null || { echo "error: bench/startup-order.sh needs $tool" >&2; exit 2; }
+done
 export RUSTFLAGS="-C target-feature=+crt-static"
 # The profiles, the link map and the symbol sizes stay in target/startup-order for a look.
 work=$PWD/target/startup-order
@@ -51,9 +53,14 @@ for run in "${runs[@]}"; do
   i=$((i + 1))
 done
 
-# The names the release build gives: its link map, from one more link of the binary.
+# The names the release builds give, static (the README's static install, the benchmark's) and
+# dynamic (`cargo install`, `cargo run --release`): their link maps, from one more link of each
+# binary. Their Rust functions' hashes differ, as RUSTFLAGS are part of them; a build passes
+# over the other's names.
 cargo rustc --release --locked --quiet --target $T --bin jwtctl -- \
-  -C link-arg=-Wl,-Map="$work/release.map"
+  -C link-arg=-Wl,-Map="$work/release-static.map"
+env -u RUSTFLAGS cargo rustc --release --locked --quiet --bin jwtctl -- \
+  -C link-arg=-Wl,-Map="$work/release-dynamic.map"
 nm --defined-only --print-size "$P" >"$work/profiling.nm"
 
 python3 - "$work" src/startup-order.txt "$i" <<'PY'
@@ -70,87 +77,101 @@ for i in range(runs):
             if name not in seen and not name.startswith(("0x", "(")):
                 seen.add(name)
                 executed.append(name)
-# The release map: input sections `.text.NAME` (Rust, and C built with function sections;
-# `.text.unlikely.NAME` for a function LLVM judged cold, as it does much of clap's builder)
-# with their sizes, and the symbols listed under input sections (glibc's objects have one
-# `.text` for several functions).
-section = re.compile(r"^\s*\S+\s+\S+\s+(\S+)\s.*:\(\.text\.(?:unlikely\.|hot\.|startup\.|exit\.)?(\S+)\)$")
-names, sized = set(), []
-for line in open(f"{work}/release.map"):
-    m = section.match(line)
-    if m:
-        names.add(m.group(2))
-        sized.append((m.group(2), int(m.group(1), 16)))
-    else:
-        parts = line.split(None, 4)
-        if len(parts) == 5 and not parts[4].startswith((".", "<", "/")):
-            names.add(parts[4].strip())
-# A Rust function's hash differs between the two builds (a profile's settings are part of it):
-# the release build's counterpart of a profiling build's function is the one with the same path
-# and the same size of code (the builds differ in debug information, not in code), or all of
-# them when several are alike.
+# A Rust function's hash differs between the profiling and the release builds (a profile's
+# settings are part of it): a release build's counterpart of a profiling build's function is
+# the one with the same path and the same size of code (the builds differ in debug information,
+# not in code), or all of them when several are alike.
 hashed = re.compile(r"(_ZN.*)17h[0-9a-f]{16}E")
 size = {}
 for line in open(f"{work}/profiling.nm"):
     parts = line.split()
     if len(parts) == 4:
         size[parts[3]] = int(parts[1], 16)
-alike = {}
-for name, n in sized:
-    m = hashed.fullmatch(name)
-    if m:
-        alike.setdefault((m.group(1), n), []).append(name)
 # Code chosen by the processor's features, where valgrind's processor (no AVX-512, no SHA
 # extensions) runs other code than the machine will: all variants of a C function one of which
 # ran (`__memcpy_avx_unaligned_erms` brings `__memcpy_evex_unaligned_erms`; `strcmp_ifunc`, the
 # resolver, brings `__strcmp_evex`), and the whole of the weak-secret search's SHA-256 module.
 isa = re.compile(r"_(?:sse2|ssse3|sse4_1|sse4_2|avx|avx2|avx512|evex|evex512|shaext|erms|nohw|hw)(?:_|$)")
-def variants(name):
-    if name.endswith("_ifunc"):  # glibc's resolver for `__NAME_*`, run where NAME is not
-        name = f"__{name[: -len('_ifunc')]}_sse2"
-    m = isa.search(name)
-    if m:
-        stem = name[: m.start() + 1]
-        # Not the variants for processors with transactional memory, nor the _chk ones.
-        return sorted(
-            n for n in names
-            if n.startswith(stem) and isa.search(n, len(stem) - 1) and "_rtm" not in n
-            and "_chk_" not in n
-        )
-    module = "_ZN6jwtctl11hmac_sha256"
-    if name.startswith(module):
-        return sorted(n for n, _ in sized if n.startswith(module))
-    return []
-# The static start-up, before anything callgrind names, and crtbegin's functions.
+module = "_ZN6jwtctl11hmac_sha256"
+section = re.compile(r"^\s*\S+\s+\S+\s+(\S+)\s.*:\(\.text\.(?:unlikely\.|hot\.|startup\.|exit\.)?(\S+)\)$")
+
+class Build:
+    """A release build's link map: input sections `.text.NAME` (Rust, and C built with function
+    sections; `.text.unlikely.NAME` for a function LLVM judged cold, as it does much of clap's
+    builder) with their sizes, and the symbols listed under input sections (glibc's objects
+    have one `.text` for several functions)."""
+
+    def __init__(self, path):
+        self.names, self.sized, self.alike = set(), [], {}
+        for line in open(path):
+            m = section.match(line)
+            if m:
+                self.names.add(m.group(2))
+                self.sized.append((m.group(2), int(m.group(1), 16)))
+            else:
+                parts = line.split(None, 4)
+                if len(parts) == 5 and not parts[4].startswith((".", "<", "/")):
+                    self.names.add(parts[4].strip())
+        for name, n in self.sized:
+            m = hashed.fullmatch(name)
+            if m:
+                self.alike.setdefault((m.group(1), n), []).append(name)
+
+    def counterparts(self, name):
+        """This build's functions for one that ran in the profiling build."""
+        m = hashed.fullmatch(name)
+        if name in self.names:
+            return [name]
+        if m and name in size:
+            return self.alike.get((m.group(1), size[name]), [])
+        return []
+
+    def variants(self, name):
+        """The other variants of a function chosen by the processor's features."""
+        if name.endswith("_ifunc"):  # glibc's resolver for `__NAME_*`, run where NAME is not
+            name = f"__{name[: -len('_ifunc')]}_sse2"
+        m = isa.search(name)
+        if m:
+            stem = name[: m.start() + 1]
+            # Not the variants for processors with transactional memory, nor the _chk ones.
+            return sorted(
+                n for n in self.names
+                if n.startswith(stem) and isa.search(n, len(stem) - 1) and "_rtm" not in n
+                and "_chk_" not in n
+            )
+        if name.startswith(module):
+            return sorted(n for n, _ in self.sized if n.startswith(module))
+        return []
+
+builds = [Build(f"{work}/release-static.map"), Build(f"{work}/release-dynamic.map")]
 order, listed, missing = [], set(), []
 def add(found):
     for name in found:
         if name not in listed:
             listed.add(name)
             order.append(name)
+# The static start-up, before anything callgrind names, and crtbegin's functions.
 start = ["_start", "__libc_start_main", "__libc_start_call_main", "frame_dummy",
          "register_tm_clones", "deregister_tm_clones", "__do_global_dtors_aux"]
-add(n for n in start if n in names)
+add(n for n in start if n in builds[0].names)
 for name in executed:
-    m = hashed.fullmatch(name)
-    if name in names:
-        found = [name]
-    elif m and name in size:
-        found = alike.get((m.group(1), size[name]), [])
-    else:
-        found = []
+    found = False
+    for build in builds:
+        counterparts = build.counterparts(name)
+        found = found or bool(counterparts)
+        add(counterparts)
+        add(build.variants(name))
     if not found:
         missing.append(name)
-    add(found)
-    add(variants(name))
 with open(out, "w") as f:
-    f.write("# Functions one-token runs execute, run by run, by the names the static release build\n")
-    f.write("# gives them. Written by bench/startup-order.sh; read by build.rs.\n")
+    f.write("# Functions one-token runs execute, run by run, by the names the static and the dynamic\n")
+    f.write("# release builds give them. Written by bench/startup-order.sh; read by build.rs.\n")
     f.write("\n".join(order) + "\n")
 for name in missing:
-    print(f"  ran in the profiling build, not found in the release build: {name}")
+    print(f"  ran in the profiling build, not found in a release build: {name}")
 print(f"{out}: {len(order)} names ({len(executed)} functions ran; {len(missing)} of them, "
-      "listed above, have no counterpart in the release build: inlined there, or not in the map)")
+      "listed above, have no counterpart in the release builds: inlined there, or not in a map)")
 PY
-# The release binary as `cargo build --release` makes it: without the map, with the new list.
+# The release binaries as `cargo build --release` makes them: without a map, with the new list.
 cargo build --release --locked --quiet --target $T
+env -u RUSTFLAGS cargo build --release --locked --quiet
