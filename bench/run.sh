@@ -139,6 +139,12 @@ rate() { # tokens/s of the median run of case $1
   echo "$N / $m" | bc -l | awk '{printf "%.0f", $1}'
 }
 ratio() { echo "$1 / $2" | bc -l | awk '{printf "%.2fx", $1}'; }
+# Tokens/s of the fastest run of case $1: what the code does when the host lets it (the median
+# is the target's measure; on a host with bursts of load the two tell them apart).
+fastest() {
+  local m; m=$(echo "${times[$1]}" | tr ' ' '\n' | grep . | sort -n | head -1)
+  echo "$N / $m" | bc -l | awk '{printf "fastest of '"$RUNS"' %.0f/s", $1}'
+}
 
 speed() { echo "${speeds[$1]}" | tr ' ' '\n' | grep . | median; }
 rsa=$(speed rs256)
@@ -155,9 +161,9 @@ paired_against() {
 row() { printf '%-34s %12s  %s\n' "$1" "$2" "$3"; }
 echo
 row "case (JSON Lines to /dev/null)" "tokens/s" "against"
-row "decode --json, 1 thread" "$(rate decode_1t)" "target 1,000,000"
-row "check-expiry --json, 1 thread" "$(rate check_1t)" "target: decode's speed"
-row "verify HS256, 1 thread" "$(rate hs256_1t)" "openssl HMAC-SHA256 (448 B) $hmac/s: $(ratio "$(rate hs256_1t)" "$hmac"), $(paired_against hs256); target 1,000,000"
+row "decode --json, 1 thread" "$(rate decode_1t)" "target 1,000,000; $(fastest decode_1t)"
+row "check-expiry --json, 1 thread" "$(rate check_1t)" "target: decode's speed; $(fastest check_1t)"
+row "verify HS256, 1 thread" "$(rate hs256_1t)" "openssl HMAC-SHA256 (448 B) $hmac/s: $(ratio "$(rate hs256_1t)" "$hmac"), $(paired_against hs256); target 1,000,000; $(fastest hs256_1t)"
 row "verify RS256, 1 thread" "$(rate rs256_1t)" "openssl RSA-2048 verify $rsa/s: $(ratio "$(rate rs256_1t)" "$rsa"), $(paired_against rs256) (target 0.9x)"
 row "verify ES256, 1 thread" "$(rate es256_1t)" "openssl P-256 verify $p256/s: $(ratio "$(rate es256_1t)" "$p256"), $(paired_against es256) (target 1.0x)"
 row "verify EdDSA, 1 thread" "$(rate eddsa_1t)" "openssl Ed25519 verify $ed/s: $(ratio "$(rate eddsa_1t)" "$ed"), $(paired_against eddsa)"
