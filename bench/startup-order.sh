@@ -17,7 +17,8 @@ for tool in valgrind nm python3; do
 done
 export RUSTFLAGS="-C target-feature=+crt-static"
 # The profiles, the link map and the symbol sizes stay in target/startup-order for a look.
-work=$PWD/target/startup-order
+# (Relative paths: the runs' command lines below are split into words.)
+work=target/startup-order
 rm -rf "$work" && mkdir -p "$work"
 
 # Which functions run: callgrind over the profiling build (release code with symbols), with
@@ -58,25 +59,28 @@ done
 # binary. Their Rust functions' hashes differ, as RUSTFLAGS are part of them; a build passes
 # over the other's names.
 cargo rustc --release --locked --quiet --target $T --bin jwtctl -- \
-  -C link-arg=-Wl,-Map="$work/release-static.map"
+  -C link-arg=-Wl,-Map="$PWD/$work/release-static.map"
 env -u RUSTFLAGS cargo rustc --release --locked --quiet --bin jwtctl -- \
-  -C link-arg=-Wl,-Map="$work/release-dynamic.map"
+  -C link-arg=-Wl,-Map="$PWD/$work/release-dynamic.map"
 nm --defined-only --print-size "$P" >"$work/profiling.nm"
 
 python3 - "$work" src/startup-order.txt "$i" <<'PY'
 import re, sys
 work, out, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-# Functions that ran, run by run (within a run, in callgrind's order).
+# Functions that ran, run by run; within a run by name (callgrind lists them in an order that
+# changes from one profile to the next, and every function of a run is touched when it runs).
 executed, seen = [], set()
 for i in range(runs):
+    ran = set()
     for line in open(f"{work}/cg.{i}"):
         m = re.match(r"c?fn=\(\d+\) (\S+)", line)
         if m:
             name = re.sub(r"'\d+$", "", m.group(1))  # callgrind's recursion marks
             # Leaves out code without a symbol (0x...) and callgrind's "(below main)".
-            if name not in seen and not name.startswith(("0x", "(")):
-                seen.add(name)
-                executed.append(name)
+            if not name.startswith(("0x", "(")):
+                ran.add(name)
+    executed.extend(sorted(ran - seen))
+    seen |= ran
 # A Rust function's hash differs between the profiling and the release builds (a profile's
 # settings are part of it): a release build's counterpart of a profiling build's function is
 # the one with the same path and the same size of code (the builds differ in debug information,
@@ -164,8 +168,8 @@ for name in executed:
     if not found:
         missing.append(name)
 with open(out, "w") as f:
-    f.write("# Functions one-token runs execute, run by run, by the names the static and the dynamic\n")
-    f.write("# release builds give them. Written by bench/startup-order.sh; read by build.rs.\n")
+    f.write("# Functions one-token runs execute, run by run (by name within a run), by the names the\n")
+    f.write("# static and the dynamic release builds give them. Written by bench/startup-order.sh;\n# read by build.rs.\n")
     f.write("\n".join(order) + "\n")
 for name in missing:
     print(f"  ran in the profiling build, not found in a release build: {name}")
