@@ -151,12 +151,12 @@ fn startup_order_is_a_list_of_symbols() {
     }
     assert_eq!(names.first(), Some(&"_start"));
     assert!(names.contains(&"main"));
-    for function in ["8commands", "4time", "6render", "4lint"] {
+    for module in ["commands", "time", "render", "lint"] {
+        // The legacy mangling's path: each name after its length.
+        let path = format!("_ZN6jwtctl{}{module}", module.len());
         assert!(
-            names
-                .iter()
-                .any(|n| n.starts_with(&format!("_ZN6jwtctl{function}"))),
-            "src/startup-order.txt names no function of jwtctl's {function} module"
+            names.iter().any(|n| n.starts_with(&path)),
+            "src/startup-order.txt names no function of jwtctl's {module} module"
         );
     }
 }
