@@ -484,6 +484,25 @@ fn oversized_token_is_refused_with_a_clear_error() {
     );
 }
 
+/// A token given alone as an argument is held to the same limit as one in a file or stdin.
+#[test]
+fn an_oversized_token_argument_is_refused_like_one_in_a_file() {
+    let t = hs(r#"{"exp":1800000600}"#);
+    jwtctl()
+        .args(["decode", "--max-token-size", "20", &t])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(format!(
+            "argument 1: malformed token: token of {} bytes is over the 20 byte limit \
+             (--max-token-size)",
+            t.len()
+        )));
+    jwtctl()
+        .args(["decode", "--max-token-size", &t.len().to_string(), &t])
+        .assert()
+        .success();
+}
+
 #[test]
 fn security_lint_in_decode_with_strict() {
     let secret_signed = hs256_signed(

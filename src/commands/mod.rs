@@ -249,7 +249,12 @@ pub fn each_token(
                             header: None,
                             key: None,
                         };
-                        run.push(Job::Token(word.to_string(), source, None))
+                        // The limit the scanner holds every other token to.
+                        run.push(if word.len() > max_token {
+                            too_large(word.len(), max_token, source)
+                        } else {
+                            Job::Token(word.to_string(), source, None)
+                        })
                     } else {
                         run.scan(
                             Scanner::new(text.as_bytes(), name, text.contains('\n'), max_token),
