@@ -134,29 +134,33 @@ for ((r = 0; r < RUNS; r++)); do
     unset pair
   done
 done
+values() { echo "$1" | tr ' ' '\n' | grep . || true; } # one a line, from a list of them
 rate() { # tokens/s of the median run of case $1
-  local m; m=$(echo "${times[$1]}" | tr ' ' '\n' | grep . | median)
+  local m; m=$(values "${times[$1]}" | median)
   echo "$N / $m" | bc -l | awk '{printf "%.0f", $1}'
 }
-ratio() { echo "$1 / $2" | bc -l | awk '{printf "%.2fx", $1}'; }
+ratio() { # $1 / $2, or n/a without a $2 (an openssl without the algorithm)
+  if [ -n "$2" ]; then echo "$1 / $2" | bc -l | awk '{printf "%.2fx", $1}'; else echo n/a; fi
+}
 # Tokens/s of the fastest run of case $1: what the code does when the host lets it (the median
 # is the target's measure; on a host with bursts of load the two tell them apart).
 fastest() {
-  local m; m=$(echo "${times[$1]}" | tr ' ' '\n' | grep . | sort -n | head -1)
+  local m; m=$(values "${times[$1]}" | sort -n | head -1)
   echo "$N / $m" | bc -l | awk '{printf "fastest of '"$RUNS"' %.0f/s", $1}'
 }
+# Median, lowest and highest of a list of ratios, or n/a for none.
+spread() {
+  values "$1" | sort -n |
+    awk '{a[NR]=$1} END {if (NR) printf "%.2fx (%.2f-%.2f)", a[int((NR+1)/2)], a[1], a[NR]; else printf "n/a"}'
+}
 
-speed() { echo "${speeds[$1]}" | tr ' ' '\n' | grep . | median; }
+speed() { values "${speeds[$1]:-}" | median; }
 rsa=$(speed rs256)
 p256=$(speed es256)
 ed=$(speed eddsa)
 hmac=$(speed hs256)
-# Median, lowest and highest of the rounds' ratios of a 1-thread case to openssl's rate taken
-# right after it.
-paired_against() {
-  echo "${against[$1]}" | tr ' ' '\n' | grep . | sort -n |
-    awk '{a[NR]=$1} END {printf "paired rounds %.2fx (%.2f-%.2f)", a[int((NR+1)/2)], a[1], a[NR]}'
-}
+# The rounds' ratios of a 1-thread case to openssl's rate taken right after it.
+paired_against() { echo "paired rounds $(spread "${against[$1]:-}")"; }
 
 row() { printf '%-34s %12s  %s\n' "$1" "$2" "$3"; }
 echo
@@ -167,10 +171,7 @@ row "verify HS256, 1 thread" "$(rate hs256_1t)" "openssl HMAC-SHA256 (448 B) $hm
 row "verify RS256, 1 thread" "$(rate rs256_1t)" "openssl RSA-2048 verify $rsa/s: $(ratio "$(rate rs256_1t)" "$rsa"), $(paired_against rs256) (target 0.9x)"
 row "verify ES256, 1 thread" "$(rate es256_1t)" "openssl P-256 verify $p256/s: $(ratio "$(rate es256_1t)" "$p256"), $(paired_against es256) (target 1.0x)"
 row "verify EdDSA, 1 thread" "$(rate eddsa_1t)" "openssl Ed25519 verify $ed/s: $(ratio "$(rate eddsa_1t)" "$ed"), $(paired_against eddsa)"
-paired() { # median, lowest and highest of the rounds' 1-thread/2-thread time ratios of $1
-  echo "${pairs[$1]}" | tr ' ' '\n' | grep . | sort -n |
-    awk '{a[NR]=$1} END {printf "%.2fx (%.2f-%.2f)", a[int((NR+1)/2)], a[1], a[NR]}'
-}
+paired() { spread "${pairs[$1]}"; } # the rounds' 1-thread/2-thread time ratios of $1
 for c in decode check hs256 rs256 es256 eddsa; do
   row "$c, 2 threads" "$(rate ${c}_2t)" "$(ratio "$(rate ${c}_2t)" "$(rate ${c}_1t)") of 1 thread; paired rounds $(paired $c) (target 1.8x)"
 done

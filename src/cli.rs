@@ -54,8 +54,9 @@ impl Cli {
             "verify" => (
                 VerifyArgs::augment_args(clap::Command::new("verify")),
                 |m| {
-                    let args = VerifyArgs::from_arg_matches(m).ok()?;
-                    Some(Command::Verify(Box::new(args)))
+                    VerifyArgs::from_arg_matches(m)
+                        .ok()
+                        .map(|a| Command::Verify(Box::new(a)))
                 },
             ),
             "check-expiry" => (
@@ -69,8 +70,9 @@ impl Cli {
             "encode" => (
                 EncodeArgs::augment_args(clap::Command::new("encode")),
                 |m| {
-                    let args = EncodeArgs::from_arg_matches(m).ok()?;
-                    Some(Command::Encode(Box::new(args)))
+                    EncodeArgs::from_arg_matches(m)
+                        .ok()
+                        .map(|a| Command::Encode(Box::new(a)))
                 },
             ),
             _ => return None,

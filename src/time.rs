@@ -202,6 +202,8 @@ pub fn parse_http_date(s: &str) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
     #[test]
     fn utc_agrees_with_chrono_across_its_range() {
         use chrono::Utc;
@@ -245,8 +247,6 @@ mod tests {
         assert!(push_utc(1_800_000_900, &mut out));
         assert_eq!(out, b"x2027-01-15T08:15:00Z");
     }
-
-    use super::*;
 
     #[test]
     fn durations() {
