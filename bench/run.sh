@@ -134,7 +134,7 @@ for ((r = 0; r < RUNS; r++)); do
     pairs[$c]+="$(echo "${pair[1]} / ${pair[2]}" | bc -l) "
     # The fast cases' runs are short enough that a burst of the host's load can fall on one run
     # of a pair and not the other. Right after the pair, two 1-thread runs at once: what the host
-    # gave two busy vCPUs just then, the ceiling of that round's 2-thread figure.
+    # gave two busy vCPUs just then, to read that round's 2-thread figure against.
     if [ -n "${fast[$c]:-}" ]; then
       ceiling[$c]+="$(echo "2 * ${pair[1]} / $(at_once ${cmds[${c}_1t]})" | bc -l) "
     fi
@@ -191,7 +191,7 @@ for c in decode check hs256 rs256 es256 eddsa; do
   row "$c, 2 threads" "$(rate ${c}_2t)" "$(ratio "$(rate ${c}_2t)" "$(rate ${c}_1t)") of 1 thread; paired rounds $(paired $c) (target 1.8x)"
 done
 for c in decode check hs256; do
-  row "$c, two 1-thread runs at once" "" "$(spread "${ceiling[$c]}") the throughput of one run: the host's ceiling for 2 threads"
+  row "$c, two 1-thread runs at once" "" "$(spread "${ceiling[$c]}") the throughput of one run: what the host gave two busy vCPUs"
 done
 
 # Peers on the same corpus. PyJWT: a Python loop in one process. jwt-cli has no batch mode: one
