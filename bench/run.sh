@@ -108,16 +108,9 @@ declare -A speed_awk=(
   [es256]='/nistp256/ && NF>=8 {print int($8)}'
   [eddsa]='/Ed25519/ {print int($NF)}'
 )
-declare -A times=() pairs=() speeds=() against=() ceiling=()
-declare -A fast=([decode]=1 [check]=1 [hs256]=1)
-at_once() { # wall seconds of two runs of "$@" side by side
-  local s e; s=$(date +%s.%N)
-  "$@" >/dev/null 2>&1 &
-  "$@" >/dev/null 2>&1 &
-  wait
-  e=$(date +%s.%N)
-  echo "$e - $s" | bc -l
-}
+declare -A times=() pairs=() speeds=() against=() side_by_side=()
+fast=(decode check hs256) # the cases whose runs are short against the host's bursts
+twice() { "$@" & "$@" & wait; } # two runs of "$@" side by side
 for ((r = 0; r < RUNS; r++)); do
   # Interleaved: every command once per round, in a new order each round, so that no command
   # always follows the same one (on this VM a 2-thread run right after a long 1-thread run
@@ -135,8 +128,8 @@ for ((r = 0; r < RUNS; r++)); do
     # The fast cases' runs are short enough that a burst of the host's load can fall on one run
     # of a pair and not the other. Right after the pair, two 1-thread runs at once: what the host
     # gave two busy vCPUs just then, to read that round's 2-thread figure against.
-    if [ -n "${fast[$c]:-}" ]; then
-      ceiling[$c]+="$(echo "2 * ${pair[1]} / $(at_once ${cmds[${c}_1t]})" | bc -l) "
+    if [[ " ${fast[*]} " == *" $c "* ]]; then
+      side_by_side[$c]+="$(echo "2 * ${pair[1]} / $(seconds twice ${cmds[${c}_1t]})" | bc -l) "
     fi
     if [ -n "${speed_cmd[$c]:-}" ]; then
       rate_now=$(${speed_cmd[$c]} 2>/dev/null | awk "${speed_awk[$c]}")
@@ -190,8 +183,8 @@ paired() { spread "${pairs[$1]}"; } # the rounds' 1-thread/2-thread time ratios 
 for c in decode check hs256 rs256 es256 eddsa; do
   row "$c, 2 threads" "$(rate ${c}_2t)" "$(ratio "$(rate ${c}_2t)" "$(rate ${c}_1t)") of 1 thread; paired rounds $(paired $c) (target 1.8x)"
 done
-for c in decode check hs256; do
-  row "$c, two 1-thread runs at once" "" "$(spread "${ceiling[$c]}") the throughput of one run: what the host gave two busy vCPUs"
+for c in "${fast[@]}"; do
+  row "$c, two 1-thread runs at once" "" "$(spread "${side_by_side[$c]}") the throughput of one run: what the host gave two busy vCPUs"
 done
 
 # Peers on the same corpus. PyJWT: a Python loop in one process. jwt-cli has no batch mode: one
