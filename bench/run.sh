@@ -108,6 +108,13 @@ declare -A speed_awk=(
   [es256]='/nistp256/ && NF>=8 {print int($8)}'
   [eddsa]='/Ed25519/ {print int($NF)}'
 )
+# Each case's corpus, read through once before each of its timed runs. This host drops page-cache
+# pages that have gone unread for a while (a DAMON "pageout" scheme; `fincore` shows a corpus
+# losing ~30% of its pages within two minutes), and a run that reads the dropped part back from
+# disk spends up to half again its time in the kernel: the timed runs measure jwtctl's work
+# on a file in memory, as `openssl speed` measures its own with no file at all.
+declare -A corpus=([decode]=HS256 [check]=HS256 [hs256]=HS256 [rs256]=RS256 [es256]=ES256 [eddsa]=EdDSA)
+resident() { cat "$J" "$work/${corpus[$1]}.txt" >/dev/null; } # case $1's binary and corpus in memory
 declare -A times=() pairs=() speeds=() against=() side_by_side=()
 fast=(decode check hs256) # the cases whose runs are short against the host's bursts
 twice() { "$@" & "$@" & wait; } # two runs of "$@" side by side
@@ -121,6 +128,7 @@ for ((r = 0; r < RUNS; r++)); do
   for c in "${order[@]}"; do
     declare -A pair=()
     for t in $(printf '1\n2\n' | shuf); do
+      resident "$c"
       pair[$t]=$(seconds ${cmds[${c}_${t}t]})
       times[${c}_${t}t]+="${pair[$t]} "
     done
@@ -129,6 +137,7 @@ for ((r = 0; r < RUNS; r++)); do
     # of a pair and not the other. Right after the pair, two 1-thread runs at once: what the host
     # gave two busy vCPUs just then, to read that round's 2-thread figure against.
     if [[ " ${fast[*]} " == *" $c "* ]]; then
+      resident "$c"
       side_by_side[$c]+="$(echo "2 * ${pair[1]} / $(seconds twice ${cmds[${c}_1t]})" | bc -l) "
     fi
     if [ -n "${speed_cmd[$c]:-}" ]; then
