@@ -50,27 +50,61 @@ fn outer_block(inner: &[u32; 8]) -> [u8; BLOCK] {
 }
 
 /// A key whose pad blocks are hashed: the states after `key ^ ipad` and `key ^ opad`.
-#[cfg_attr(test, derive(PartialEq, Debug))]
+#[cfg_attr(test, derive(Debug))]
 pub struct Key {
     inner: [u32; 8],
     outer: [u32; 8],
+    /// The inner state after a first message block that four messages shared (see
+    /// [`Key::macs`]): a batch's tokens mostly start with the same header and claims, and
+    /// then skip that block.
+    first: std::sync::OnceLock<FirstBlock>,
+}
+
+#[cfg(test)]
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        (self.inner, self.outer) == (other.inner, other.outer)
+    }
+}
+
+/// Overwrites key-derived state words; a volatile write is not removed as a dead store.
+fn wipe<'a>(words: impl Iterator<Item = &'a mut u32>) {
+    for word in words {
+        // SAFETY: `word` is a valid, aligned `u32`.
+        unsafe { std::ptr::write_volatile(word, 0) };
+    }
 }
 
 /// The pad states forge as well as the secret does: they are overwritten when the key goes.
 impl Drop for Key {
     fn drop(&mut self) {
-        for word in self.inner.iter_mut().chain(self.outer.iter_mut()) {
-            // SAFETY: `word` is a valid, aligned `u32` of this key; a volatile write is not
-            // removed as a dead store.
-            unsafe { std::ptr::write_volatile(word, 0) };
-        }
+        wipe(self.inner.iter_mut().chain(self.outer.iter_mut()));
+    }
+}
+
+/// A first message block and the inner state after it.
+#[cfg_attr(test, derive(Debug))]
+struct FirstBlock {
+    block: [u8; BLOCK],
+    state: [u32; 8],
+}
+
+/// The state follows from the key's inner pad state as that does from the secret: overwritten
+/// when the key goes.
+impl Drop for FirstBlock {
+    fn drop(&mut self) {
+        wipe(self.state.iter_mut());
     }
 }
 
 impl Key {
     /// A key from its pad states, as the build script computes them for the weak-secret list.
     pub const fn from_states(inner: [u32; 8], outer: [u32; 8]) -> Self {
-        Key { inner, outer }
+        Key {
+            inner,
+            outer,
+            first: std::sync::OnceLock::new(),
+        }
     }
 
     pub fn new(key: &[u8]) -> Self {
@@ -84,7 +118,7 @@ impl Key {
         let (mut inner, mut outer) = (IV, IV);
         compress(&mut inner, &pad(0x36));
         compress(&mut outer, &pad(0x5c));
-        Key { inner, outer }
+        Key::from_states(inner, outer)
     }
 
     /// The outer hash of an inner state that has read the whole padded message.
@@ -109,8 +143,34 @@ impl Key {
         same_tag(&self.mac(message), tag)
     }
 
+    /// The inner state after the four messages' first block, where they share it: the first
+    /// block that four messages shared is hashed once and kept; messages that start with it
+    /// start from the state after it. None for messages that do not all start with that block.
+    fn after_first_block(&self, messages: &[&[u8]; 4]) -> Option<[u32; 8]> {
+        let first = |m: &[u8]| m.first_chunk::<BLOCK>().copied();
+        let known = match self.first.get() {
+            Some(known) => known,
+            None => {
+                let block = first(messages[0])?;
+                if !messages[1..].iter().all(|m| first(m) == Some(block)) {
+                    return None;
+                }
+                self.first.get_or_init(|| {
+                    let mut state = self.inner;
+                    compress(&mut state, &block);
+                    FirstBlock { block, state }
+                })
+            }
+        };
+        messages
+            .iter()
+            .all(|m| m.first_chunk::<BLOCK>() == Some(&known.block))
+            .then_some(known.state)
+    }
+
     /// The HMACs of four messages, their blocks through SHA-256 together (four independent
     /// chains: a batch of HS256 tokens under one secret); None where [`four_at_once`] is false.
+    /// Messages that start with the first block that four messages shared before skip it.
     pub fn macs(&self, messages: [&[u8]; 4]) -> Option<[[u8; 32]; 4]> {
         #[cfg(target_arch = "x86_64")]
         if x4::available() {
@@ -743,7 +803,8 @@ mod x4 {
 
     /// The HMACs of four messages under one key. Their blocks go through four at a time as
     /// long as every message has one left; the longer messages' last blocks go one at a time.
-    /// Only when [`available`].
+    /// A first block the four share with the one the key kept is not hashed again (see
+    /// [`Key::macs`]). Only when [`available`].
     pub fn macs_of_messages(key: &Key, messages: [&[u8]; 4]) -> [[u8; 32]; 4] {
         assert!(available());
         let padded = messages.map(Tail::of);
@@ -759,8 +820,13 @@ mod x4 {
             }
         };
         let together = (0..4).map(count).min().unwrap_or(0);
-        let mut inner = [key.inner; 4];
-        compress_all(&mut inner, together, block);
+        // The blocks the four start after: their shared first block, if it is the key's.
+        let (start, skip) = match key.after_first_block(&messages) {
+            Some(state) => (state, 1),
+            None => (key.inner, 0),
+        };
+        let mut inner = [start; 4];
+        compress_all(&mut inner, together - skip, |j, b| block(j, b + skip));
         for (j, state) in inner.iter_mut().enumerate() {
             for b in together..count(j) {
                 super::compress(state, block(j, b));
@@ -1015,6 +1081,66 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Four messages that start with the key's kept first block start from the state after
+    /// it, and their HMACs are what they are alone: the block is kept only from four messages
+    /// that share it (not from a lone first message, nor from messages shorter than a block),
+    /// and messages that do not all start with it are hashed from the start.
+    #[test]
+    fn a_shared_first_block_is_hashed_once_and_the_macs_stay_the_same() {
+        let bytes: Vec<u8> = (0..900u32).map(|i| (i * 13 + 5) as u8).collect();
+        // Messages of lengths around the padding edges, all starting with `bytes[..64]`.
+        let shared = |len: usize| &bytes[..len];
+        let check = |key: &Key, messages: [&[u8]; 4]| {
+            let Some(macs) = key.macs(messages) else {
+                assert!(!four_at_once());
+                return false;
+            };
+            for (j, mac) in macs.iter().enumerate() {
+                assert_eq!(
+                    *mac,
+                    key.mac(messages[j]),
+                    "lane {j} of {:?}",
+                    messages.map(<[u8]>::len)
+                );
+            }
+            true
+        };
+        let key = Key::new(b"a secret long enough for HS256 use, 32+ bytes");
+        // Not kept: a message shorter than a block, or one first block unlike the others.
+        if !check(&key, [shared(63), shared(64), shared(100), shared(200)]) {
+            return;
+        }
+        assert!(key.first.get().is_none());
+        check(&key, [&bytes[1..300], shared(64), shared(100), shared(200)]);
+        assert!(key.first.get().is_none());
+        // Kept from four that share it, then used for any four that start with it.
+        check(&key, [shared(64), shared(119), shared(120), shared(128)]);
+        let kept = key.first.get().map(|f| f.block);
+        assert_eq!(kept.as_ref().map(|b| &b[..]), Some(&bytes[..64]));
+        for lengths in [
+            [64, 64, 64, 64],
+            [119, 120, 183, 184],
+            [311, 383, 384, 447],
+            [640, 65, 100, 899],
+        ] {
+            let messages = lengths.map(shared);
+            assert!(key.after_first_block(&messages).is_some());
+            check(&key, messages);
+        }
+        // Four that do not all start with it: hashed from the start, and the kept block stays.
+        let other = &bytes[64..500];
+        for lane in 0..4 {
+            let mut messages = [shared(300), shared(400), shared(128), shared(64)];
+            messages[lane] = other;
+            assert!(key.after_first_block(&messages).is_none());
+            check(&key, messages);
+            messages[lane] = &bytes[..63];
+            assert!(key.after_first_block(&messages).is_none());
+            check(&key, messages);
+        }
+        assert_eq!(key.first.get().map(|f| f.block), kept);
     }
 
     /// The four-way compression, compiled with and without AVX-512, gives each state what
