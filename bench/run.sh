@@ -290,3 +290,9 @@ big = 'eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjE4MDAwMDA2MDB9.' + 'A' * (1000 * 1000)
 for _ in range(64): print(big)" > "$work/big-tokens.txt"
 row "64 tokens of 1 MB, 1 thread" "$(rss $J decode --json --threads 1 --now $NOW @$work/big-tokens.txt) KiB" ""
 row "64 tokens of 1 MB, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/big-tokens.txt) KiB" ""
+# Small tokens whose reports are ~12 times their size (warnings: no exp, a well-known secret).
+python3 -c "
+import sys
+sys.stdout.write('eyJhbGciOiJIUzI1NiJ9.e30.ZRrHA1JJJW8opsbCGfG_HACGpVUMN_a9IV7pAx_Zmeo\n' * 700000)" > "$work/small-tokens.txt"
+row "700,000 tokens of 69 B, 1 thread" "$(rss $J decode --json --threads 1 --now $NOW @$work/small-tokens.txt) KiB" ""
+row "700,000 tokens of 69 B, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/small-tokens.txt) KiB" ""
