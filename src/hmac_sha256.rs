@@ -147,12 +147,16 @@ impl Key {
     /// block that four messages shared is hashed once and kept; messages that start with it
     /// start from the state after it. None for messages that do not all start with that block.
     fn after_first_block(&self, messages: &[&[u8]; 4]) -> Option<[u32; 8]> {
-        let first = |m: &[u8]| m.first_chunk::<BLOCK>().copied();
+        let all_start_with = |block: &[u8; BLOCK]| {
+            messages
+                .iter()
+                .all(|m| m.first_chunk::<BLOCK>() == Some(block))
+        };
         let known = match self.first.get() {
             Some(known) => known,
             None => {
-                let block = first(messages[0])?;
-                if !messages[1..].iter().all(|m| first(m) == Some(block)) {
+                let block = *messages[0].first_chunk::<BLOCK>()?;
+                if !all_start_with(&block) {
                     return None;
                 }
                 self.first.get_or_init(|| {
@@ -162,10 +166,8 @@ impl Key {
                 })
             }
         };
-        messages
-            .iter()
-            .all(|m| m.first_chunk::<BLOCK>() == Some(&known.block))
-            .then_some(known.state)
+        // (Another thread may have kept another block meanwhile.)
+        all_start_with(&known.block).then_some(known.state)
     }
 
     /// The HMACs of four messages, their blocks through SHA-256 together (four independent
