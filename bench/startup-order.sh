@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Writes src/startup-order.txt: the functions one-token runs of jwtctl execute, named as the
+# Writes src/startup-order.txt: the functions one-token runs of jwtctl execute, then those streams
+# of tokens execute besides, named as the
 # release builds name them, which build.rs hands to the linker (LLD's --symbol-ordering-file) so
 # that they sit together and starting touches fewer pages of code. Run it again after changing
 # the compiler, Cargo.lock or the start-up path: names a build does not have are skipped by the
@@ -45,6 +46,34 @@ runs=(
   "verify $NOW --secret-file $work/hs.secret $HS"
   "verify $NOW --key $K/rsa.pub.pem $RS"
 )
+# Then streams, after every one-token run: files of tokens on one thread and on two (their paths
+# differ), so that the functions a stream runs sit together too (a long stream touches every
+# page of code they are on, ~3 MiB of the binary when they were strewn through it).
+ES=$("$P" encode --alg ES256 --key $K/ec256.key.pem "${claims[@]}")
+ED=$("$P" encode --alg EdDSA --key $K/ed25519.key.pem "${claims[@]}")
+# A small token signed with a well-known secret: its report has warnings the others lack.
+SMALL=eyJhbGciOiJIUzI1NiJ9.e30.ZRrHA1JJJW8opsbCGfG_HACGpVUMN_a9IV7pAx_Zmeo
+stream() { python3 -c "import sys; sys.stdout.write((sys.argv[1] + '\n') * int(sys.argv[2]))" "$@"; }
+stream "$HS" 4000 >"$work/hs.txt"
+stream "$RS" 400 >"$work/rs.txt"
+stream "$ES" 200 >"$work/es.txt"
+stream "$ED" 200 >"$work/ed.txt"
+stream "$SMALL" 8000 >"$work/small.txt"
+for threads in 2 1; do
+  runs+=(
+    "decode --json --threads $threads $NOW @$work/hs.txt"
+    "decode --threads $threads $NOW @$work/hs.txt"
+    "check-expiry --json --threads $threads $NOW @$work/hs.txt"
+    "check-expiry --threads $threads $NOW @$work/hs.txt"
+    "verify --json --threads $threads $NOW --secret-file $work/hs.secret @$work/hs.txt"
+    "verify --threads $threads $NOW --secret-file $work/hs.secret @$work/hs.txt"
+    "verify --json --threads $threads $NOW --key $K/rsa.pub.pem @$work/rs.txt"
+    "verify --json --threads $threads $NOW --key $K/ec256.pub.pem @$work/es.txt"
+    "verify --json --threads $threads $NOW --key $K/ed25519.pub.pem @$work/ed.txt"
+    "decode --json --threads $threads @$work/small.txt"
+    "decode --threads $threads @$work/small.txt"
+  )
+done
 i=0
 for run in "${runs[@]}"; do
   # shellcheck disable=SC2086 # each run is a command line split into its words
@@ -168,7 +197,7 @@ for name in executed:
     if not found:
         missing.append(name)
 with open(out, "w") as f:
-    f.write("# Functions one-token runs execute, run by run (by name within a run), by the names the\n")
+    f.write("# Functions one-token runs, then streams, execute, run by run (by name within a run), by the names the\n")
     f.write("# static and the dynamic release builds give them. Written by bench/startup-order.sh;\n# read by build.rs.\n")
     f.write("\n".join(order) + "\n")
 for name in missing:

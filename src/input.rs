@@ -218,6 +218,8 @@ pub struct Scanner<R> {
     reader: R,
     state: State,
     offset: u64,
+    /// Bytes the reader gave that are not fed yet (see [`piece`]): read, so no wait for them.
+    unfed: usize,
     done: bool,
 }
 
@@ -240,6 +242,7 @@ impl<R: BufRead> Scanner<R> {
                 queue: VecDeque::new(),
             },
             offset: 0,
+            unfed: 0,
             done: false,
         }
     }
@@ -273,9 +276,10 @@ impl<R: BufRead> Scanner<R> {
         self.state.max_token
     }
 
-    /// Whether events are waiting, so that the next call will not read (and maybe block).
+    /// Whether events or bytes read are waiting, so that the next call will not read (and
+    /// maybe block).
     pub fn has_pending(&self) -> bool {
-        !self.state.queue.is_empty()
+        !self.state.queue.is_empty() || self.unfed > 0
     }
 
     /// Bytes read so far.
@@ -302,12 +306,26 @@ impl<R: BufRead> Scanner<R> {
                 self.state.end_line();
                 continue;
             }
-            let n = buf.len();
-            self.state.feed(buf);
+            let n = piece(buf);
+            self.unfed = buf.len() - n;
+            self.state.feed(&buf[..n]);
             self.reader.consume(n);
             self.offset += n as u64;
         }
     }
+}
+
+/// Bytes fed to the scanner at once, at most: the events of what is fed are queued together
+/// (a line of 8,000 small tokens would queue ~1.8 MB of them).
+const PIECE_BYTES: usize = 8 * 1024;
+
+/// How much of `buf` to feed at once: up to the last line end in its first [`PIECE_BYTES`], or
+/// that many bytes when a line is longer (the scanner carries a token cut between two pieces).
+fn piece(buf: &[u8]) -> usize {
+    if buf.len() <= PIECE_BYTES {
+        return buf.len();
+    }
+    crate::bytes::rfind(b'\n', &buf[..PIECE_BYTES]).map_or(PIECE_BYTES, |p| p + 1)
 }
 
 impl State {
@@ -658,6 +676,41 @@ pub fn word_candidate(arg: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A long line of tokens is fed a piece at a time: the events waiting stay few, and they
+    /// are the events of the line fed whole.
+    #[test]
+    fn a_line_of_many_tokens_is_fed_a_piece_at_a_time() {
+        let token = "eyJhbGciOiJub25lIn0.e30.";
+        let line = format!("a {}\nafter {token}\n", [token; 5000].join(" "));
+        let mut scanner = Scanner::new(line.as_bytes(), "t", false, 1000);
+        let mut events = Vec::new();
+        let mut most = 0;
+        while let Some(e) = scanner.next_event().unwrap() {
+            most = most.max(scanner.state.queue.len() + 1);
+            events.push(e);
+        }
+        assert!(
+            most <= PIECE_BYTES / token.len() + 1,
+            "{most} events queued at once"
+        );
+        // Between two pieces, the next call reads nothing: the scanner says so.
+        let mut s = Scanner::new(line.as_bytes(), "t", false, 1000);
+        s.next_event().unwrap();
+        while s.state.queue.len() > 1 {
+            s.next_event().unwrap();
+        }
+        s.next_event().unwrap();
+        assert!(s.state.queue.is_empty() && s.has_pending());
+        let whole = {
+            let mut s = Scanner::new(line.as_bytes(), "t", false, 1000);
+            s.state.feed(line.as_bytes());
+            s.state.end_line();
+            std::mem::take(&mut s.state.queue)
+        };
+        assert_eq!(events.len(), 5001);
+        assert_eq!(format!("{events:?}"), format!("{:?}", Vec::from(whole)));
+    }
 
     /// The vectorized span agrees with the byte table for every byte value, wherever it sits
     /// against the 32-byte chunks.

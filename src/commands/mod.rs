@@ -14,7 +14,7 @@ use crate::report::{Report, Signature};
 use crate::token::{self, Kind, Payload};
 use std::collections::BTreeMap;
 use std::io::{self, BufReader, IsTerminal};
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Mutex, MutexGuard, mpsc};
 
 /// A command that cannot run at all: its message, a hint, and its exit code.
@@ -75,6 +75,48 @@ const MAX_BLOCK_BYTES: usize = 256 * 1024;
 /// thread (~1 MiB a thread with glibc's allocator). 32 KiB blocks cost ~4% more time on two
 /// threads.
 const PARALLEL_BLOCK_BYTES: usize = 64 * 1024;
+
+/// A block's reports are held until their turn to be written, and a report takes up to ~1 KiB
+/// whatever the size of its token (a 24-byte token's warnings take 800 bytes of JSON): a block
+/// that yields more tokens than this is not rendered as one; the thread that writes it scans it
+/// as a stream and judges its tokens in batches, in its place (see [`Done::Crowded`]), so that
+/// what is held stays bounded…
+const MAX_BLOCK_JOBS: usize = 512;
+/// …and blocks are cut to hold about this many, going by the tokens the blocks before them
+/// held: a file of small tokens is read in small blocks.
+const BLOCK_JOBS: usize = 384;
+/// A block is never cut smaller than this.
+const MIN_BLOCK_BYTES: usize = 2 * 1024;
+
+/// The bytes of input each token took in the last block scanned: a hint that sizes blocks (see
+/// [`BLOCK_JOBS`]), never what they yield.
+static BYTES_PER_JOB: AtomicUsize = AtomicUsize::new(usize::MAX);
+
+/// Records that `bytes` of input held `jobs` tokens (see [`BYTES_PER_JOB`]).
+fn scanned(bytes: usize, jobs: usize) {
+    BYTES_PER_JOB.store(bytes / jobs.max(1), Relaxed);
+}
+
+/// The size of the next block to cut, at most `limit` (see [`BLOCK_JOBS`]).
+fn block_bytes(limit: usize) -> usize {
+    block_size(BYTES_PER_JOB.load(Relaxed), limit)
+}
+
+/// The size of a block of [`BLOCK_JOBS`] tokens of `bytes_per_job`, within its bounds.
+fn block_size(bytes_per_job: usize, limit: usize) -> usize {
+    bytes_per_job
+        .saturating_mul(BLOCK_JOBS)
+        .clamp(MIN_BLOCK_BYTES, limit)
+}
+
+/// The bytes of output the last block rendered made of each 64 bytes of its input: a hint that
+/// sizes output buffers (never the output). JSON lines start at about three times their tokens.
+static OUTPUT_PER_64: AtomicUsize = AtomicUsize::new(3 * 64);
+
+/// The output bytes `input` bytes are expected to become (see [`OUTPUT_PER_64`]).
+fn expected_output(input: usize) -> usize {
+    input.saturating_mul(OUTPUT_PER_64.load(Relaxed)) / 64
+}
 
 /// Token bytes in flight to the workers at most (beyond one batch), so that big tokens do not
 /// pile up in memory.
@@ -406,15 +448,21 @@ enum Job {
     Ready(Box<Report>),
     /// An error about an input as a whole, kept in its place among the reports.
     Problem(Problem),
-    /// A block of whole lines to scan for tokens, with the scanner state at its start.
-    Scan {
-        block: Vec<u8>,
-        name: std::sync::Arc<str>,
-        line: u64,
-        http: bool,
-        skew: Option<Warning>,
-        max_token: usize,
-    },
+    /// A block of whole lines to scan for tokens.
+    Scan(Block),
+    /// A block with more tokens than a block's reports may hold (see [`MAX_BLOCK_JOBS`]),
+    /// scanned as a stream once what comes before it is written.
+    Stream(Block),
+}
+
+/// A block of whole lines, with the scanner's state at its start.
+struct Block {
+    bytes: Vec<u8>,
+    name: std::sync::Arc<str>,
+    line: u64,
+    http: bool,
+    skew: Option<Warning>,
+    max_token: usize,
 }
 
 impl Job {
@@ -422,7 +470,7 @@ impl Job {
     fn bytes(&self) -> usize {
         match self {
             Job::Token(text, ..) => text.len(),
-            Job::Scan { block, .. } => block.len(),
+            Job::Scan(block) | Job::Stream(block) => block.bytes.len(),
             Job::Ready(_) | Job::Problem(_) => 0,
         }
     }
@@ -431,6 +479,8 @@ impl Job {
 /// How a scan ended.
 struct ScanEnd {
     found: bool,
+    /// The tokens and refusals found.
+    jobs: usize,
     /// A read failed (and was reported).
     failed: bool,
     skew: Option<Warning>,
@@ -457,6 +507,9 @@ enum Done {
     Problem(Problem),
     /// The jobs a [`Job::Scan`] found, to be numbered and judged in their place.
     Scanned(Vec<Job>),
+    /// A block found to hold more tokens than [`MAX_BLOCK_JOBS`], left to the writer to scan
+    /// as a stream and judge in batches, in its place.
+    Crowded(Block),
     /// Tokens numbered in advance and lost to an internal error: their numbers are skipped.
     Skipped(usize),
     /// The reports of a [`Job::Scan`]'s tokens, judged and rendered one after another into
@@ -518,16 +571,11 @@ impl Worker<'_> {
                     Job::Token(text, source, skew) => self.judge_in(&mut slot, text, source, skew),
                     Job::Ready(r) => slot.insert(*r),
                     Job::Problem(p) => return Done::Problem(p),
-                    Job::Scan {
-                        block,
-                        name,
-                        line,
-                        http,
-                        skew,
-                        max_token,
-                    } => {
-                        let jobs = scan_block(&block, name, line, http, &skew, max_token);
-                        SPARE_INPUT.give(block);
+                    Job::Scan(block) | Job::Stream(block) => {
+                        let Ok(jobs) = scan_block(&block) else {
+                            return Done::Crowded(block);
+                        };
+                        SPARE_INPUT.give(block.bytes);
                         if !self.view.numbers_late() {
                             return Done::Scanned(jobs);
                         }
@@ -578,7 +626,7 @@ impl Worker<'_> {
         let report = match job {
             Job::Token(text, source, skew) => self.judge_in(slot, text, source, skew),
             Job::Ready(r) => slot.insert(*r),
-            Job::Problem(_) | Job::Scan { .. } => return None,
+            Job::Problem(_) | Job::Scan(_) | Job::Stream(_) => return None,
         };
         let done = self.render_unnumbered(report, bytes, index);
         recycle(slot);
@@ -613,7 +661,10 @@ impl Worker<'_> {
     /// `first` if it is known, else left for the writer to number.
     fn rendered(self, mut jobs: Vec<Job>, mut first: Option<usize>) -> Done {
         let mut bytes = SPARE_OUTPUT.take();
-        bytes.reserve(jobs.iter().map(Job::bytes).sum::<usize>() * 3 + 1024);
+        let input = jobs.iter().map(Job::bytes).sum::<usize>();
+        // With an eighth to spare: growing a buffer leaves the smaller one to the allocator.
+        let expected = expected_output(input);
+        bytes.reserve(expected + expected / 8 + 1024);
         let mut reports = SPARE_ENDS.take();
         let mut judged = [None, None, None, None];
         let by_four = self.build.by_four();
@@ -652,6 +703,9 @@ impl Worker<'_> {
         }
         drop(rest);
         SPARE_JOBS.give(jobs);
+        if let Some(per_64) = bytes.len().saturating_mul(64).checked_div(input) {
+            OUTPUT_PER_64.store(per_64, Relaxed);
+        }
         Done::Unnumbered {
             bytes,
             reports,
@@ -673,13 +727,29 @@ impl Worker<'_> {
         let (name, line, http, skew, max_token) = at;
         let counted = std::cell::Cell::new(0);
         let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let jobs = scan_block(&block, name.clone(), line, http, skew, max_token);
-            SPARE_INPUT.give(block);
+            let block = Block {
+                bytes: block,
+                name: name.clone(),
+                line,
+                http,
+                skew: skew.clone(),
+                max_token,
+            };
             // A block yields tokens and refusals only: one report each.
-            let first = first(jobs.len());
-            // Counted: the blocks after it are numbered past these.
-            counted.set(jobs.len());
-            self.rendered(jobs, first)
+            match scan_block(&block) {
+                Ok(jobs) => {
+                    SPARE_INPUT.give(block.bytes);
+                    let first = first(jobs.len());
+                    // Counted: the blocks after it are numbered past these.
+                    counted.set(jobs.len());
+                    self.rendered(jobs, first)
+                }
+                Err(count) => {
+                    first(count);
+                    counted.set(count);
+                    Done::Crowded(block)
+                }
+            }
         }));
         judged.map_or_else(
             |_| {
@@ -717,60 +787,51 @@ impl Worker<'_> {
     }
 }
 
-/// A block of whole lines read a few at a time: the scanner holds the events of what it is
-/// given at once, so a piece, not the block, bounds them.
-struct Lines<'a>(&'a [u8]);
-
-/// Bytes a [`Lines`] gives at once, at most, unless one line is longer.
-const LINES_BYTES: usize = 8 * 1024;
-
-impl io::Read for Lines<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let n = io::BufRead::fill_buf(self)?.len().min(buf.len());
-        buf[..n].copy_from_slice(&self.0[..n]);
-        io::BufRead::consume(self, n);
-        Ok(n)
-    }
-}
-
-impl io::BufRead for Lines<'_> {
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        if self.0.len() <= LINES_BYTES {
-            return Ok(self.0);
-        }
-        // Up to the last line end in the first LINES_BYTES, or the first one after.
-        let end = crate::bytes::rfind(b'\n', &self.0[..LINES_BYTES])
-            .or_else(|| crate::bytes::find(b'\n', &self.0[LINES_BYTES..]).map(|p| p + LINES_BYTES))
-            .map_or(self.0.len(), |p| p + 1);
-        Ok(&self.0[..end])
-    }
-
-    fn consume(&mut self, n: usize) {
-        self.0 = &self.0[n..];
-    }
-}
-
-/// The jobs of a block that [`input::survey`] found plain: tokens and refusals only.
-fn scan_block(
-    block: &[u8],
-    name: std::sync::Arc<str>,
-    line: u64,
-    http: bool,
-    skew: &Option<Warning>,
-    max_token: usize,
-) -> Vec<Job> {
-    let mut scanner = Scanner::resume(Lines(block), name, max_token, line, http);
+/// The jobs of a block that [`input::survey`] found plain: tokens and refusals only. Err: the
+/// block holds more than [`MAX_BLOCK_JOBS`], this many.
+fn scan_block(block: &Block) -> Result<Vec<Job>, usize> {
     let mut jobs = SPARE_JOBS.take();
+    let mut crowded = 0;
+    let mut scanner = block_scanner(block);
     // Reading memory cannot fail.
     while let Ok(Some(event)) = scanner.next_event() {
-        match event {
-            Event::Token { text, source } => jobs.push(Job::Token(text, source, skew.clone())),
-            Event::TooLarge { len, source } => jobs.push(too_large(len, max_token, source)),
-            // A plain block has no Date line.
-            Event::Date(_) => {}
+        if crowded > 0 {
+            // Only counted (see MAX_BLOCK_JOBS).
+            crowded += usize::from(!matches!(event, Event::Date(_)));
+            continue;
+        }
+        jobs.extend(block_job(block, event));
+        if jobs.len() > MAX_BLOCK_JOBS {
+            crowded = jobs.len();
+            jobs.clear();
         }
     }
-    jobs
+    scanned(block.bytes.len(), jobs.len().max(crowded));
+    if crowded > 0 {
+        SPARE_JOBS.give(jobs);
+        return Err(crowded);
+    }
+    Ok(jobs)
+}
+
+fn block_scanner(block: &Block) -> Scanner<&[u8]> {
+    Scanner::resume(
+        &block.bytes[..],
+        block.name.clone(),
+        block.max_token,
+        block.line,
+        block.http,
+    )
+}
+
+/// The job of an event of a plain block's scanner.
+fn block_job(block: &Block, event: Event) -> Option<Job> {
+    match event {
+        Event::Token { text, source } => Some(Job::Token(text, source, block.skew.clone())),
+        Event::TooLarge { len, source } => Some(too_large(len, block.max_token, source)),
+        // A plain block has no Date line.
+        Event::Date(_) => None,
+    }
 }
 
 /// A file read in blocks of whole lines, and the scanner's state where what is pending starts:
@@ -842,9 +903,15 @@ impl<R: io::Read> FileBlocks<R> {
             || (self.pending.len() >= want && crate::bytes::rfind(b'\n', &self.pending).is_some())
     }
 
-    /// Where the next block ends: after the last line end pending, or at the end of the input.
-    /// None: a line longer than a block.
-    fn cut(&self) -> Option<usize> {
+    /// Where the next block ends: after the last line end in its first `want` bytes, or else
+    /// after the last line end pending, or at the end of the input. None: a line longer than a
+    /// block.
+    fn cut(&self, want: usize) -> Option<usize> {
+        if self.pending.len() > want
+            && let Some(p) = crate::bytes::rfind(b'\n', &self.pending[..want])
+        {
+            return Some(p + 1);
+        }
         if self.eof {
             return Some(self.pending.len());
         }
@@ -863,13 +930,14 @@ impl<R: io::Read> FileBlocks<R> {
     /// Otherwise declines, now and until reset: a block that is not plain, a line longer than a
     /// block, a read error and the end are left to [`Run::scan_file`].
     fn next_plain(&mut self) -> Option<(Vec<u8>, u64)> {
-        while !self.declined && !self.has_block(PARALLEL_BLOCK_BYTES) {
-            if let Err(e) = self.read_more(PARALLEL_BLOCK_BYTES) {
+        let want = block_bytes(PARALLEL_BLOCK_BYTES);
+        while !self.declined && !self.has_block(want) {
+            if let Err(e) = self.read_more(want) {
                 self.failed = Some(e);
                 self.declined = true;
             }
         }
-        let plain = match self.cut() {
+        let plain = match self.cut(want) {
             Some(cut) if cut > 0 && !self.declined => {
                 let (lines, changes) = input::survey(&self.pending[..cut], self.http);
                 (!changes).then_some((cut, lines))
@@ -996,10 +1064,21 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         let mut bytes = 0;
         for job in jobs {
             match job {
-                Job::Scan { .. } => {
+                Job::Scan(_) => {
                     let len = job.bytes();
                     self.send(std::mem::take(&mut batch), std::mem::take(&mut bytes))?;
                     self.send(vec![(0, job)], len)?;
+                }
+                Job::Stream(block) => {
+                    self.send(std::mem::take(&mut batch), std::mem::take(&mut bytes))?;
+                    // Everything sent before it is written first (blocks sent after it give
+                    // back only jobs, queued behind these: see `write`).
+                    while let Pool::Running { sent, next, .. } = &self.pool
+                        && sent > next
+                    {
+                        self.receive()?;
+                    }
+                    self.stream_here(block)?;
                 }
                 Job::Problem(_) => batch.push((0, job)),
                 _ => {
@@ -1032,7 +1111,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         }
         if bytes >= INLINE_BYTES || !matches!(self.pool, Pool::Running { .. }) {
             let mut numbered = numbered;
-            if let [(index, Job::Scan { .. })] = &mut numbered[..] {
+            if let [(index, Job::Scan(_))] = &mut numbered[..] {
                 // Everything before is written: the block's tokens are numbered as they are
                 // rendered, and its reports written in one piece.
                 *index = self.index + 1;
@@ -1185,6 +1264,17 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     SPARE_ENDS.give_to(by, reports);
                 }
                 Done::Skipped(n) => self.index += n,
+                Done::Crowded(block) => {
+                    if self.inline.view.numbers_late() {
+                        // Everything before it is written: only jobs come back to be queued
+                        // (Done::Scanned) for views that number their reports early.
+                        self.stream_here(block)?;
+                    } else {
+                        // In its place among the jobs given back (see `dispatch`).
+                        self.job_bytes += block.bytes.len();
+                        self.jobs.push(Job::Stream(block));
+                    }
+                }
                 Done::Scanned(mut jobs) => {
                     // Queued in their place; dispatched by the next push or drain.
                     self.found |= !jobs.is_empty();
@@ -1196,6 +1286,34 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// Scans `block` here as a stream, and judges and writes its tokens here in batches: the
+    /// reports of a block with more tokens than [`MAX_BLOCK_JOBS`], never all held at once.
+    /// Everything before it must be written.
+    fn stream_here(&mut self, block: Block) -> io::Result<()> {
+        let mut scanner = block_scanner(&block);
+        let mut batch = Vec::with_capacity(BATCH);
+        loop {
+            // Reading memory cannot fail.
+            let event = scanner.next_event().ok().flatten();
+            let end = event.is_none();
+            if let Some(job) = event.and_then(|e| block_job(&block, e)) {
+                self.found = true;
+                self.index += 1;
+                batch.push((self.index, job));
+            }
+            if batch.len() >= BATCH || (end && !batch.is_empty()) {
+                let done = self.inline.work_or_report(std::mem::take(&mut batch));
+                self.write(done)?;
+            }
+            if end {
+                break;
+            }
+        }
+        drop(scanner);
+        SPARE_INPUT.give(block.bytes);
         Ok(())
     }
 
@@ -1269,10 +1387,12 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         self.found = false;
         let mut first = true;
         loop {
-            let want = if first {
-                DATE_WINDOW as usize
+            // (The Date window is scanned here as a stream: it is cut where reading stopped.)
+            let (want, read, cut_at) = if first {
+                (DATE_WINDOW as usize, READ_BYTES, usize::MAX)
             } else {
-                BLOCK_BYTES
+                let want = block_bytes(BLOCK_BYTES);
+                (want, want, want)
             };
             while file.failed.is_none() && !file.has_block(want) {
                 // A pipe that pauses: what has come is judged and written before the read
@@ -1288,7 +1408,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                         self.out.flush()?;
                     }
                 }
-                if let Err(e) = file.read_more(READ_BYTES) {
+                if let Err(e) = file.read_more(read) {
                     file.failed = Some(e);
                 }
             }
@@ -1308,7 +1428,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             if file.pending.is_empty() {
                 break;
             }
-            let Some(cut) = file.cut() else {
+            let Some(cut) = file.cut(cut_at) else {
                 // A line longer than a block: the rest of the input is scanned here as one
                 // stream, starting with what was read.
                 self.drain()?;
@@ -1341,20 +1461,21 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 self.drain()?;
                 let s = Scanner::resume(&block[..], name.clone(), max_token, line, file.http);
                 let end = self.scan_events(s, Blocking::Never, file.skew.clone(), first)?;
+                scanned(block.len(), end.jobs);
                 SPARE_INPUT.give(block);
                 self.found |= end.found;
                 (file.http, file.skew) = (end.http, end.skew);
             } else if let Some(threads) = self.parallel(blocking) {
                 self.parallel_blocks(threads, &mut file, block, line)?;
             } else {
-                self.push(Job::Scan {
-                    block,
+                self.push(Job::Scan(Block {
+                    bytes: block,
                     name: name.clone(),
                     line,
                     http: file.http,
                     skew: file.skew.clone(),
                     max_token,
-                })?;
+                }))?;
                 self.dispatch(true)?;
             }
             first = false;
@@ -1545,6 +1666,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         // Until the Date window closes, this input's tokens wait here for a clock_skew verdict.
         let mut waiting: Option<Vec<Job>> = window.then(Vec::new);
         let mut found = false;
+        let mut jobs = 0;
         loop {
             if !scanner.has_pending() {
                 // The next read may block: write what is ready so a person sees it now. Tokens
@@ -1568,6 +1690,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     self.problem(read_problem(scanner.name(), &e))?;
                     return Ok(ScanEnd {
                         found,
+                        jobs,
                         failed: true,
                         skew,
                         http: scanner.http(),
@@ -1582,6 +1705,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 }
                 Event::Token { text, source } => {
                     found = true;
+                    jobs += 1;
                     let job = Job::Token(text, source, skew.clone());
                     match &mut waiting {
                         Some(w) => w.push(job),
@@ -1590,6 +1714,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 }
                 Event::TooLarge { len, source } => {
                     found = true;
+                    jobs += 1;
                     let job = too_large(len, scanner.max_token(), source);
                     match &mut waiting {
                         Some(w) => w.push(job),
@@ -1604,6 +1729,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         self.release(&mut waiting, &skew)?;
         Ok(ScanEnd {
             found,
+            jobs,
             failed: false,
             skew,
             http: scanner.http(),
@@ -1798,51 +1924,6 @@ pub fn load_keys(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::BufRead;
-
-    /// Every piece a [`Lines`] gives, in order.
-    fn pieces(block: &[u8]) -> Vec<Vec<u8>> {
-        let mut lines = Lines(block);
-        let mut out = Vec::new();
-        loop {
-            let piece = lines.fill_buf().unwrap().to_vec();
-            if piece.is_empty() {
-                return out;
-            }
-            lines.consume(piece.len());
-            out.push(piece);
-        }
-    }
-
-    #[test]
-    fn lines_give_whole_lines_a_few_at_a_time() {
-        let line = b"eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln some text\n";
-        let block = line.repeat(1000);
-        let got = pieces(&block);
-        assert!(
-            got.len() > 1,
-            "a block over {LINES_BYTES} bytes comes in pieces"
-        );
-        for piece in &got {
-            assert!(piece.len() <= LINES_BYTES);
-            assert!(piece.len() % line.len() == 0, "a piece is whole lines");
-        }
-        assert_eq!(got.concat(), block);
-    }
-
-    #[test]
-    fn a_line_longer_than_a_piece_comes_whole() {
-        let mut block = b"short\n".to_vec();
-        block.extend(std::iter::repeat_n(b'A', LINES_BYTES * 2));
-        block.extend_from_slice(b"\nend\n");
-        let got = pieces(&block);
-        assert_eq!(got.concat(), block);
-        assert!(got.iter().all(|p| p.ends_with(b"\n")));
-        assert!(got.iter().any(|p| p.len() > LINES_BYTES));
-        // Without a line end, the rest is one piece.
-        let tail = vec![b'B'; LINES_BYTES + 10];
-        assert_eq!(pieces(&tail), vec![tail.clone()]);
-    }
 
     /// A bug that panics while a block's tokens are judged costs that block, not the run: the
     /// block becomes one error naming where it starts, and its tokens, once counted, keep
@@ -1884,6 +1965,66 @@ mod tests {
             }
             _ => panic!("not an error and two skipped numbers"),
         }
+    }
+
+    /// A block of more tokens than MAX_BLOCK_JOBS is not held as jobs: it is counted, and
+    /// left to be scanned as a stream.
+    #[test]
+    fn a_crowded_block_is_counted_not_held() {
+        let token = "eyJhbGciOiJub25lIn0.e30.";
+        let block = |lines: &[usize]| Block {
+            bytes: lines
+                .iter()
+                .map(|&n| format!("{}\n", [token; 1000][..n].join(" ")))
+                .collect::<String>()
+                .into_bytes(),
+            name: "t".into(),
+            line: 1,
+            http: false,
+            skew: None,
+            max_token: input::DEFAULT_MAX_TOKEN,
+        };
+        let fits = scan_block(&block(&[200, MAX_BLOCK_JOBS - 200])).map(|jobs| jobs.len());
+        assert_eq!(fits, Ok(MAX_BLOCK_JOBS));
+        assert_eq!(
+            scan_block(&block(&[MAX_BLOCK_JOBS + 1])).map(|j| j.len()),
+            Err(513)
+        );
+        assert_eq!(
+            scan_block(&block(&[300, 400, 1000])).map(|j| j.len()),
+            Err(1700)
+        );
+    }
+
+    /// Blocks are cut to hold about BLOCK_JOBS tokens of the size the last block's were, within
+    /// bounds; a cut falls after a line end within the size when there is one.
+    #[test]
+    fn blocks_are_cut_for_the_tokens_they_hold() {
+        assert_eq!(block_size(400, PARALLEL_BLOCK_BYTES), PARALLEL_BLOCK_BYTES);
+        assert_eq!(block_size(69, PARALLEL_BLOCK_BYTES), 69 * BLOCK_JOBS);
+        assert_eq!(block_size(1, BLOCK_BYTES), MIN_BLOCK_BYTES);
+        assert_eq!(block_size(usize::MAX, BLOCK_BYTES), BLOCK_BYTES);
+        let file = |pending: &[u8], eof| FileBlocks {
+            reader: io::empty(),
+            name: "t".into(),
+            max_token: input::DEFAULT_MAX_TOKEN,
+            pending: pending.to_vec(),
+            eof,
+            line: 1,
+            http: false,
+            skew: None,
+            waits: false,
+            declined: false,
+            failed: None,
+        };
+        let lines = b"aaaa\nbbbb\ncccc\ndddd".as_slice();
+        assert_eq!(file(lines, false).cut(12), Some(10));
+        assert_eq!(file(lines, false).cut(10), Some(10));
+        assert_eq!(file(lines, false).cut(9), Some(5));
+        // No line end within the size: the last line end there is, or the end of the input.
+        assert_eq!(file(lines, false).cut(3), Some(15));
+        assert_eq!(file(lines, true).cut(100), Some(19));
+        assert_eq!(file(b"aaaa", false).cut(2), None);
     }
 
     #[test]
