@@ -296,3 +296,26 @@ import sys
 sys.stdout.write('eyJhbGciOiJIUzI1NiJ9.e30.ZRrHA1JJJW8opsbCGfG_HACGpVUMN_a9IV7pAx_Zmeo\n' * 700000)" > "$work/small-tokens.txt"
 row "700,000 tokens of 69 B, 1 thread" "$(rss $J decode --json --threads 1 --now $NOW @$work/small-tokens.txt) KiB" ""
 row "700,000 tokens of 69 B, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/small-tokens.txt) KiB" ""
+row "  the same on a pipe, 2 threads" "$(cat "$work/small-tokens.txt" | rss $J decode --json --threads 2 --now $NOW) KiB" ""
+# Reports ~32 times their tokens: unsigned tokens of 24 bytes (alg_none, no exp); then lines of
+# 8,000 of them, each line one block that the thread writing it scans as a stream; then blocks
+# of large tokens and of small ones by turns, each block of small ones cut for large ones.
+python3 -c "
+import sys
+sys.stdout.write('eyJhbGciOiJub25lIn0.e30.\n' * 2000000)" > "$work/none.txt"
+row "2M tokens of 24 B, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/none.txt) KiB" ""
+row "  the same on a pipe, 2 threads" "$(cat "$work/none.txt" | rss $J decode --json --threads 2 --now $NOW) KiB" ""
+python3 -c "
+import sys
+sys.stdout.write((' '.join(['eyJhbGciOiJub25lIn0.e30.'] * 8000) + '\n') * 120)" > "$work/crowded.txt"
+row "lines of 8,000 tokens, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/crowded.txt) KiB" ""
+row "  the same on a pipe, 2 threads" "$(cat "$work/crowded.txt" | rss $J decode --json --threads 2 --now $NOW) KiB" ""
+python3 - "$work/HS256.txt" > "$work/by-turns.txt" <<'PY'
+import sys
+large = open(sys.argv[1]).read(4_000_000).splitlines()[:-1]
+for k in range(60):
+    sys.stdout.write('\n'.join(large[k * 160:(k + 1) * 160]) + '\n')
+    sys.stdout.write('eyJhbGciOiJub25lIn0.e30.\n' * 2700)
+PY
+row "large, small by turns, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/by-turns.txt) KiB" ""
+row "  the same on a pipe, 2 threads" "$(cat "$work/by-turns.txt" | rss $J decode --json --threads 2 --now $NOW) KiB" ""

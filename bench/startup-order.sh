@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Writes src/startup-order.txt: the functions one-token runs of jwtctl execute, then those streams
-# of tokens execute besides, named as the
-# release builds name them, which build.rs hands to the linker (LLD's --symbol-ordering-file) so
-# that they sit together and starting touches fewer pages of code. Run it again after changing
-# the compiler, Cargo.lock or the start-up path: names a build does not have are skipped by the
-# linker, so a stale list costs speed, never correctness.
+# Writes src/startup-order.txt: the functions one-token runs of jwtctl execute, then those that
+# streams of tokens execute besides, named as the release builds name them, which build.rs hands
+# to the linker (LLD's --symbol-ordering-file) so that they sit together: starting touches fewer
+# pages of code, and so does a stream (a long one touches every page its functions are on). Run
+# it again after changing the compiler, Cargo.lock, the start-up path or the batch path: names a
+# build does not have are skipped by the linker, so a stale list costs speed and memory, never
+# correctness.
 #   bash bench/startup-order.sh
 # Linux x86_64 with glibc; needs valgrind, nm and python3. Builds the static profiling build (to
 # see which functions run) and links the static and the dynamic release builds once more (for
