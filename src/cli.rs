@@ -126,7 +126,8 @@ pub struct Global {
     #[arg(long, global = true, value_name = "DURATION", value_parser = parse_duration, help_heading = "Time")]
     leeway: Option<i64>,
 
-    /// Threads for batch work; output stays in input order [default: all cores]
+    /// Threads for batch work, at most one per core; output stays in input order [default: all
+    /// cores]
     #[arg(long, global = true, value_name = "N", help_heading = "Input")]
     pub threads: Option<std::num::NonZeroUsize>,
 

@@ -1147,7 +1147,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         let Pool::Later { scope, queue } = self.pool else {
             return;
         };
-        let threads = self.thread_count();
+        let threads = self.workers();
         crate::token::batch_started();
         if threads < 2 {
             self.pool = Pool::Inline;
@@ -1494,13 +1494,18 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         if !matches!(blocking, Blocking::Never) || !self.inline.view.numbers_late() {
             return None;
         }
-        // Each thread holds blocks of its own, and the work is all CPU (reading is one thread
-        // at a time): threads beyond the cores would only hold more memory.
+        let threads = self.workers();
+        (threads > 1).then_some(threads)
+    }
+
+    /// The threads to judge with: `--threads`, at most one per core. Each holds blocks or
+    /// batches of its own, and the work is all CPU: threads beyond the cores would only hold
+    /// more memory (`--threads 16` on two cores held 28 MiB streaming small tokens from a pipe).
+    fn workers(&mut self) -> usize {
         let cores = *self
             .cores
             .get_or_insert_with(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let threads = self.thread_count().min(cores);
-        (threads > 1).then_some(threads)
+        self.thread_count().min(cores)
     }
 
     /// `--threads`, or the number of cores, counted once.
