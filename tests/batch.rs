@@ -117,22 +117,8 @@ fn a_file_in_blocks_reads_as_one_stream_on_any_number_of_threads() {
             "{mode:?}: a pipe and a file give different errors"
         );
         // And through a FIFO, which the streaming scanner reads: the reference.
-        let fifo = dir.path().join("fifo");
-        let _ = std::fs::remove_file(&fifo);
-        assert!(
-            Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
-        let feed = {
-            let (fifo, text) = (fifo.clone(), text.clone());
-            std::thread::spawn(move || std::fs::write(fifo, text))
-        };
-        let streamed = call("2", &format!("@{}", fifo.display()), None);
-        feed.join().unwrap().unwrap();
-        let named = |s: &str| s.replace(&fifo.display().to_string(), &path.display().to_string());
+        let (streamed, fifo) = through_fifo(dir.path(), &text, |input| call("2", input, None));
+        let named = |s: &str| s.replace(&fifo, &path.display().to_string());
         assert_eq!(streamed.0, one.0, "{mode:?}");
         assert!(
             named(&streamed.1) == one.1,
@@ -178,6 +164,31 @@ fn a_file_in_blocks_reads_as_one_stream_on_any_number_of_threads() {
         );
     }
     assert!(out.contains("over the 2000 byte limit"));
+}
+
+/// `text` written into a FIFO made in `dir` while `call` reads it (`@FIFO`, which the
+/// streaming scanner reads): what `call` gave, and the FIFO's path.
+fn through_fifo(
+    dir: &std::path::Path,
+    text: &str,
+    call: impl FnOnce(&str) -> (Option<i32>, String, String),
+) -> ((Option<i32>, String, String), String) {
+    let fifo = dir.join("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let feed = {
+        let (fifo, text) = (fifo.clone(), text.to_string());
+        std::thread::spawn(move || std::fs::write(fifo, text))
+    };
+    let got = call(&format!("@{}", fifo.display()));
+    feed.join().unwrap().unwrap();
+    (got, fifo.display().to_string())
 }
 
 fn call_json(file: &str, now: &str) -> (Option<i32>, String, String) {
@@ -614,23 +625,9 @@ fn crowded_blocks_keep_every_token_in_its_place() {
             named(&piped.1, "stdin") == one.1,
             "{mode:?}: a pipe and a file give different reports"
         );
-        let fifo = dir.path().join("fifo");
-        let _ = std::fs::remove_file(&fifo);
+        let (streamed, fifo) = through_fifo(dir.path(), &text, |input| call("2", input, None));
         assert!(
-            Command::new("mkfifo")
-                .arg(&fifo)
-                .status()
-                .unwrap()
-                .success()
-        );
-        let feed = {
-            let (fifo, text) = (fifo.clone(), text.clone());
-            std::thread::spawn(move || std::fs::write(fifo, text))
-        };
-        let streamed = call("2", &format!("@{}", fifo.display()), None);
-        feed.join().unwrap().unwrap();
-        assert!(
-            named(&streamed.1, &fifo.display().to_string()) == one.1,
+            named(&streamed.1, &fifo) == one.1,
             "{mode:?}: streaming and blocks give different reports"
         );
     }
