@@ -16,6 +16,34 @@ fn scan(bytes: &[u8], max: usize) -> Vec<Event> {
     out
 }
 
+/// A reader that gives its bytes in pieces of the sizes asked, in turn (a pipe's reads).
+struct Pieces<'a> {
+    rest: &'a [u8],
+    sizes: Vec<usize>,
+    next: usize,
+}
+
+impl std::io::Read for Pieces<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = std::io::BufRead::fill_buf(self)?.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.rest[..n]);
+        std::io::BufRead::consume(self, n);
+        Ok(n)
+    }
+}
+
+impl std::io::BufRead for Pieces<'_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        let size = self.sizes[self.next % self.sizes.len()];
+        Ok(&self.rest[..size.min(self.rest.len())])
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.rest = &self.rest[n..];
+        self.next += 1;
+    }
+}
+
 fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -176,6 +204,32 @@ proptest! {
         let t = jwtctl::token::parse(&raw).unwrap();
         let back = serde_json::to_string(t.claims().unwrap()).unwrap();
         prop_assert_eq!(back, payload);
+    }
+
+    /// What the scanner finds does not depend on how its input comes in pieces (it feeds a long
+    /// read a piece at a time, cutting lines and tokens).
+    #[test]
+    fn the_scanner_finds_the_same_whatever_the_pieces(
+        parts in prop::collection::vec(prop_oneof![
+            Just("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln".to_string()),
+            Just("eyJhbGciOiJub25lIn0.e30.".to_string()),
+            Just("Authorization: Bearer ".to_string()),
+            Just("{\"id_token\":\"".to_string()),
+            Just("Date: Fri, 15 Jan 2027 08:02:00 GMT".to_string()),
+            Just("HTTP/1.1 200 OK".to_string()),
+            "[ \n\t\"'=:;,.a-zA-Z0-9_-]{1,40}",
+        ], 1..60),
+        sizes in prop::collection::vec(1usize..300, 1..8),
+        max in prop_oneof![Just(DEFAULT_MAX_TOKEN), 20usize..60],
+    ) {
+        let text = parts.concat();
+        let whole = scan(text.as_bytes(), max);
+        let mut s = Scanner::new(Pieces { rest: text.as_bytes(), sizes, next: 0 }, "stdin", true, max);
+        let mut pieced = Vec::new();
+        while let Some(e) = s.next_event().unwrap() {
+            pieced.push(e);
+        }
+        prop_assert_eq!(pieced, whole);
     }
 
     #[test]
