@@ -63,17 +63,18 @@ const BATCH: usize = 128;
 /// whatever the size of the tokens.
 const BATCH_BYTES: usize = 128 * 1024;
 
-/// A regular file is read in blocks of whole lines of about this size…
+/// A regular file is read in blocks of whole lines of at most about this size (smaller for
+/// small tokens: see [`BLOCK_JOBS`])…
 const BLOCK_BYTES: usize = 128 * 1024;
-/// …read this much at a time…
+/// …the first block read this much at a time (the others as much as they take)…
 const READ_BYTES: usize = 128 * 1024;
 /// …and a line longer than this is scanned as a stream instead.
 const MAX_BLOCK_BYTES: usize = 256 * 1024;
 
-/// The blocks of [`Run::parallel_blocks`] are smaller: each thread holds one, scanned and
-/// rendered, and more are read than written, so their size is what memory grows by with each
-/// thread (~1 MiB a thread with glibc's allocator). 32 KiB blocks cost ~4% more time on two
-/// threads.
+/// The blocks of [`Run::parallel_blocks`] are at most this size: each thread holds one,
+/// scanned and rendered, and more are read than written, so their size is what memory grows by
+/// with each thread (~1 MiB a thread with glibc's allocator). 32 KiB blocks cost ~4% more time
+/// on two threads.
 const PARALLEL_BLOCK_BYTES: usize = 64 * 1024;
 
 /// A block's reports are held until their turn to be written, and a report takes up to ~1 KiB
