@@ -479,7 +479,6 @@ impl Job {
 
 /// How a scan ended.
 struct ScanEnd {
-    found: bool,
     /// The tokens and refusals found.
     jobs: usize,
     /// A read failed (and was reported).
@@ -719,23 +718,10 @@ impl Worker<'_> {
     /// answers the index of the first if it is known by then; if not, they are rendered
     /// unnumbered. A panic (a bug) becomes an error in the block's place; once counted, its
     /// tokens' numbers are skipped.
-    fn block(
-        self,
-        block: Vec<u8>,
-        at: (&std::sync::Arc<str>, u64, bool, &Option<Warning>, usize),
-        first: impl FnOnce(usize) -> Option<usize>,
-    ) -> Vec<Done> {
-        let (name, line, http, skew, max_token) = at;
+    fn block(self, block: Block, first: impl FnOnce(usize) -> Option<usize>) -> Vec<Done> {
+        let (name, line) = (block.name.clone(), block.line);
         let counted = std::cell::Cell::new(0);
         let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            let block = Block {
-                bytes: block,
-                name: name.clone(),
-                line,
-                http,
-                skew: skew.clone(),
-                max_token,
-            };
             // A block yields tokens and refusals only: one report each.
             match scan_block(&block) {
                 Ok(jobs) => {
@@ -758,7 +744,7 @@ impl Worker<'_> {
                     Done::Problem(Problem {
                         message: format!(
                             "internal error while judging the tokens from line {line} of {}: please report it",
-                            crate::escape::text(name)
+                            crate::escape::text(&name)
                         ),
                         hint: None,
                         exit: Exit::BadInput,
@@ -815,6 +801,7 @@ fn scan_block(block: &Block) -> Result<Vec<Job>, usize> {
     Ok(jobs)
 }
 
+/// A scanner over `block`, in the state its start was read in.
 fn block_scanner(block: &Block) -> Scanner<&[u8]> {
     Scanner::resume(
         &block.bytes[..],
@@ -1294,26 +1281,26 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     /// reports of a block with more tokens than [`MAX_BLOCK_JOBS`], never all held at once.
     /// Everything before it must be written.
     fn stream_here(&mut self, block: Block) -> io::Result<()> {
-        let mut scanner = block_scanner(&block);
-        let mut batch = Vec::with_capacity(BATCH);
-        loop {
+        {
+            let mut scanner = block_scanner(&block);
             // Reading memory cannot fail.
-            let event = scanner.next_event().ok().flatten();
-            let end = event.is_none();
-            if let Some(job) = event.and_then(|e| block_job(&block, e)) {
+            let mut jobs = std::iter::from_fn(|| scanner.next_event().ok().flatten())
+                .filter_map(|event| block_job(&block, event))
+                .peekable();
+            while jobs.peek().is_some() {
                 self.found = true;
-                self.index += 1;
-                batch.push((self.index, job));
-            }
-            if batch.len() >= BATCH || (end && !batch.is_empty()) {
-                let done = self.inline.work_or_report(std::mem::take(&mut batch));
+                let batch = jobs
+                    .by_ref()
+                    .take(BATCH)
+                    .map(|job| {
+                        self.index += 1;
+                        (self.index, job)
+                    })
+                    .collect();
+                let done = self.inline.work_or_report(batch);
                 self.write(done)?;
             }
-            if end {
-                break;
-            }
         }
-        drop(scanner);
         SPARE_INPUT.give(block.bytes);
         Ok(())
     }
@@ -1338,7 +1325,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     fn scan<R: io::BufRead>(&mut self, scanner: Scanner<R>, blocking: Blocking) -> io::Result<()> {
         let name = scanner.name().to_string();
         let end = self.scan_events(scanner, blocking, None, true)?;
-        if !end.failed && !end.found {
+        if !end.failed && end.jobs == 0 {
             self.no_token(&name)?;
         }
         Ok(())
@@ -1447,7 +1434,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 );
                 let s = Scanner::resume(rest, name.clone(), max_token, line, http);
                 let end = self.scan_events(s, blocking, skew, first)?;
-                self.found |= end.found;
+                self.found |= end.jobs > 0;
                 if end.failed {
                     return Ok(());
                 }
@@ -1464,7 +1451,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 let end = self.scan_events(s, Blocking::Never, file.skew.clone(), first)?;
                 scanned(block.len(), end.jobs);
                 SPARE_INPUT.give(block);
-                self.found |= end.found;
+                self.found |= end.jobs > 0;
                 (file.http, file.skew) = (end.http, end.skew);
             } else if let Some(threads) = self.parallel(blocking) {
                 self.parallel_blocks(threads, &mut file, block, line)?;
@@ -1608,8 +1595,15 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                         (seq, block, line)
                     }
                 };
-                let at = (&name, line, http, &skew, max_token);
-                let done = worker.block(block, at, |count| first(seq, count));
+                let block = Block {
+                    bytes: block,
+                    name: name.clone(),
+                    line,
+                    http,
+                    skew: skew.clone(),
+                    max_token,
+                };
+                let done = worker.block(block, |count| first(seq, count));
                 let mut o = lock(&order);
                 o.finished.insert(seq, done);
                 if o.writing {
@@ -1671,7 +1665,6 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     ) -> io::Result<ScanEnd> {
         // Until the Date window closes, this input's tokens wait here for a clock_skew verdict.
         let mut waiting: Option<Vec<Job>> = window.then(Vec::new);
-        let mut found = false;
         let mut jobs = 0;
         loop {
             if !scanner.has_pending() {
@@ -1695,7 +1688,6 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     self.release(&mut waiting, &skew)?;
                     self.problem(read_problem(scanner.name(), &e))?;
                     return Ok(ScanEnd {
-                        found,
                         jobs,
                         failed: true,
                         skew,
@@ -1710,7 +1702,6 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     self.release(&mut waiting, &skew)?;
                 }
                 Event::Token { text, source } => {
-                    found = true;
                     jobs += 1;
                     let job = Job::Token(text, source, skew.clone());
                     match &mut waiting {
@@ -1719,7 +1710,6 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     }
                 }
                 Event::TooLarge { len, source } => {
-                    found = true;
                     jobs += 1;
                     let job = too_large(len, scanner.max_token(), source);
                     match &mut waiting {
@@ -1734,7 +1724,6 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         }
         self.release(&mut waiting, &skew)?;
         Ok(ScanEnd {
-            found,
             jobs,
             failed: false,
             skew,
@@ -1949,17 +1938,19 @@ mod tests {
             build: &panics,
         };
         let token = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln";
-        let block = format!("{token}\nno token here\n{token}\n").into_bytes();
-        let name: std::sync::Arc<str> = "tokens.txt".into();
+        let block = Block {
+            bytes: format!("{token}\nno token here\n{token}\n").into_bytes(),
+            name: "tokens.txt".into(),
+            line: 41,
+            http: false,
+            skew: None,
+            max_token: input::DEFAULT_MAX_TOKEN,
+        };
         let mut told = None;
-        let done = worker.block(
-            block,
-            (&name, 41, false, &None, input::DEFAULT_MAX_TOKEN),
-            |count| {
-                told = Some(count);
-                Some(7)
-            },
-        );
+        let done = worker.block(block, |count| {
+            told = Some(count);
+            Some(7)
+        });
         assert_eq!(told, Some(2), "the block's two tokens are counted first");
         match &done[..] {
             [Done::Problem(p), Done::Skipped(2)] => {
