@@ -70,9 +70,8 @@ fn run() -> u8 {
     } else {
         &text
     };
-    // Unlocked (each 64 KiB write takes the lock): batch threads take turns writing.
-    let stdout = io::BufWriter::with_capacity(64 * 1024, io::stdout());
-    let mut out = Output::new(view, Box::new(stdout));
+    // Unlocked (each block written takes the lock): batch threads take turns writing.
+    let mut out = Output::new(view, Box::new(io::stdout()));
     let batch = commands::Batch {
         clock,
         max_token: g.max_token_size(),
@@ -94,6 +93,8 @@ fn run() -> u8 {
         }
         Command::CheckExpiry(a) => commands::check_expiry::run(a, batch, &mut out),
     };
+    // What is buffered goes out before the run's last word on stderr.
+    drop(out);
     finish(outcome)
 }
 

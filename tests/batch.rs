@@ -632,3 +632,84 @@ fn crowded_blocks_keep_every_token_in_its_place() {
         );
     }
 }
+
+/// Complaints about malformed tokens are written a block at a time, yet with stdout and stderr
+/// in one file (`2>&1`) each still comes before its token's report, and an unreadable input's
+/// error after the complaints of the input before it: one thread or three, a file or a pipe.
+#[test]
+fn complaints_come_before_their_reports_in_one_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = hs(r#"{"sub":"u","exp":1800000600}"#);
+    let text: String = (0..12_000)
+        .map(|i| match i % 3 {
+            0 => "eyJ9.e30.x\n".to_string(),
+            _ => format!("{good}\n"),
+        })
+        .collect();
+    let path = dir.path().join("mixed.log");
+    std::fs::write(&path, &text).unwrap();
+    let file = format!("@{}", path.display());
+    let missing = format!("@{}", dir.path().join("missing.log").display());
+    let now = T0.to_string();
+    for threads in ["1", "3"] {
+        for piped in [false, true] {
+            let merged = dir.path().join("merged");
+            let sink = std::fs::File::create(&merged).unwrap();
+            let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("jwtctl"));
+            cmd.args(["--now", &now, "decode", "--json", "--threads", threads])
+                .env_remove("NO_COLOR")
+                .env_remove("CLICOLOR_FORCE")
+                .stdout(sink.try_clone().unwrap())
+                .stderr(sink);
+            let status = if piped {
+                let mut child = cmd
+                    .args(["-", &missing, &file])
+                    .stdin(std::process::Stdio::piped())
+                    .spawn()
+                    .unwrap();
+                let mut pipe = child.stdin.take().unwrap();
+                let text = text.clone();
+                let writer = std::thread::spawn(move || pipe.write_all(text.as_bytes()));
+                let status = child.wait().unwrap();
+                writer.join().unwrap().unwrap();
+                status
+            } else {
+                cmd.args([&file, &missing, &file]).status().unwrap()
+            };
+            assert_eq!(status.code(), Some(3), "--threads {threads}, piped {piped}");
+            let merged = std::fs::read_to_string(&merged).unwrap();
+            // Complaints said and not yet matched by their report, oldest first.
+            let mut complained = std::collections::VecDeque::new();
+            let (mut reports, mut errors, mut missing_at) = (0, 0, None);
+            for (n, line) in merged.lines().enumerate() {
+                let at = format!("--threads {threads}, piped {piped}, line {}", n + 1);
+                if let Some(error) = line.strip_prefix("error: ") {
+                    errors += 1;
+                    if error.starts_with("cannot read") {
+                        assert!(missing_at.is_none(), "{at}: {line}");
+                        missing_at = Some(reports);
+                        assert!(complained.is_empty(), "{at}: {complained:?} not reported");
+                    } else {
+                        let source = error.split(": malformed token").next().unwrap();
+                        complained.push_back(source.to_string());
+                    }
+                    continue;
+                }
+                let report: serde_json::Value = serde_json::from_str(line).unwrap();
+                reports += 1;
+                if report["status"] == "malformed" {
+                    let said = complained.pop_front();
+                    assert_eq!(said.as_deref(), report["source"].as_str(), "{at}");
+                }
+            }
+            assert!(complained.is_empty(), "{complained:?} not reported");
+            assert_eq!(reports, 24_000, "--threads {threads}, piped {piped}");
+            assert_eq!(errors, 8_001, "--threads {threads}, piped {piped}");
+            assert_eq!(
+                missing_at,
+                Some(12_000),
+                "--threads {threads}, piped {piped}"
+            );
+        }
+    }
+}

@@ -1215,7 +1215,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 }
                 Done::Problem(p) => {
                     self.worst = self.worst.worst(p.exit);
-                    self.out.problem(&p);
+                    self.out.problem(&p)?;
                 }
                 Done::Unnumbered {
                     bytes,

@@ -39,15 +39,35 @@ pub trait Render: Sync {
 }
 
 /// Where rendered reports go: stdout for the report, stderr for errors, in input order.
+///
+/// Both are buffered here, stdout in blocks of [`OUT_BYTES`] and stderr's lines until stdout's
+/// block is written (or [`SAID_BYTES`] of them wait): a stream of malformed tokens costs one
+/// write a block, not one a line, and an error still reaches stderr before the report it is
+/// about reaches stdout, so `2>&1` keeps each complaint ahead of its report.
 pub struct Output<'a> {
     view: &'a dyn Render,
     /// Sent with the run to whichever batch thread writes next: see `commands::each_token`.
     out: Box<dyn io::Write + Send + 'a>,
+    /// Rendered reports not yet written to `out`.
+    buf: Vec<u8>,
+    /// Lines for stderr not yet written.
+    said: Vec<u8>,
 }
 
+/// The block stdout is written in.
+pub const OUT_BYTES: usize = 64 * 1024;
+/// The most stderr's lines wait for.
+pub const SAID_BYTES: usize = 8 * 1024;
+
 impl<'a> Output<'a> {
+    /// `out` is written in blocks of [`OUT_BYTES`]; it needs no buffer of its own.
     pub fn new(view: &'a dyn Render, out: Box<dyn io::Write + Send + 'a>) -> Self {
-        Output { view, out }
+        Output {
+            view,
+            out,
+            buf: Vec::new(),
+            said: Vec::new(),
+        }
     }
 
     pub fn view(&self) -> &'a dyn Render {
@@ -59,9 +79,12 @@ impl<'a> Output<'a> {
         if self.view.speaks()
             && let Some(c) = complaint
         {
-            print_error(c, None);
+            error_lines(&mut self.said, c, None);
+            if self.said.len() >= SAID_BYTES {
+                self.say();
+            }
         }
-        self.out.write_all(rendered)
+        self.put(rendered)
     }
 
     /// [`Output::emit`] for a report rendered by [`Render::render_unnumbered`]: its index is
@@ -75,42 +98,94 @@ impl<'a> Output<'a> {
     ) -> io::Result<()> {
         let (before, after) = rendered.split_at(hole);
         self.emit(complaint, before)?;
-        self.out
-            .write_all(itoa::Buffer::new().format(index).as_bytes())?;
-        self.out.write_all(after)
+        self.put(itoa::Buffer::new().format(index).as_bytes())?;
+        self.put(after)
     }
 
-    /// Problems go to stderr as `error: …`, whatever the output format.
-    pub fn problem(&mut self, problem: &Problem) {
-        if self.view.speaks() {
-            print_error(&problem.message, problem.hint.as_deref());
+    /// Problems go to stderr as `error: …`, whatever the output format, at once: after the
+    /// reports before them, which are written first.
+    pub fn problem(&mut self, problem: &Problem) -> io::Result<()> {
+        if !self.view.speaks() {
+            return Ok(());
         }
+        let written = self.write_out();
+        error_lines(&mut self.said, &problem.message, problem.hint.as_deref());
+        self.say();
+        written
     }
 
     /// Pushes out what is buffered: called before the input blocks, so a person watching a slow
     /// stream sees each report as soon as it is made, while a fast stream is written in blocks.
     pub fn flush(&mut self) -> io::Result<()> {
+        self.write_out()?;
         self.out.flush()
+    }
+
+    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if self.buf.len() + bytes.len() > OUT_BYTES {
+            self.write_out()?;
+        }
+        if bytes.len() >= OUT_BYTES {
+            self.say();
+            self.out.write_all(bytes)
+        } else {
+            if self.buf.capacity() == 0 {
+                self.buf.reserve_exact(OUT_BYTES);
+            }
+            self.buf.extend_from_slice(bytes);
+            Ok(())
+        }
+    }
+
+    /// Writes stdout's block, after the errors said about the reports in it.
+    fn write_out(&mut self) -> io::Result<()> {
+        self.say();
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let written = self.out.write_all(&self.buf);
+        self.buf.clear();
+        written
+    }
+
+    /// Writes stderr's waiting lines; like `eprintln!`, a failure to is not reported.
+    fn say(&mut self) {
+        if !self.said.is_empty() {
+            use std::io::Write as _;
+            let _ = io::stderr().lock().write_all(&self.said);
+            self.said.clear();
+        }
     }
 }
 
-/// `error: …` and an optional `hint: …` on stderr, made safe for a terminal.
+impl Drop for Output<'_> {
+    /// What is left is written, as a `BufWriter` would: errors after a failed write, reports
+    /// after a run that stopped early.
+    fn drop(&mut self) {
+        let _ = self.write_out().and_then(|()| self.out.flush());
+    }
+}
+
+/// `error: …` and an optional `hint: …` on stderr, made safe for a terminal, in one write.
 pub fn print_error(message: &str, hint: Option<&str>) {
     use std::io::Write as _;
-    let mut err = io::stderr().lock();
+    let mut lines = Vec::new();
+    error_lines(&mut lines, message, hint);
+    let _ = io::stderr().lock().write_all(&lines);
+}
+
+/// The lines of [`print_error`], added to `to`.
+fn error_lines(to: &mut Vec<u8>, message: &str, hint: Option<&str>) {
+    use colored::Colorize as _;
+    use std::io::Write as _;
     let _ = writeln!(
-        err,
+        to,
         "{} {}",
-        colored::Colorize::bold(colored::Colorize::red("error:")),
+        "error:".red().bold(),
         crate::escape::text(message)
     );
     if let Some(h) = hint {
-        let _ = writeln!(
-            err,
-            "{} {}",
-            colored::Colorize::bold(colored::Colorize::cyan("hint:")),
-            crate::escape::text(h)
-        );
+        let _ = writeln!(to, "{} {}", "hint:".cyan().bold(), crate::escape::text(h));
     }
 }
 
