@@ -10,6 +10,20 @@ pub fn prepare() {
     reopen_closed_standard_streams();
     // SAFETY: setting a signal's disposition to SIG_IGN runs no code of ours in a handler.
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+    one_malloc_arena();
+}
+
+/// One malloc arena for every thread. glibc gives each thread an arena of its own (up to eight
+/// a core), and each keeps the memory its thread held at its peak: streaming grew the process
+/// by ~1 MiB a worker thread (16 workers held 21 MiB, 11 MiB in one arena). The workers
+/// allocate a few times a block (their buffers are reused), so they do not wait on each other
+/// for it.
+fn one_malloc_arena() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt sets a tunable of the allocator; it is called before any other thread.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
 }
 
 fn reopen_closed_standard_streams() {
