@@ -72,9 +72,8 @@ const READ_BYTES: usize = 128 * 1024;
 const MAX_BLOCK_BYTES: usize = 256 * 1024;
 
 /// The blocks of [`Run::parallel_blocks`] are at most this size: each thread holds one,
-/// scanned and rendered, and more are read than written, so their size is what memory grows by
-/// with each thread (~1 MiB a thread with glibc's allocator). 32 KiB blocks cost ~4% more time
-/// on two threads.
+/// scanned and rendered, and more are read than written (with more than two threads, they are
+/// cut smaller: see [`IN_FLIGHT`]). 32 KiB blocks cost ~4% more time on two threads.
 const PARALLEL_BLOCK_BYTES: usize = 64 * 1024;
 
 /// A block's reports are held until their turn to be written, and a report takes up to ~1 KiB
@@ -89,6 +88,35 @@ const BLOCK_JOBS: usize = 384;
 /// A block is never cut smaller than this.
 const MIN_BLOCK_BYTES: usize = 2 * 1024;
 
+/// Batches or blocks in flight at once: one a worker and one more (set by [`Run::workers`]).
+/// [`BATCH`], [`BLOCK_JOBS`] and [`MAX_BLOCK_JOBS`] are for two workers; with more, each
+/// batch and block is cut for fewer tokens in proportion (see [`share`]), so that the reports
+/// held in flight stay about the same on any number of cores. Streaming 24-byte tokens from a
+/// file, sixteen workers held 35 MiB with blocks of the same size, 11 MiB now (with one malloc
+/// arena: see `start.rs`); as a hint, it sizes blocks, never what they yield.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(SIZED_FOR);
+
+/// The batches or blocks in flight the sizes are for.
+const SIZED_FOR: usize = 3;
+
+/// The fewest tokens a batch or block is cut for, however many are in flight.
+const MIN_SHARE: usize = 16;
+
+/// The tokens a batch or block may hold when `in_flight` are, for `jobs` when [`SIZED_FOR`]
+/// are: as many up to that, fewer in proportion beyond (at least [`MIN_SHARE`]).
+fn share_of(jobs: usize, in_flight: usize) -> usize {
+    if in_flight <= SIZED_FOR {
+        jobs
+    } else {
+        (jobs * SIZED_FOR / in_flight).max(MIN_SHARE)
+    }
+}
+
+/// [`share_of`] for the run's workers.
+fn share(jobs: usize) -> usize {
+    share_of(jobs, IN_FLIGHT.load(Relaxed))
+}
+
 /// The bytes of input each token took in the last block scanned: a hint that sizes blocks (see
 /// [`BLOCK_JOBS`]), never what they yield.
 static BYTES_PER_JOB: AtomicUsize = AtomicUsize::new(usize::MAX);
@@ -100,13 +128,13 @@ fn scanned(bytes: usize, jobs: usize) {
 
 /// The size of the next block to cut, at most `limit` (see [`BLOCK_JOBS`]).
 fn block_bytes(limit: usize) -> usize {
-    block_size(BYTES_PER_JOB.load(Relaxed), limit)
+    block_size(BYTES_PER_JOB.load(Relaxed), share(BLOCK_JOBS), limit)
 }
 
-/// The size of a block of [`BLOCK_JOBS`] tokens of `bytes_per_job`, within its bounds.
-fn block_size(bytes_per_job: usize, limit: usize) -> usize {
+/// The size of a block of `jobs` tokens of `bytes_per_job`, within its bounds.
+fn block_size(bytes_per_job: usize, jobs: usize, limit: usize) -> usize {
     bytes_per_job
-        .saturating_mul(BLOCK_JOBS)
+        .saturating_mul(jobs)
         .clamp(MIN_BLOCK_BYTES, limit)
 }
 
@@ -788,7 +816,7 @@ fn scan_block(block: &Block) -> Result<Vec<Job>, usize> {
             continue;
         }
         jobs.extend(block_job(block, event));
-        if jobs.len() > MAX_BLOCK_JOBS {
+        if jobs.len() > share(MAX_BLOCK_JOBS) {
             crowded = jobs.len();
             jobs.clear();
         }
@@ -1026,7 +1054,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     fn push(&mut self, job: Job) -> io::Result<()> {
         self.job_bytes += job.bytes();
         self.jobs.push(job);
-        if self.jobs.len() >= BATCH || self.job_bytes >= BATCH_BYTES {
+        if self.jobs.len() >= share(BATCH) || self.job_bytes >= BATCH_BYTES {
             self.dispatch(true)?;
         }
         Ok(())
@@ -1048,7 +1076,8 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         }
         let jobs = std::mem::take(&mut self.jobs);
         self.job_bytes = 0;
-        let mut batch = Vec::with_capacity(jobs.len().min(BATCH));
+        let batch_jobs = share(BATCH);
+        let mut batch = Vec::with_capacity(jobs.len().min(batch_jobs));
         let mut bytes = 0;
         for job in jobs {
             match job {
@@ -1073,7 +1102,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     bytes += job.bytes();
                     self.index += 1;
                     batch.push((self.index, job));
-                    if batch.len() >= BATCH || bytes >= BATCH_BYTES {
+                    if batch.len() >= batch_jobs || bytes >= BATCH_BYTES {
                         self.send(std::mem::take(&mut batch), std::mem::take(&mut bytes))?;
                     }
                 }
@@ -1291,7 +1320,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 self.found = true;
                 let batch = jobs
                     .by_ref()
-                    .take(BATCH)
+                    .take(share(BATCH))
                     .map(|job| {
                         self.index += 1;
                         (self.index, job)
@@ -1493,7 +1522,9 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         let cores = *self
             .cores
             .get_or_insert_with(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        self.thread_count().min(cores)
+        let workers = self.thread_count().min(cores);
+        IN_FLIGHT.store(workers + 1, Relaxed);
+        workers
     }
 
     /// `--threads`, or the number of cores, counted once.
@@ -1997,10 +2028,14 @@ mod tests {
     /// bounds; a cut falls after a line end within the size when there is one.
     #[test]
     fn blocks_are_cut_for_the_tokens_they_hold() {
-        assert_eq!(block_size(400, PARALLEL_BLOCK_BYTES), PARALLEL_BLOCK_BYTES);
-        assert_eq!(block_size(69, PARALLEL_BLOCK_BYTES), 69 * BLOCK_JOBS);
-        assert_eq!(block_size(1, BLOCK_BYTES), MIN_BLOCK_BYTES);
-        assert_eq!(block_size(usize::MAX, BLOCK_BYTES), BLOCK_BYTES);
+        let cut = |bytes_per_job, limit| block_size(bytes_per_job, BLOCK_JOBS, limit);
+        assert_eq!(cut(400, PARALLEL_BLOCK_BYTES), PARALLEL_BLOCK_BYTES);
+        assert_eq!(cut(69, PARALLEL_BLOCK_BYTES), 69 * BLOCK_JOBS);
+        assert_eq!(cut(1, BLOCK_BYTES), MIN_BLOCK_BYTES);
+        assert_eq!(cut(usize::MAX, BLOCK_BYTES), BLOCK_BYTES);
+        // Sixteen workers: blocks of a sixth as many small tokens.
+        let share = share_of(BLOCK_JOBS, 17);
+        assert_eq!(block_size(69, share, PARALLEL_BLOCK_BYTES), 69 * 67);
         let file = |pending: &[u8], eof| FileBlocks {
             reader: io::empty(),
             name: "t".into(),
@@ -2022,6 +2057,30 @@ mod tests {
         assert_eq!(file(lines, false).cut(3), Some(15));
         assert_eq!(file(lines, true).cut(100), Some(19));
         assert_eq!(file(b"aaaa", false).cut(2), None);
+    }
+
+    /// With more workers than two, batches and blocks are cut smaller in proportion, so that
+    /// the tokens in flight stay about the same; never below MIN_SHARE.
+    #[test]
+    fn more_workers_share_the_same_tokens_in_flight() {
+        for jobs in [BATCH, BLOCK_JOBS, MAX_BLOCK_JOBS] {
+            assert_eq!(share_of(jobs, 2), jobs, "one worker");
+            assert_eq!(share_of(jobs, SIZED_FOR), jobs, "two workers");
+            for in_flight in [5, 9, 17] {
+                let share = share_of(jobs, in_flight);
+                assert!(share < jobs, "{jobs} over {in_flight}");
+                assert!(
+                    share * in_flight <= jobs * SIZED_FOR,
+                    "{jobs} over {in_flight}"
+                );
+                assert!(
+                    share * in_flight + in_flight > jobs * SIZED_FOR,
+                    "{jobs} over {in_flight}"
+                );
+            }
+        }
+        assert_eq!(share_of(BATCH, 33), MIN_SHARE);
+        assert_eq!(share_of(BATCH, usize::MAX), MIN_SHARE);
     }
 
     #[test]
