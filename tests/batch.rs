@@ -713,3 +713,44 @@ fn complaints_come_before_their_reports_in_one_file() {
         }
     }
 }
+
+/// The full text view numbers its reports as they are written, whichever thread rendered them:
+/// `Token 1` first with no blank line before it, then each next number after one blank line,
+/// from a file on one thread or three and from a pipe. The tokens (of ~450 bytes) come after
+/// 90 KB of lines without any: on a pipe, the first is rendered before its number is known.
+#[test]
+fn the_text_view_numbers_every_report_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let filler = "a line of a log that holds no token at all\n".repeat(2_000);
+    let text: String = (0..3_000)
+        .map(|i| {
+            let scope = "read ".repeat(50);
+            let claims = format!(r#"{{"sub":"u{i}","exp":1800000600,"scope":"{scope}"}}"#);
+            format!("{}\n", hs(&claims))
+        })
+        .fold(filler, |text, line| text + &line);
+    let path = dir.path().join("tokens.txt");
+    std::fs::write(&path, &text).unwrap();
+    let file = format!("@{}", path.display());
+    let now = T0.to_string();
+    let mut outputs = Vec::new();
+    for (threads, input) in [("1", Some(&file)), ("3", Some(&file)), ("3", None)] {
+        let mut args = vec!["--now", &now, "decode", "--threads", threads];
+        args.extend(input.map(String::as_str));
+        let (code, out, err) = run(&args, input.is_none().then_some(text.as_str()));
+        assert_eq!(code, Some(0), "--threads {threads}: {err}");
+        let reports: Vec<&str> = out.split("\n\n").collect();
+        assert_eq!(reports.len(), 3_000, "--threads {threads}");
+        for (i, report) in reports.iter().enumerate() {
+            let title = format!("Token {} (", i + 1);
+            assert!(report.starts_with(&title), "--threads {threads}: {report}");
+            assert!(
+                report.contains(&format!("line {})", 2_000 + i + 1)),
+                "{report}"
+            );
+        }
+        outputs.push(out);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    assert_eq!(outputs[0].replace(&file[1..], "stdin"), outputs[2]);
+}

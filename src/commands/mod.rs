@@ -92,8 +92,8 @@ const MIN_BLOCK_BYTES: usize = 2 * 1024;
 /// [`BATCH`], [`BLOCK_JOBS`] and [`MAX_BLOCK_JOBS`] are for two workers; with more, each
 /// batch and block is cut for fewer tokens in proportion (see [`share`]), so that the reports
 /// held in flight stay about the same on any number of cores. Streaming 24-byte tokens from a
-/// file, sixteen workers held 35 MiB with blocks of the same size, 11 MiB now (with one malloc
-/// arena: see `start.rs`); as a hint, it sizes blocks, never what they yield.
+/// file, sixteen workers held 35 MiB with blocks of the same size, ~13 MiB now (with at most
+/// four malloc arenas: see `start.rs`); as a hint, it sizes blocks, never what they yield.
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(SIZED_FOR);
 
 /// The batches or blocks in flight the sizes are for.
@@ -479,9 +479,6 @@ enum Job {
     Problem(Problem),
     /// A block of whole lines to scan for tokens.
     Scan(Block),
-    /// A block with more tokens than a block's reports may hold (see [`MAX_BLOCK_JOBS`]),
-    /// scanned as a stream once what comes before it is written.
-    Stream(Block),
 }
 
 /// A block of whole lines, with the scanner's state at its start.
@@ -499,7 +496,7 @@ impl Job {
     fn bytes(&self) -> usize {
         match self {
             Job::Token(text, ..) => text.len(),
-            Job::Scan(block) | Job::Stream(block) => block.bytes.len(),
+            Job::Scan(block) => block.bytes.len(),
             Job::Ready(_) | Job::Problem(_) => 0,
         }
     }
@@ -533,16 +530,13 @@ enum Done {
         bytes: Vec<u8>,
     },
     Problem(Problem),
-    /// The jobs a [`Job::Scan`] found, to be numbered and judged in their place.
-    Scanned(Vec<Job>),
     /// A block found to hold more tokens than [`MAX_BLOCK_JOBS`], left to the writer to scan
     /// as a stream and judge in batches, in its place.
     Crowded(Block),
     /// Tokens numbered in advance and lost to an internal error: their numbers are skipped.
     Skipped(usize),
     /// The reports of a [`Job::Scan`]'s tokens, judged and rendered one after another into
-    /// `bytes` where the block was scanned; numbered as they are written (views that
-    /// [`Render::numbers_late`]).
+    /// `bytes` where the block was scanned; numbered as they are written.
     Unnumbered {
         bytes: Vec<u8>,
         reports: Vec<Unnumbered>,
@@ -599,16 +593,12 @@ impl Worker<'_> {
                     Job::Token(text, source, skew) => self.judge_in(&mut slot, text, source, skew),
                     Job::Ready(r) => slot.insert(*r),
                     Job::Problem(p) => return Done::Problem(p),
-                    Job::Scan(block) | Job::Stream(block) => {
+                    Job::Scan(block) => {
                         let Ok(jobs) = scan_block(&block) else {
                             return Done::Crowded(block);
                         };
                         SPARE_INPUT.give(block.bytes);
-                        if !self.view.numbers_late() {
-                            return Done::Scanned(jobs);
-                        }
-                        // Judged here: they never go back to the writer as jobs. Numbered
-                        // already when the index of the first is known.
+                        // Judged here, numbered already when the index of the first is known.
                         return self.rendered(jobs, (index > 0).then_some(index));
                     }
                 };
@@ -654,7 +644,7 @@ impl Worker<'_> {
         let report = match job {
             Job::Token(text, source, skew) => self.judge_in(slot, text, source, skew),
             Job::Ready(r) => slot.insert(*r),
-            Job::Problem(_) | Job::Scan(_) | Job::Stream(_) => return None,
+            Job::Problem(_) | Job::Scan(_) => return None,
         };
         let done = self.render_unnumbered(report, bytes, index);
         recycle(slot);
@@ -1086,17 +1076,6 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     self.send(std::mem::take(&mut batch), std::mem::take(&mut bytes))?;
                     self.send(vec![(0, job)], len)?;
                 }
-                Job::Stream(block) => {
-                    self.send(std::mem::take(&mut batch), std::mem::take(&mut bytes))?;
-                    // Everything sent before it is written first (blocks sent after it give
-                    // back only jobs, queued behind these: see `write`).
-                    while let Pool::Running { sent, next, .. } = &self.pool
-                        && sent > next
-                    {
-                        self.receive()?;
-                    }
-                    self.stream_here(block)?;
-                }
                 Job::Problem(_) => batch.push((0, job)),
                 _ => {
                     bytes += job.bytes();
@@ -1281,26 +1260,8 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     SPARE_ENDS.give_to(by, reports);
                 }
                 Done::Skipped(n) => self.index += n,
-                Done::Crowded(block) => {
-                    if self.inline.view.numbers_late() {
-                        // Everything before it is written: only jobs come back to be queued
-                        // (Done::Scanned) for views that number their reports early.
-                        self.stream_here(block)?;
-                    } else {
-                        // In its place among the jobs given back (see `dispatch`).
-                        self.job_bytes += block.bytes.len();
-                        self.jobs.push(Job::Stream(block));
-                    }
-                }
-                Done::Scanned(mut jobs) => {
-                    // Queued in their place; dispatched by the next push or drain.
-                    self.found |= !jobs.is_empty();
-                    for job in jobs.drain(..) {
-                        self.job_bytes += job.bytes();
-                        self.jobs.push(job);
-                    }
-                    SPARE_JOBS.give(jobs);
-                }
+                // Everything before it is written.
+                Done::Crowded(block) => self.stream_here(block)?,
             }
         }
         Ok(())
@@ -1506,9 +1467,9 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
 
     /// The threads to read a file's plain blocks with, if more than one: `--threads`, at most
     /// one per core; only for input that never waits (a reader that may pause has what came
-    /// written first), and for views that number reports as they are written.
+    /// written first).
     fn parallel(&mut self, blocking: Blocking) -> Option<usize> {
-        if !matches!(blocking, Blocking::Never) || !self.inline.view.numbers_late() {
+        if !matches!(blocking, Blocking::Never) {
             return None;
         }
         let threads = self.workers();

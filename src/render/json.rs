@@ -114,10 +114,6 @@ impl Render for JsonLines {
         out.push(b'\n');
     }
 
-    fn numbers_late(&self) -> bool {
-        true
-    }
-
     fn render_unnumbered(&self, report: &Report, out: &mut Vec<u8>) -> Option<usize> {
         let start = out.len();
         let at = write_parts(report, out, None);

@@ -20,16 +20,14 @@ pub struct Problem {
 pub trait Render: Sync {
     fn render(&self, report: &Report, out: &mut Vec<u8>);
 
-    /// Whether [`Render::render_unnumbered`] can render a report before its index is known.
-    fn numbers_late(&self) -> bool {
-        false
-    }
-
-    /// Renders a report whose index is not known yet (for views that [`Render::numbers_late`]):
+    /// Renders a report whose index is not known yet (a block's, rendered where it was scanned):
     /// where, in what was added to `out`, the index's digits belong, if this view shows it.
-    fn render_unnumbered(&self, report: &Report, out: &mut Vec<u8>) -> Option<usize> {
-        self.render(report, out);
-        None
+    fn render_unnumbered(&self, report: &Report, out: &mut Vec<u8>) -> Option<usize>;
+
+    /// What [`Render::render_unnumbered`] puts before each report, and the first report of a
+    /// run goes without (its writer leaves it out).
+    fn separator(&self) -> &'static [u8] {
+        b""
     }
 
     /// Whether errors are said on stderr (not with `--quiet`).
@@ -96,6 +94,11 @@ impl<'a> Output<'a> {
         hole: usize,
         index: usize,
     ) -> io::Result<()> {
+        let separator = self.view.separator();
+        let (rendered, hole) = match rendered.strip_prefix(separator) {
+            Some(first) if index == 1 => (first, hole - separator.len()),
+            _ => (rendered, hole),
+        };
         let (before, after) = rendered.split_at(hole);
         self.emit(complaint, before)?;
         self.put(itoa::Buffer::new().format(index).as_bytes())?;

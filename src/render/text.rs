@@ -36,22 +36,41 @@ impl Text {
 
 impl Render for Text {
     fn render(&self, r: &Report, out: &mut Vec<u8>) {
-        let mut text = String::with_capacity(1024);
-        match self.layout {
-            Layout::Quiet => return,
-            Layout::Full => full(&mut text, r, self.local, self.now),
-            Layout::Line => line(&mut text, r, self.local),
-        }
-        out.extend_from_slice(text.as_bytes());
+        self.render_at(r, Some(r.index), out);
     }
 
-    fn numbers_late(&self) -> bool {
-        // Only the full layout shows the index (and a blank line before all but the first).
-        self.layout != Layout::Full
+    fn render_unnumbered(&self, r: &Report, out: &mut Vec<u8>) -> Option<usize> {
+        self.render_at(r, None, out)
+    }
+
+    fn separator(&self) -> &'static [u8] {
+        // Only the full layout shows the index, with a blank line before all but the first.
+        match self.layout {
+            Layout::Full => b"\n",
+            Layout::Line | Layout::Quiet => b"",
+        }
     }
 
     fn speaks(&self) -> bool {
         self.layout != Layout::Quiet
+    }
+}
+
+impl Text {
+    /// A report numbered `index`, or left for its writer to number: then where, in what was
+    /// added to `out`, the index's digits belong.
+    fn render_at(&self, r: &Report, index: Option<usize>, out: &mut Vec<u8>) -> Option<usize> {
+        let mut text = String::with_capacity(1024);
+        let hole = match self.layout {
+            Layout::Quiet => return None,
+            Layout::Full => full(&mut text, r, index, self.local, self.now),
+            Layout::Line => {
+                line(&mut text, r, self.local);
+                None
+            }
+        };
+        out.extend_from_slice(text.as_bytes());
+        hole
     }
 }
 
@@ -114,17 +133,30 @@ fn field(out: &mut String, name: &str, value: &str) {
     let _ = writeln!(out, "{}{value}", format!("{name:<12}").bold());
 }
 
-fn full(out: &mut String, r: &Report, local: bool, now: i64) {
-    if r.index > 1 {
+/// The full view of `r`, numbered `index`, or else without it (and with the blank line before
+/// it, which its writer leaves out for the first): then where its digits belong in `out`.
+fn full(
+    out: &mut String,
+    r: &Report,
+    index: Option<usize>,
+    local: bool,
+    now: i64,
+) -> Option<usize> {
+    if index.is_none_or(|i| i > 1) {
         out.push('\n');
     }
-    let title = format!("Token {}", r.index);
-    let _ = writeln!(
-        out,
-        "{} {}",
-        title.bold().underline(),
-        format!("({})", r.source).dimmed()
-    );
+    // The title is styled as a whole, its number with it: the number goes where the mark is.
+    let title = "Token #".bold().underline().to_string();
+    let (before, after) = title.split_once('#').unwrap_or((&title, ""));
+    out.push_str(before);
+    let hole = match index {
+        Some(i) => {
+            let _ = write!(out, "{i}");
+            None
+        }
+        None => Some(out.len()),
+    };
+    let _ = writeln!(out, "{after} {}", format!("({})", r.source).dimmed());
     if let Some(t) = &r.token {
         let kind = match t.kind {
             Kind::Jws => "JWS (signed)",
@@ -211,6 +243,7 @@ fn full(out: &mut String, r: &Report, local: bool, now: i64) {
         };
         field(out, "Signature", &line);
     }
+    hole
 }
 
 fn line(out: &mut String, r: &Report, local: bool) {
