@@ -70,7 +70,7 @@ fn run() -> u8 {
     } else {
         &text
     };
-    // Unlocked (each block written takes the lock): batch threads take turns writing.
+    // Unlocked (each 64 KiB block written takes the lock): batch threads take turns writing.
     let mut out = Output::new(view, Box::new(io::stdout()));
     let batch = commands::Batch {
         clock,

@@ -5,7 +5,7 @@ pub mod text;
 
 use crate::exit::Exit;
 use crate::report::Report;
-use std::io;
+use std::io::{self, Write as _};
 
 /// Something wrong with an input as a whole (unreadable, no token), not with one token.
 #[derive(Debug, Clone)]
@@ -38,18 +38,14 @@ pub trait Render: Sync {
 
 /// Where rendered reports go: stdout for the report, stderr for errors, in input order.
 ///
-/// Both are buffered here, stdout in blocks of [`OUT_BYTES`] and stderr's lines until stdout's
-/// block is written (or [`SAID_BYTES`] of them wait): a stream of malformed tokens costs one
-/// write a block, not one a line, and an error still reaches stderr before the report it is
-/// about reaches stdout, so `2>&1` keeps each complaint ahead of its report.
+/// stdout is written in blocks of [`OUT_BYTES`]; stderr's lines wait until the next block is
+/// written (or [`SAID_BYTES`] of them wait), and go just before it: a stream of malformed tokens
+/// costs one write a block, not one a line, and an error still reaches stderr before the report
+/// it is about reaches stdout, so `2>&1` keeps each complaint ahead of its report.
 pub struct Output<'a> {
     view: &'a dyn Render,
     /// Sent with the run to whichever batch thread writes next: see `commands::each_token`.
-    out: Box<dyn io::Write + Send + 'a>,
-    /// Rendered reports not yet written to `out`.
-    buf: Vec<u8>,
-    /// Lines for stderr not yet written.
-    said: Vec<u8>,
+    out: io::BufWriter<SaidFirst<Box<dyn io::Write + Send + 'a>>>,
 }
 
 /// The block stdout is written in.
@@ -57,14 +53,45 @@ pub const OUT_BYTES: usize = 64 * 1024;
 /// The most stderr's lines wait for.
 pub const SAID_BYTES: usize = 8 * 1024;
 
+/// A writer that first writes the lines waiting for stderr.
+struct SaidFirst<W> {
+    out: W,
+    /// Lines for stderr not yet written.
+    said: Vec<u8>,
+}
+
+impl<W> SaidFirst<W> {
+    /// Writes stderr's waiting lines; like `eprintln!`, a failure to is not reported.
+    fn say(&mut self) {
+        if !self.said.is_empty() {
+            let _ = io::stderr().lock().write_all(&self.said);
+            self.said.clear();
+        }
+    }
+}
+
+impl<W: io::Write> io::Write for SaidFirst<W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.say();
+        self.out.write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.say();
+        self.out.flush()
+    }
+}
+
 impl<'a> Output<'a> {
     /// `out` is written in blocks of [`OUT_BYTES`]; it needs no buffer of its own.
     pub fn new(view: &'a dyn Render, out: Box<dyn io::Write + Send + 'a>) -> Self {
+        let out = SaidFirst {
+            out,
+            said: Vec::new(),
+        };
         Output {
             view,
-            out,
-            buf: Vec::new(),
-            said: Vec::new(),
+            out: io::BufWriter::with_capacity(OUT_BYTES, out),
         }
     }
 
@@ -77,12 +104,13 @@ impl<'a> Output<'a> {
         if self.view.speaks()
             && let Some(c) = complaint
         {
-            error_lines(&mut self.said, c, None);
-            if self.said.len() >= SAID_BYTES {
-                self.say();
+            let stderr = self.out.get_mut();
+            error_lines(&mut stderr.said, c, None);
+            if stderr.said.len() >= SAID_BYTES {
+                stderr.say();
             }
         }
-        self.put(rendered)
+        self.out.write_all(rendered)
     }
 
     /// [`Output::emit`] for a report rendered by [`Render::render_unnumbered`]: its index is
@@ -101,8 +129,9 @@ impl<'a> Output<'a> {
         };
         let (before, after) = rendered.split_at(hole);
         self.emit(complaint, before)?;
-        self.put(itoa::Buffer::new().format(index).as_bytes())?;
-        self.put(after)
+        self.out
+            .write_all(itoa::Buffer::new().format(index).as_bytes())?;
+        self.out.write_all(after)
     }
 
     /// Problems go to stderr as `error: …`, whatever the output format, at once: after the
@@ -111,67 +140,31 @@ impl<'a> Output<'a> {
         if !self.view.speaks() {
             return Ok(());
         }
-        let written = self.write_out();
-        error_lines(&mut self.said, &problem.message, problem.hint.as_deref());
-        self.say();
+        let written = self.out.flush();
+        let stderr = self.out.get_mut();
+        error_lines(&mut stderr.said, &problem.message, problem.hint.as_deref());
+        stderr.say();
         written
     }
 
     /// Pushes out what is buffered: called before the input blocks, so a person watching a slow
     /// stream sees each report as soon as it is made, while a fast stream is written in blocks.
     pub fn flush(&mut self) -> io::Result<()> {
-        self.write_out()?;
         self.out.flush()
-    }
-
-    fn put(&mut self, bytes: &[u8]) -> io::Result<()> {
-        if self.buf.len() + bytes.len() > OUT_BYTES {
-            self.write_out()?;
-        }
-        if bytes.len() >= OUT_BYTES {
-            self.say();
-            self.out.write_all(bytes)
-        } else {
-            if self.buf.capacity() == 0 {
-                self.buf.reserve_exact(OUT_BYTES);
-            }
-            self.buf.extend_from_slice(bytes);
-            Ok(())
-        }
-    }
-
-    /// Writes stdout's block, after the errors said about the reports in it.
-    fn write_out(&mut self) -> io::Result<()> {
-        self.say();
-        if self.buf.is_empty() {
-            return Ok(());
-        }
-        let written = self.out.write_all(&self.buf);
-        self.buf.clear();
-        written
-    }
-
-    /// Writes stderr's waiting lines; like `eprintln!`, a failure to is not reported.
-    fn say(&mut self) {
-        if !self.said.is_empty() {
-            use std::io::Write as _;
-            let _ = io::stderr().lock().write_all(&self.said);
-            self.said.clear();
-        }
     }
 }
 
 impl Drop for Output<'_> {
-    /// What is left is written, as a `BufWriter` would: errors after a failed write, reports
-    /// after a run that stopped early.
+    /// What is left is written, as the `BufWriter` would on its own, and the errors said after
+    /// the last block.
     fn drop(&mut self) {
-        let _ = self.write_out().and_then(|()| self.out.flush());
+        let _ = self.out.flush();
+        self.out.get_mut().say();
     }
 }
 
 /// `error: …` and an optional `hint: …` on stderr, made safe for a terminal, in one write.
 pub fn print_error(message: &str, hint: Option<&str>) {
-    use std::io::Write as _;
     let mut lines = Vec::new();
     error_lines(&mut lines, message, hint);
     let _ = io::stderr().lock().write_all(&lines);
@@ -180,7 +173,6 @@ pub fn print_error(message: &str, hint: Option<&str>) {
 /// The lines of [`print_error`], added to `to`.
 fn error_lines(to: &mut Vec<u8>, message: &str, hint: Option<&str>) {
     use colored::Colorize as _;
-    use std::io::Write as _;
     let _ = writeln!(
         to,
         "{} {}",
