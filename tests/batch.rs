@@ -655,12 +655,8 @@ fn complaints_come_before_their_reports_in_one_file() {
         for piped in [false, true] {
             let merged = dir.path().join("merged");
             let sink = std::fs::File::create(&merged).unwrap();
-            let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("jwtctl"));
-            cmd.args(["--now", &now, "decode", "--json", "--threads", threads])
-                .env_remove("NO_COLOR")
-                .env_remove("CLICOLOR_FORCE")
-                .stdout(sink.try_clone().unwrap())
-                .stderr(sink);
+            let mut cmd = process(&["--now", &now, "decode", "--json", "--threads", threads]);
+            cmd.stdout(sink.try_clone().unwrap()).stderr(sink);
             let status = if piped {
                 let mut child = cmd
                     .args(["-", &missing, &file])

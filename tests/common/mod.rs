@@ -180,13 +180,20 @@ pub fn peak_rss_kib(pid: u32) -> u64 {
         .unwrap()
 }
 
+/// jwtctl with `args`, as a standard command, for tests that choose where its streams go.
+pub fn process(args: &[&str]) -> std::process::Command {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("jwtctl"));
+    command
+        .args(args)
+        .env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE");
+    command
+}
+
 /// jwtctl started with stdin, stdout and stderr piped, for tests that stream into it.
 pub fn spawn(args: &[&str]) -> std::process::Child {
     use std::process::Stdio;
-    std::process::Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
-        .args(args)
-        .env_remove("NO_COLOR")
-        .env_remove("CLICOLOR_FORCE")
+    process(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
