@@ -148,20 +148,26 @@ fn verify_prepared(bencher: Bencher, alg: &str) {
     });
 }
 
-/// Four HS256 tokens' HMACs under one secret: one after another, or four at a time (what a
-/// batch of verify does where the CPU has the SHA extensions).
-#[divan::bench(args = ["one at a time", "four at a time"])]
-fn hs256_four_macs(bencher: Bencher, how: &str) {
+/// Sixteen HS256 tokens' HMACs under one secret: one after another, four at a time (what a
+/// batch of verify does where the CPU has the SHA extensions and they outrun AVX-512), or
+/// sixteen at a time in AVX-512's lanes (where it has AVX-512).
+#[divan::bench(args = ["one at a time", "four at a time", "sixteen at a time"])]
+fn hs256_sixteen_macs(bencher: Bencher, how: &str) {
     let t = jwtctl::token::parse(&hs256()).unwrap();
     let m = t.signing_input();
     let key = jwtctl::hmac_sha256::Key::new(b"a secret of thirty-two bytes or more");
-    let four = how == "four at a time";
     bencher.bench(|| {
-        let messages = black_box([m, m, m, m]);
-        if four {
-            key.macs(messages).expect("the SHA extensions")
-        } else {
-            messages.map(|m| key.mac(m))
+        let messages = black_box([m; 16]);
+        match how {
+            "four at a time" => {
+                let fours = messages.as_chunks::<4>().0;
+                let macs = fours
+                    .iter()
+                    .map(|four| key.macs(*four).expect("the SHA extensions"));
+                macs.flatten().collect::<Vec<_>>()
+            }
+            "sixteen at a time" => key.macs16(&messages).expect("AVX-512").to_vec(),
+            _ => messages.map(|m| key.mac(m)).to_vec(),
         }
     });
 }

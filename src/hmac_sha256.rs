@@ -3,9 +3,10 @@
 //! pad blocks are hashed once (each token then costs its message's blocks and one outer block),
 //! and the weak-secret search, one message under many keys whose pad blocks the build script
 //! hashed (the message is padded once; each key costs the message's blocks and one outer block).
-//! Where the CPU has the SHA extensions the search runs eight keys at a time (`x4`, which also
-//! takes verify's tokens four at a time), else, with AVX-512, sixteen keys to a vector (`x16`);
-//! tests hold both paths to the one-key path, which a test holds to aws-lc's HMAC.
+//! With AVX-512 the search runs sixteen keys to a vector, and verify sixteen tokens (`x16`);
+//! with the SHA extensions eight keys, or four tokens, at a time (`x4`), which go first on AMD's
+//! CPUs, whose SHA unit is the faster (see [`crate::cpu::SHA_AHEAD`]). Tests hold both paths to
+//! the one-key path, which a test holds to aws-lc's HMAC.
 
 use aws_lc_rs::digest;
 
@@ -143,31 +144,48 @@ impl Key {
         same_tag(&self.mac(message), tag)
     }
 
-    /// The inner state after the four messages' first block, where they share it: the first
-    /// block that four messages shared is hashed once and kept; messages that start with it
-    /// start from the state after it. None for messages that do not all start with that block.
+    /// The first block the key kept and the inner state after it: the first block that a
+    /// group of messages (`messages`, four or sixteen) all shared, hashed once; messages that
+    /// start with it start from the state after it. None until such a group came.
+    fn first_block(&self, messages: &[&[u8]]) -> Option<&FirstBlock> {
+        if let Some(known) = self.first.get() {
+            return Some(known);
+        }
+        let block = *messages.first()?.first_chunk::<BLOCK>()?;
+        if !messages
+            .iter()
+            .all(|m| m.first_chunk::<BLOCK>() == Some(&block))
+        {
+            return None;
+        }
+        // (Another thread may keep another block meanwhile: the first kept stays.)
+        Some(self.first.get_or_init(|| {
+            let mut state = self.inner;
+            compress(&mut state, &block);
+            FirstBlock { block, state }
+        }))
+    }
+
+    /// The inner state after the four messages' first block, where they all start with the
+    /// block the key kept (see [`Key::first_block`]); None where they do not.
     fn after_first_block(&self, messages: &[&[u8]; 4]) -> Option<[u32; 8]> {
-        let all_start_with = |block: &[u8; BLOCK]| {
-            messages
-                .iter()
-                .all(|m| m.first_chunk::<BLOCK>() == Some(block))
-        };
-        let known = match self.first.get() {
-            Some(known) => known,
-            None => {
-                let block = *messages[0].first_chunk::<BLOCK>()?;
-                if !all_start_with(&block) {
-                    return None;
-                }
-                self.first.get_or_init(|| {
-                    let mut state = self.inner;
-                    compress(&mut state, &block);
-                    FirstBlock { block, state }
-                })
-            }
-        };
-        // (Another thread may have kept another block meanwhile.)
-        all_start_with(&known.block).then_some(known.state)
+        let known = self.first_block(messages)?;
+        messages
+            .iter()
+            .all(|m| m.first_chunk::<BLOCK>() == Some(&known.block))
+            .then_some(known.state)
+    }
+
+    /// The HMACs of sixteen messages, one to each of AVX-512's lanes (a batch of HS256 tokens
+    /// under one secret); None where [`sixteen_at_once`] is false. Messages that start with the
+    /// first block the key kept skip it, as in [`Key::macs`].
+    pub fn macs16(&self, messages: &[&[u8]; 16]) -> Option<[[u8; 32]; 16]> {
+        #[cfg(target_arch = "x86_64")]
+        if x16::available() {
+            return Some(x16::macs_of_messages(self, messages));
+        }
+        let _ = messages;
+        None
     }
 
     /// The HMACs of four messages, their blocks through SHA-256 together (four independent
@@ -187,6 +205,16 @@ impl Key {
 pub fn four_at_once() -> bool {
     #[cfg(target_arch = "x86_64")]
     return x4::available();
+    #[cfg(not(target_arch = "x86_64"))]
+    false
+}
+
+/// Whether the CPU runs sixteen SHA-256 chains at once in AVX-512's lanes, and they outrun
+/// four at once with the SHA extensions (see [`crate::cpu::SHA_AHEAD`]): then verify's HS256
+/// tokens go sixteen at a time ([`Key::macs16`]).
+pub fn sixteen_at_once() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    return x16::available() && !(x4::available() && crate::cpu::offers(crate::cpu::SHA_AHEAD));
     #[cfg(not(target_arch = "x86_64"))]
     false
 }
@@ -308,9 +336,15 @@ impl Message {
     /// with the SHA extensions, else one at a time. Of the CPUs of bench/RESULTS.md that have
     /// both, an AMD EPYC searched the list in ~0.23 ms with AVX-512 and ~0.20 ms with the SHA
     /// extensions, an Intel Xeon (family 6, model 207) ~0.45 ms faster with AVX-512 (a
-    /// one-token decode of an HS256 token 2.10 -> 1.65 ms): AVX-512 goes first.
+    /// one-token decode of an HS256 token 2.10 -> 1.65 ms): AVX-512 goes first but on AMD's
+    /// CPUs ([`crate::cpu::SHA_AHEAD`]).
     pub fn position_in(&self, groups: &[Keys16], count: usize, tag: &[u8]) -> Option<usize> {
         assert!(count <= groups.len() * 16);
+        if crate::cpu::offers(crate::cpu::SHA_AHEAD)
+            && let Some(found) = self.position8(groups, tag)
+        {
+            return found;
+        }
         if let Some(found) = self.position16(groups, count, tag) {
             return found;
         }
@@ -390,10 +424,12 @@ fn schedules(tail: &[u8]) -> Vec<[u32; 64]> {
 /// search, whose keys all read one message. The message's schedule is the same for every key,
 /// so it is computed once (with the round constants added) and each round is then a handful of
 /// vector instructions for sixteen keys; only the outer block, whose message is each key's own
-/// inner digest, computes its schedule in the vectors.
+/// inner digest, computes its schedule in the vectors. And for verify's HS256 tokens, sixteen
+/// messages under one key, each block's schedule computed in the vectors: ~23 ns a block and
+/// message on an Intel Xeon (family 6, model 207), against ~47 with its SHA extensions.
 #[cfg(target_arch = "x86_64")]
 mod x16 {
-    use super::{BLOCK, K, Keys16};
+    use super::{BLOCK, K, Key, Keys16, Tail};
     use std::arch::x86_64::*;
 
     /// Whether the CPU has AVX-512F and the system saves the ZMM registers.
@@ -467,6 +503,243 @@ mod x16 {
         }
     }
 
+    /// A block of zeros: what lanes whose messages have no block left read.
+    static NO_BLOCK: [u8; BLOCK] = [0; BLOCK];
+
+    /// The HMACs under `key` of sixteen messages, one to a lane: each block of the sixteen
+    /// read into the lanes at once, the lanes whose messages have no block left kept as they
+    /// are. A lane runs as many blocks as the longest message has, so messages much longer
+    /// than the others are left out and hashed alone when that costs less (see [`lanes_up_to`]).
+    /// Lanes whose message starts with the first block the key kept start after it. Only
+    /// where [`available`].
+    pub fn macs_of_messages(key: &Key, messages: &[&[u8]; 16]) -> [[u8; 32]; 16] {
+        assert!(available());
+        let first = key.first_block(messages);
+        let padded = messages.map(Tail::of);
+        // The lanes that start after the kept first block, from the state after it.
+        let mut skip = [0; 16];
+        let mut after_first = 0;
+        for (l, (skip, m)) in skip.iter_mut().zip(messages).enumerate() {
+            if let Some(known) = first
+                && m.first_chunk::<BLOCK>() == Some(&known.block)
+            {
+                *skip = 1;
+                after_first |= 1 << l;
+            }
+        }
+        let starts = (
+            key.inner,
+            first.map_or(key.inner, |known| known.state),
+            after_first,
+        );
+        let counts: [usize; 16] = std::array::from_fn(|l| {
+            let (whole, tail) = &padded[l];
+            (whole.len() + tail.len) / BLOCK - skip[l]
+        });
+        let most = lanes_up_to(&counts);
+        // Each lane's blocks: its message's whole blocks after those it skips, then its
+        // tail's; none for a lane left out.
+        let mut blocks: [_; 16] = std::array::from_fn(|l| {
+            let (whole, tail) = &padded[l];
+            let whole = if counts[l] > most {
+                &[][..]
+            } else {
+                &whole[(skip[l] * BLOCK).min(whole.len())..]
+            };
+            let tail = if counts[l] > most {
+                &[][..]
+            } else {
+                tail.blocks()
+            };
+            whole
+                .as_chunks::<BLOCK>()
+                .0
+                .iter()
+                .chain(tail.as_chunks().0)
+        });
+        // SAFETY: `available` said the CPU has AVX-512F and the system saves its state.
+        let mut macs = unsafe {
+            lanes(starts, &key.outer, most, || {
+                let mut active = 0;
+                let next = std::array::from_fn(|l| match blocks[l].next() {
+                    Some(block) => {
+                        active |= 1 << l;
+                        block
+                    }
+                    None => &NO_BLOCK,
+                });
+                (next, active)
+            })
+        };
+        for (l, mac) in macs.iter_mut().enumerate() {
+            if counts[l] > most {
+                *mac = key.mac(messages[l]);
+            }
+        }
+        macs
+    }
+
+    /// How many blocks the lanes run, for messages of `counts` blocks: the count up to which
+    /// sixteen lanes cost least, those with more hashed alone. A block in the lanes costs
+    /// about half what a block alone does (here ~23 against ~47 ns with the SHA extensions).
+    pub(super) fn lanes_up_to(counts: &[usize; 16]) -> usize {
+        let mut sorted = *counts;
+        sorted.sort_unstable();
+        // Up to `sorted[i]`, the lanes after `i` hashed alone: their blocks cost twice.
+        let mut alone = 0;
+        let mut best = (usize::MAX, 0);
+        for i in (0..16).rev() {
+            let cost = 16 * sorted[i] + 2 * alone;
+            if cost < best.0 {
+                best = (cost, sorted[i]);
+            }
+            alone += sorted[i];
+        }
+        best.1
+    }
+
+    /// Sixteen inner states, `start` but in the lanes `others` (`other_start` there), through
+    /// `count` blocks (`next()`: the next block of each
+    /// lane, and the lanes that have one, the others keeping their state), then the outer
+    /// hash from the key's outer state `outer`: the sixteen HMACs.
+    #[target_feature(enable = "avx512f")]
+    fn lanes<'a>(
+        (start, other_start, others): ([u32; 8], [u32; 8], u16),
+        outer: &[u32; 8],
+        count: usize,
+        mut next: impl FnMut() -> ([&'a [u8; BLOCK]; 16], u16),
+    ) -> [[u8; 32]; 16] {
+        let mut inner: [__m512i; 8] = std::array::from_fn(|w| {
+            _mm512_mask_mov_epi32(
+                _mm512_set1_epi32(start[w] as i32),
+                others,
+                _mm512_set1_epi32(other_start[w] as i32),
+            )
+        });
+        for _ in 0..count {
+            let before = inner;
+            let mut after = [inner];
+            let (blocks, active) = next();
+            let w = expand(words(blocks));
+            rounds(&mut after, |t| {
+                _mm512_add_epi32(w[t], _mm512_set1_epi32(K[t] as i32))
+            });
+            for ((word, was), now) in inner.iter_mut().zip(before).zip(after[0]) {
+                *word = _mm512_mask_mov_epi32(was, active, now);
+            }
+        }
+        let mut outer = [outer.map(|word| _mm512_set1_epi32(word as i32))];
+        let w = expand(digest_block(inner));
+        rounds(&mut outer, |t| {
+            _mm512_add_epi32(w[t], _mm512_set1_epi32(K[t] as i32))
+        });
+        let mut rows = [[0u32; 16]; 8];
+        for (row, word) in rows.iter_mut().zip(outer[0]) {
+            // SAFETY: each row is sixteen words: one unaligned 64-byte store.
+            unsafe { _mm512_storeu_si512(row.as_mut_ptr().cast(), word) };
+        }
+        std::array::from_fn(|l| {
+            let mut mac = [0u8; 32];
+            for (bytes, row) in mac.chunks_exact_mut(4).zip(&rows) {
+                bytes.copy_from_slice(&row[l].to_be_bytes());
+            }
+            mac
+        })
+    }
+
+    /// The sixteen big-endian words of each of sixteen blocks, word `t` of every block in
+    /// vector `t` (block `l` in lane `l`): the blocks read a vector each, then transposed.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn words(blocks: [&[u8; BLOCK]; 16]) -> [__m512i; 16] {
+        // SAFETY: each block is 64 bytes: one unaligned 64-byte load.
+        let r = blocks.map(|block| unsafe { _mm512_loadu_si512(block.as_ptr().cast()) });
+        // Pairs of blocks' words interleaved: t[2i] has words 4c, 4c+1 and t[2i+1] words
+        // 4c+2, 4c+3 of blocks 2i and 2i+1, in each 128-bit part c.
+        let t: [__m512i; 16] = std::array::from_fn(|j| {
+            let (a, b) = (r[j & !1], r[j | 1]);
+            if j % 2 == 0 {
+                _mm512_unpacklo_epi32(a, b)
+            } else {
+                _mm512_unpackhi_epi32(a, b)
+            }
+        });
+        // u[4i+k] has word 4c+k of blocks 4i..4i+4 in part c.
+        let u: [__m512i; 16] = std::array::from_fn(|j| {
+            let (i, k) = (j / 4, j % 4);
+            let (a, b) = (t[4 * i + k / 2], t[4 * i + 2 + k / 2]);
+            if k % 2 == 0 {
+                _mm512_unpacklo_epi64(a, b)
+            } else {
+                _mm512_unpackhi_epi64(a, b)
+            }
+        });
+        // v[8i+k] (k < 4) has words k and 8+k, v[8i+4+k] words 4+k and 12+k, of blocks
+        // 8i..8i+4 then 8i+4..8i+8.
+        let v: [__m512i; 16] = std::array::from_fn(|j| {
+            let (i, k) = (j / 8, j % 4);
+            let (a, b) = (u[8 * i + k], u[8 * i + 4 + k]);
+            if j % 8 < 4 {
+                _mm512_shuffle_i32x4::<0x88>(a, b)
+            } else {
+                _mm512_shuffle_i32x4::<0xDD>(a, b)
+            }
+        });
+        // Word t of all sixteen blocks, its bytes then put in big-endian order.
+        let mask = _mm512_set1_epi32(0xFF00_FF00_u32 as i32);
+        std::array::from_fn(|t| {
+            let (a, b) = (v[t % 8], v[8 + t % 8]);
+            let word = if t < 8 {
+                _mm512_shuffle_i32x4::<0x88>(a, b)
+            } else {
+                _mm512_shuffle_i32x4::<0xDD>(a, b)
+            };
+            // Bytes 3 and 1 from the word rotated by 8, 2 and 0 from it rotated by 24.
+            _mm512_ternarylogic_epi32::<0xCA>(
+                mask,
+                _mm512_ror_epi32::<8>(word),
+                _mm512_ror_epi32::<24>(word),
+            )
+        })
+    }
+
+    /// The outer hash's one block in each lane: the inner digest (its words as they are),
+    /// 0x80, zeros, and the length in bits of the key block and the digest.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn digest_block(inner: [__m512i; 8]) -> [__m512i; 16] {
+        let mut w = [_mm512_setzero_si512(); 16];
+        w[..8].copy_from_slice(&inner);
+        w[8] = _mm512_set1_epi32(0x8000_0000_u32 as i32);
+        w[15] = _mm512_set1_epi32(((BLOCK + 32) * 8) as i32);
+        w
+    }
+
+    /// A block's whole message schedule from its first sixteen words, sixteen lanes at once.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn expand(first: [__m512i; 16]) -> [__m512i; 64] {
+        let mut w = [_mm512_setzero_si512(); 64];
+        w[..16].copy_from_slice(&first);
+        for t in 16..64 {
+            let s0 = _mm512_ternarylogic_epi32::<0x96>(
+                _mm512_ror_epi32::<7>(w[t - 15]),
+                _mm512_ror_epi32::<18>(w[t - 15]),
+                _mm512_srli_epi32::<3>(w[t - 15]),
+            );
+            let s1 = _mm512_ternarylogic_epi32::<0x96>(
+                _mm512_ror_epi32::<17>(w[t - 2]),
+                _mm512_ror_epi32::<19>(w[t - 2]),
+                _mm512_srli_epi32::<10>(w[t - 2]),
+            );
+            w[t] = _mm512_add_epi32(
+                _mm512_add_epi32(w[t - 16], s0),
+                _mm512_add_epi32(w[t - 7], s1),
+            );
+        }
+        w
+    }
+
     /// The lanes of each of `keys` under which the message whose schedules are `schedule` has
     /// the HMAC `tag` (as eight big-endian words): bit `i` for lane `i`.
     #[target_feature(enable = "avx512f")]
@@ -493,28 +766,7 @@ mod x16 {
     fn outer(inner: [__m512i; 8], keys: &Keys16, tag: &[u32; 8]) -> u16 {
         // SAFETY: each row is sixteen words: one unaligned 64-byte load.
         let load = |row: &[u32; 16]| unsafe { _mm512_loadu_si512(row.as_ptr().cast()) };
-        // The outer hash's one block: the inner digest (its words as they are), 0x80, zeros,
-        // and the length in bits of the key block and the digest.
-        let mut w = [_mm512_setzero_si512(); 64];
-        w[..8].copy_from_slice(&inner);
-        w[8] = _mm512_set1_epi32(0x8000_0000_u32 as i32);
-        w[15] = _mm512_set1_epi32(((BLOCK + 32) * 8) as i32);
-        for t in 16..64 {
-            let s0 = _mm512_ternarylogic_epi32::<0x96>(
-                _mm512_ror_epi32::<7>(w[t - 15]),
-                _mm512_ror_epi32::<18>(w[t - 15]),
-                _mm512_srli_epi32::<3>(w[t - 15]),
-            );
-            let s1 = _mm512_ternarylogic_epi32::<0x96>(
-                _mm512_ror_epi32::<17>(w[t - 2]),
-                _mm512_ror_epi32::<19>(w[t - 2]),
-                _mm512_srli_epi32::<10>(w[t - 2]),
-            );
-            w[t] = _mm512_add_epi32(
-                _mm512_add_epi32(w[t - 16], s0),
-                _mm512_add_epi32(w[t - 7], s1),
-            );
-        }
+        let w = expand(digest_block(inner));
         let mut outer = [keys.outer.each_ref().map(load)];
         rounds(&mut outer, |t| {
             _mm512_add_epi32(w[t], _mm512_set1_epi32(K[t] as i32))
@@ -1085,6 +1337,89 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// Sixteen messages under one key give each message's HMAC, in every lane: lengths around
+    /// every padding edge, lanes of equal and unequal block counts, lanes whose messages are so
+    /// much longer than the others' that they are hashed alone, and lanes that start with the
+    /// key's kept first block beside lanes that do not.
+    #[test]
+    fn sixteen_messages_at_a_time_agree_with_one_at_a_time() {
+        let bytes: Vec<u8> = (0..3000u32).map(|i| (i * 11 + 7) as u8).collect();
+        let lengths: Vec<usize> = (0..130)
+            .chain([183, 311, 352, 383, 384, 447, 448, 640, 2900])
+            .collect();
+        let check = |key: &Key, messages: &[&[u8]; 16]| {
+            let Some(macs) = key.macs16(messages) else {
+                #[cfg(target_arch = "x86_64")]
+                assert!(!x16::available());
+                return false;
+            };
+            for (l, mac) in macs.iter().enumerate() {
+                assert_eq!(
+                    *mac,
+                    key.mac(messages[l]),
+                    "lane {l} of {:?}",
+                    messages.map(<[u8]>::len)
+                );
+            }
+            true
+        };
+        for key_len in [0, 32, 64, 65] {
+            let key = Key::new(&bytes[2900..2900 + key_len]);
+            for (n, &len) in lengths.iter().enumerate() {
+                // Lane `n % 16` has the length; the others the same, or the lengths after it.
+                let same: [&[u8]; 16] = std::array::from_fn(|l| &bytes[l..l + len]);
+                if !check(&key, &same) {
+                    return;
+                }
+                let mixed: [&[u8]; 16] = std::array::from_fn(|l| {
+                    let len = lengths[(n + l * 7) % lengths.len()];
+                    &bytes[l..l + len]
+                });
+                check(&key, &mixed);
+            }
+        }
+        // Fifteen short messages and one long one: the long one is hashed alone.
+        let key = Key::new(b"a secret long enough for HS256 use, 32+ bytes");
+        let mut messages: [&[u8]; 16] = [&bytes[..300]; 16];
+        messages[9] = &bytes[..2900];
+        check(&key, &messages);
+        // Kept from sixteen that share a first block; then lanes that start with it skip it,
+        // beside lanes that do not.
+        let shared: [&[u8]; 16] = std::array::from_fn(|l| &bytes[..64 + 37 * l]);
+        check(&key, &shared);
+        let kept = key.first.get().map(|f| f.block);
+        assert_eq!(kept.as_ref().map(|b| &b[..]), Some(&bytes[..64]));
+        let some: [&[u8]; 16] = std::array::from_fn(|l| match l % 3 {
+            0 => &bytes[..64 + 29 * l],
+            1 => &bytes[1..100 + 31 * l],
+            _ => &bytes[..l],
+        });
+        check(&key, &some);
+        assert_eq!(key.first.get().map(|f| f.block), kept);
+    }
+
+    /// The lanes run as many blocks as cost least (a block alone costing two in the lanes):
+    /// every message's where many have the most, else the shorter ones', the few longer ones
+    /// hashed alone.
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn the_lanes_run_the_blocks_that_cost_least() {
+        let counts = |pairs: &[(usize, usize)]| -> [usize; 16] {
+            let mut counts = Vec::new();
+            for &(count, n) in pairs {
+                counts.extend(std::iter::repeat_n(count, n));
+            }
+            counts.try_into().unwrap()
+        };
+        assert_eq!(x16::lanes_up_to(&counts(&[(6, 16)])), 6);
+        assert_eq!(x16::lanes_up_to(&counts(&[(6, 8), (7, 8)])), 7);
+        assert_eq!(x16::lanes_up_to(&counts(&[(6, 13), (7, 3)])), 7);
+        assert_eq!(x16::lanes_up_to(&counts(&[(6, 15), (9, 1)])), 6);
+        assert_eq!(x16::lanes_up_to(&counts(&[(6, 15), (100, 1)])), 6);
+        assert_eq!(x16::lanes_up_to(&counts(&[(1, 14), (50, 2)])), 1);
+        assert_eq!(x16::lanes_up_to(&counts(&[(0, 15), (3, 1)])), 0);
     }
 
     /// Four messages that start with the key's kept first block start from the state after

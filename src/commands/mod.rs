@@ -56,6 +56,9 @@ pub struct Batch {
 /// follow them (curl -v prints the request's Authorization before the response's Date).
 const DATE_WINDOW: u64 = 64 * 1024;
 
+/// The most tokens in a row a command judges together (see [`Judge::together`]).
+pub const TOGETHER: usize = 16;
+
 /// Tokens judged together: a batch goes to one worker thread.
 const BATCH: usize = 128;
 
@@ -223,16 +226,17 @@ pub trait Judge: Sync {
     /// The command's judgement of a token's report, once read.
     fn judge(&self, report: &mut Report);
 
-    /// Whether [`Judge::judge_four`] gains anything: else a block's tokens are judged one at a
-    /// time.
-    fn by_four(&self) -> bool {
-        false
+    /// How many tokens in a row [`Judge::judge_together`] takes (at most [`TOGETHER`]); 1 when
+    /// it gains nothing, and a block's tokens are judged one at a time.
+    fn together(&self) -> usize {
+        1
     }
 
-    /// Four reports judged, each exactly as [`Judge::judge`] judges it alone. A command whose
-    /// checks go faster four at a time (verify's HS256 HMACs) does them together.
-    fn judge_four(&self, reports: [&mut Report; 4]) {
-        for r in reports {
+    /// The reports in [`Judge::together`] slots (each holds one) judged, each exactly as
+    /// [`Judge::judge`] judges it alone. A command whose checks go faster several at a time
+    /// (verify's HS256 HMACs) does them together.
+    fn judge_together(&self, reports: &mut [Option<Report>]) {
+        for r in reports.iter_mut().flatten() {
             self.judge(r);
         }
     }
@@ -684,33 +688,36 @@ impl Worker<'_> {
         let expected = expected_output(input);
         bytes.reserve(expected + expected / 8 + 1024);
         let mut reports = SPARE_ENDS.take();
-        let mut judged = [None, None, None, None];
-        let by_four = self.build.by_four();
+        let mut judged: [Option<Report>; TOGETHER] = Default::default();
+        let together = self.build.together().clamp(1, TOGETHER);
         let mut rest = jobs.drain(..);
         loop {
-            // Tokens four at a time while four come in a row, then the next job alone.
-            let four = by_four
+            // Tokens `together` at a time while that many come in a row, then the next job
+            // alone.
+            let group = together > 1
                 && rest
                     .as_slice()
-                    .get(..4)
+                    .get(..together)
                     .is_some_and(|next| next.iter().all(|job| matches!(job, Job::Token(..))));
-            if four {
-                // Each token's report, made in its slot, with its input's skew warning.
-                let mut made = judged.each_mut().map(|slot| {
-                    // Four tokens were seen just above.
-                    let Some(Job::Token(text, source, skew)) = rest.next() else {
-                        unreachable!("four tokens in a row")
+            if group {
+                // Each token's report, made in its slot; its input's skew warning.
+                let mut skews: [Option<Warning>; TOGETHER] = Default::default();
+                for (slot, skew) in judged[..together].iter_mut().zip(&mut skews) {
+                    // `together` tokens were seen just above.
+                    let Some(Job::Token(text, source, warning)) = rest.next() else {
+                        unreachable!("the tokens in a row")
                     };
-                    (made_in(slot, text, source, self.build.clock()), skew)
-                });
-                self.build
-                    .judge_four(made.each_mut().map(|(r, _)| &mut **r));
-                for (report, skew) in made {
+                    made_in(slot, text, source, self.build.clock());
+                    *skew = warning;
+                }
+                self.build.judge_together(&mut judged[..together]);
+                for (slot, skew) in judged[..together].iter_mut().zip(skews) {
+                    let report = slot.as_mut().expect("a report made just above");
                     report.warnings.extend(skew);
                     reports.push(self.render_unnumbered(report, &mut bytes, first));
                     first = first.map(|i| i + 1);
                 }
-                judged.iter_mut().for_each(recycle);
+                judged[..together].iter_mut().for_each(recycle);
                 continue;
             }
             let Some(job) = rest.next() else { break };

@@ -1,6 +1,6 @@
 //! `jwtctl verify`: the signature with a key the user named, then the claims.
 
-use super::{Batch, Clock, Failure, KeySource, each_token, key_source, load_keys};
+use super::{Batch, Clock, Failure, KeySource, TOGETHER, each_token, key_source, load_keys};
 use crate::claims::{Status, Warning};
 use crate::cli::VerifyArgs;
 use crate::exit::Exit;
@@ -115,7 +115,8 @@ impl std::ops::Deref for Ready {
 struct Policy<'a> {
     keys: Vec<Ready>,
     /// The place in `keys` of the one key with a prepared HS256 secret, when it is the only
-    /// one: where the CPU runs four HMACs at once, a block's tokens are verified four at a time.
+    /// one: where the CPU runs several HMACs at once, a block's tokens are verified sixteen
+    /// (AVX-512) or four (the SHA extensions) at a time.
     hs256: Option<usize>,
     algs: &'a [Alg],
     allow_weak_key: bool,
@@ -141,30 +142,55 @@ impl super::Judge for Policy<'_> {
         self.finish(r, lint_at, None);
     }
 
-    fn by_four(&self) -> bool {
+    fn together(&self) -> usize {
         // The CPU is asked only here, once a block comes: not at start-up.
-        self.hs256.is_some() && crate::hmac_sha256::four_at_once()
+        if self.hs256.is_none() {
+            1
+        } else if crate::hmac_sha256::sixteen_at_once() {
+            16
+        } else if crate::hmac_sha256::four_at_once() {
+            4
+        } else {
+            1
+        }
     }
 
-    /// Where one secret verifies HS256 and the CPU runs four HMACs at once, the four tokens'
-    /// HMACs are computed together, then each report is finished as it is alone.
-    fn judge_four(&self, mut reports: [&mut Report; 4]) {
+    /// Where one secret verifies HS256 and the CPU runs several HMACs at once, the tokens'
+    /// HMACs are computed together (sixteen or four), then each report is finished as it is
+    /// alone.
+    fn judge_together(&self, reports: &mut [Option<Report>]) {
         let Some((key, secret)) = self.hs256_secret() else {
-            for r in reports {
+            for r in reports.iter_mut().flatten() {
                 self.judge(r);
             }
             return;
         };
-        let mut lint_at = [0; 4];
-        for (r, at) in reports.iter_mut().zip(&mut lint_at) {
+        let mut lint_at = [0; TOGETHER];
+        for (r, at) in reports.iter_mut().flatten().zip(&mut lint_at) {
             *at = self.lint(r);
         }
-        let macs = match reports.each_ref().map(|r| hs256_signing_input(r)) {
-            [Some(a), Some(b), Some(c), Some(d)] => secret.macs([a, b, c, d]),
+        let mut inputs: [&[u8]; TOGETHER] = [&[]; TOGETHER];
+        let all_hs256 = reports.len() <= TOGETHER
+            && reports.iter().zip(&mut inputs).all(|(r, input)| {
+                r.as_ref()
+                    .and_then(hs256_signing_input)
+                    .map(|m| *input = m)
+                    .is_some()
+            });
+        let macs = match reports.len() {
+            _ if !all_hs256 => None,
+            4 => secret
+                .macs([inputs[0], inputs[1], inputs[2], inputs[3]])
+                .map(|four| {
+                    let mut macs = [[0; 32]; TOGETHER];
+                    macs[..4].copy_from_slice(&four);
+                    macs
+                }),
+            TOGETHER => secret.macs16(&inputs),
             _ => None,
         };
-        for (k, (r, at)) in reports.into_iter().zip(lint_at).enumerate() {
-            self.finish(r, at, macs.map(|m| (key, m[k])));
+        for (k, (r, at)) in reports.iter_mut().flatten().zip(lint_at).enumerate() {
+            self.finish(r, at, macs.as_ref().map(|m| (key, m[k])));
         }
     }
 }
@@ -209,11 +235,8 @@ impl Policy<'_> {
         at
     }
 
-    /// The key tokens are verified with four at a time, and its HS256 secret.
+    /// The key tokens are verified with several at a time, and its HS256 secret.
     fn hs256_secret(&self) -> Option<(&Ready, &crate::hmac_sha256::Key)> {
-        if !crate::hmac_sha256::four_at_once() {
-            return None;
-        }
         let key = self.keys.get(self.hs256?)?;
         hs256_secret(key).map(|secret| (key, secret))
     }
