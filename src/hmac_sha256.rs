@@ -599,9 +599,9 @@ mod x16 {
     }
 
     /// Sixteen inner states, `start` but in the lanes `others` (`other_start` there), through
-    /// `count` blocks (`next()`: the next block of each
-    /// lane, and the lanes that have one, the others keeping their state), then the outer
-    /// hash from the key's outer state `outer`: the sixteen HMACs.
+    /// `count` blocks (`next()`: the next block of each lane, and the lanes that have one; the
+    /// others keep their state), then the outer hash from the key's outer state `outer`: the
+    /// sixteen HMACs.
     #[target_feature(enable = "avx512f")]
     fn lanes<'a>(
         (start, other_start, others): ([u32; 8], [u32; 8], u16),

@@ -166,8 +166,10 @@ impl super::Judge for Policy<'_> {
             return;
         };
         let mut lint_at = [0; TOGETHER];
-        for (r, at) in reports.iter_mut().flatten().zip(&mut lint_at) {
-            *at = self.lint(r);
+        for (r, at) in reports.iter_mut().zip(&mut lint_at) {
+            if let Some(r) = r {
+                *at = self.lint(r);
+            }
         }
         let mut inputs: [&[u8]; TOGETHER] = [&[]; TOGETHER];
         let all_hs256 = reports.len() <= TOGETHER
@@ -189,8 +191,10 @@ impl super::Judge for Policy<'_> {
             TOGETHER => secret.macs16(&inputs),
             _ => None,
         };
-        for (k, (r, at)) in reports.iter_mut().flatten().zip(lint_at).enumerate() {
-            self.finish(r, at, macs.as_ref().map(|m| (key, m[k])));
+        for (k, (r, at)) in reports.iter_mut().zip(lint_at).enumerate() {
+            if let Some(r) = r {
+                self.finish(r, at, macs.as_ref().map(|m| (key, m[k])));
+            }
         }
     }
 }
