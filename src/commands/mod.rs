@@ -1495,6 +1495,11 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             .get_or_insert_with(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let workers = self.thread_count().min(cores);
         IN_FLIGHT.store(workers + 1, Relaxed);
+        #[cfg(unix)]
+        if workers + 1 > SIZED_FOR {
+            static FIXED: std::sync::Once = std::sync::Once::new();
+            FIXED.call_once(crate::start::fixed_mmap_threshold);
+        }
         workers
     }
 
