@@ -1325,17 +1325,19 @@ mod tests {
                         assert!(!four_at_once());
                         return;
                     };
-                    for j in 0..4 {
-                        assert_eq!(
-                            macs[j],
-                            key.mac(messages[j]),
-                            "key {key_len}, lane {j} of {:?}",
-                            messages.map(<[u8]>::len)
-                        );
-                    }
+                    each_as_alone(&key, &messages, &macs);
                     assert!(same_tag(&macs[lane], &key.mac(&bytes[..len])));
                 }
             }
+        }
+    }
+
+    /// Each of `macs`, computed together, is its message's HMAC computed alone.
+    fn each_as_alone(key: &Key, messages: &[&[u8]], macs: &[[u8; 32]]) {
+        assert_eq!(macs.len(), messages.len());
+        let lengths: Vec<usize> = messages.iter().map(|m| m.len()).collect();
+        for (l, (mac, message)) in macs.iter().zip(messages).enumerate() {
+            assert_eq!(*mac, key.mac(message), "lane {l} of {lengths:?}");
         }
     }
 
@@ -1355,14 +1357,7 @@ mod tests {
                 assert!(!x16::available());
                 return false;
             };
-            for (l, mac) in macs.iter().enumerate() {
-                assert_eq!(
-                    *mac,
-                    key.mac(messages[l]),
-                    "lane {l} of {:?}",
-                    messages.map(<[u8]>::len)
-                );
-            }
+            each_as_alone(key, messages, &macs);
             true
         };
         for key_len in [0, 32, 64, 65] {
@@ -1436,14 +1431,7 @@ mod tests {
                 assert!(!four_at_once());
                 return false;
             };
-            for (j, mac) in macs.iter().enumerate() {
-                assert_eq!(
-                    *mac,
-                    key.mac(messages[j]),
-                    "lane {j} of {:?}",
-                    messages.map(<[u8]>::len)
-                );
-            }
+            each_as_alone(key, &messages, &macs);
             true
         };
         let key = Key::new(b"a secret long enough for HS256 use, 32+ bytes");
