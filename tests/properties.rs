@@ -169,6 +169,35 @@ fn plain_claims() -> impl Strategy<Value = String> {
     })
 }
 
+/// Whether every string of `v` (keys too) is printable ASCII without `"` or `\\`, and every
+/// number is written without an exponent.
+fn plain_tree(v: &Value) -> bool {
+    let plain = |s: &str| {
+        s.bytes()
+            .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\')
+    };
+    match v {
+        Value::Object(m) => m.iter().all(|(k, v)| plain(k) && plain_tree(v)),
+        Value::Array(a) => a.iter().all(plain_tree),
+        Value::String(s) => plain(s),
+        Value::Number(n) => !n.to_string().contains(['e', 'E']),
+        Value::Bool(_) | Value::Null => true,
+    }
+}
+
+/// `s` with its ANSI color sequences taken out.
+fn uncolored(s: &str) -> String {
+    let mut plain = String::new();
+    let mut rest = s;
+    while let Some(at) = rest.find('\u{1b}') {
+        plain.push_str(&rest[..at]);
+        let after = &rest[at..];
+        rest = &after[after.find('m').map_or(after.len(), |m| m + 1)..];
+    }
+    plain.push_str(rest);
+    plain
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -194,6 +223,22 @@ proptest! {
         prop_assert!(!j.status.as_str().is_empty());
         for w in &j.warnings {
             prop_assert!(!w.message.is_empty());
+        }
+    }
+
+    /// The text view lays out a payload from its compact text exactly as from its tree, and
+    /// does so for every payload of printable ASCII without escapes or exponents.
+    #[test]
+    fn a_payload_is_laid_out_from_its_text_as_from_its_tree(c in claims()) {
+        let tree = Value::Object(c);
+        let text = serde_json::to_string(&tree).unwrap();
+        let mut laid = String::new();
+        let written = jwtctl::render::text::pretty_written(&mut laid, &text);
+        prop_assert_eq!(written, plain_tree(&tree), "{}", text);
+        if written {
+            let mut want = String::new();
+            jwtctl::render::text::pretty(&mut want, &tree, 1);
+            prop_assert_eq!(laid, uncolored(&want));
         }
     }
 

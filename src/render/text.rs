@@ -164,13 +164,24 @@ fn full(
             Kind::Unsecured => "unsecured JWS (alg none)",
         };
         field(out, "Kind", kind);
+        // Uncolored, a header or payload whose text is plain JSON is laid out from its bytes
+        // (see `pretty_written`), without a tree made and copied for it.
+        let plain = !colored::control::SHOULD_COLORIZE.should_colorize();
         heading(out, "Header");
-        pretty(out, &Value::Object(t.header.map().clone()), 1);
+        if !(plain
+            && t.header
+                .as_written()
+                .is_some_and(|w| pretty_written(out, w)))
+        {
+            pretty(out, &Value::Object(t.header.map().clone()), 1);
+        }
         out.push('\n');
         match &t.payload {
             Payload::Claims(c) => {
                 heading(out, "Payload");
-                pretty(out, &Value::Object(c.map().clone()), 1);
+                if !(plain && c.as_written().is_some_and(|w| pretty_written(out, w))) {
+                    pretty(out, &Value::Object(c.map().clone()), 1);
+                }
                 out.push('\n');
             }
             Payload::NotClaims(_) => field(out, "Payload", "not a JSON object (see status)"),
@@ -265,6 +276,131 @@ fn line(out: &mut String, r: &Report, local: bool) {
     out.push('\n');
 }
 
+/// [`pretty`] of an object at depth 1, uncolored, laid out from its compact text: what
+/// `pretty` writes for the tree the text parses to, for a text of printable ASCII without
+/// whitespace, whose strings have no escape and whose numbers no exponent (serde_json keeps a
+/// number's digits as written, and such a string is written back as it is). Anything else, or
+/// nesting deeper than [`WRITTEN_DEPTH`], leaves `out` as it was and gives false: the caller
+/// lays out the tree.
+pub fn pretty_written(out: &mut String, text: &str) -> bool {
+    let start = out.len();
+    let mut w = Written { text, i: 0 };
+    out.push_str("  ");
+    let whole = text.starts_with('{') && w.value(out, 1) && w.i == text.len();
+    if !whole {
+        out.truncate(start);
+    }
+    whole
+}
+
+/// Objects and arrays nested deeper than this are laid out from the tree.
+const WRITTEN_DEPTH: usize = 64;
+
+/// A compact JSON text being laid out by [`pretty_written`], read up to `i`.
+struct Written<'a> {
+    text: &'a str,
+    i: usize,
+}
+
+impl Written<'_> {
+    fn at(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.i).copied()
+    }
+
+    fn value(&mut self, out: &mut String, depth: usize) -> bool {
+        match self.at() {
+            Some(b'{') => self.container(out, depth, b'}'),
+            Some(b'[') => self.container(out, depth, b']'),
+            Some(b'"') => self.string(out),
+            Some(_) => self.scalar(out),
+            None => false,
+        }
+    }
+
+    /// An object (`close` `}`: its keys written before their values) or an array.
+    fn container(&mut self, out: &mut String, depth: usize, close: u8) -> bool {
+        if depth > WRITTEN_DEPTH {
+            return false;
+        }
+        let object = close == b'}';
+        self.i += 1;
+        if self.at() == Some(close) {
+            self.i += 1;
+            out.push_str(if object { "{}" } else { "[]" });
+            return true;
+        }
+        out.push_str(if object { "{\n" } else { "[\n" });
+        loop {
+            for _ in 0..=depth {
+                out.push_str("  ");
+            }
+            if object {
+                if !self.string(out) || self.at() != Some(b':') {
+                    return false;
+                }
+                self.i += 1;
+                out.push_str(": ");
+            }
+            if !self.value(out, depth + 1) {
+                return false;
+            }
+            match self.at() {
+                Some(b',') => {
+                    self.i += 1;
+                    out.push_str(",\n");
+                }
+                Some(c) if c == close => {
+                    self.i += 1;
+                    out.push('\n');
+                    for _ in 0..depth {
+                        out.push_str("  ");
+                    }
+                    out.push(char::from(close));
+                    return true;
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    /// A string of printable ASCII without `"` or `\\`, quotes and all.
+    fn string(&mut self, out: &mut String) -> bool {
+        let rest = &self.text.as_bytes()[self.i..];
+        if rest.first() != Some(&b'"') {
+            return false;
+        }
+        let len = escape::first_special(&rest[1..]);
+        if rest.get(1 + len) != Some(&b'"') {
+            return false;
+        }
+        out.push_str(&self.text[self.i..self.i + len + 2]);
+        self.i += len + 2;
+        true
+    }
+
+    /// true, false, null, or a number without an exponent (-, digits, a fraction).
+    fn scalar(&mut self, out: &mut String) -> bool {
+        let rest = &self.text[self.i..];
+        let len = rest
+            .bytes()
+            .position(|c| matches!(c, b',' | b']' | b'}'))
+            .unwrap_or(rest.len());
+        let word = &rest[..len];
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+        let number = |s: &str| {
+            let s = s.strip_prefix('-').unwrap_or(s);
+            let (whole, fraction) = s.split_once('.').unwrap_or((s, "0"));
+            digits(whole) && digits(fraction) && (whole == "0" || !whole.starts_with('0'))
+        };
+        if !matches!(word, "true" | "false" | "null") && !number(word) {
+            return false;
+        }
+        out.push_str(word);
+        self.i += len;
+        true
+    }
+}
+
 /// Pretty, colored JSON, indented by `depth` levels of two spaces, terminal-safe.
 pub fn pretty(out: &mut String, v: &Value, depth: usize) {
     let pad = |out: &mut String, d: usize| {
@@ -317,5 +453,68 @@ pub fn pretty(out: &mut String, v: &Value, depth: usize) {
         Value::Null => {
             let _ = write!(out, "{}", "null".magenta());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `pretty`'s lines with its colors taken out.
+    fn uncolored_pretty(text: &str) -> String {
+        let mut out = String::new();
+        pretty(&mut out, &serde_json::from_str(text).unwrap(), 1);
+        // Each ESC starts a color sequence, which ends with an m.
+        let mut parts = out.split('\u{1b}');
+        let first = parts.next().unwrap_or_default().to_string();
+        parts.fold(first, |mut plain, part| {
+            plain.push_str(&part[part.find('m').map_or(part.len(), |m| m + 1)..]);
+            plain
+        })
+    }
+
+    /// Compact objects of printable ASCII are laid out from their bytes as `pretty` lays out
+    /// their trees; anything else is left to the tree, `out` as it was.
+    #[test]
+    fn a_written_object_is_laid_out_as_its_tree() {
+        for text in [
+            r#"{}"#,
+            r#"{"a":1}"#,
+            r#"{"iss":"https://auth.example.com","aud":["api","web"],"exp":1800000900}"#,
+            r#"{"a":[],"b":{},"c":[[],[{}]],"d":{"e":{"f":[1,-2,0.5,-0,0.10]}}}"#,
+            r#"{"t":true,"f":false,"n":null,"s":"","x":"a b ~!@#$%^&*()"}"#,
+            r#"{"big":123456789012345678901234567890,"neg":-1800000000}"#,
+            r#"{"a":[1,[2,[3,[4]]]],"b":"]},{["}"#,
+        ] {
+            let mut out = String::from("before ");
+            assert!(pretty_written(&mut out, text), "{text}");
+            assert_eq!(out, format!("before {}", uncolored_pretty(text)), "{text}");
+        }
+        for text in [
+            r#"{"a":"esc\"aped"}"#,
+            "{\"a\":\"caf\u{e9}\"}",
+            "{\"a\":\"bell\u{7}\"}",
+            r#"{"a":1e5}"#,
+            r#"{"a":1.8E9}"#,
+            r#"{"a": 1}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":1"#,
+            r#"{"a":1}x"#,
+            r#"[1,2]"#,
+            r#""s""#,
+            "",
+        ] {
+            let mut out = String::from("before");
+            assert!(!pretty_written(&mut out, text), "{text}");
+            assert_eq!(out, "before");
+        }
+        // Nesting deeper than WRITTEN_DEPTH is left to the tree.
+        let nested = |n: usize| format!("{{\"a\":{}1{}}}", "[".repeat(n), "]".repeat(n));
+        assert!(!pretty_written(&mut String::new(), &nested(WRITTEN_DEPTH)));
+        let mut out = String::new();
+        assert!(pretty_written(&mut out, &nested(WRITTEN_DEPTH - 1)));
+        assert_eq!(out, uncolored_pretty(&nested(WRITTEN_DEPTH - 1)));
     }
 }
