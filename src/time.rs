@@ -79,34 +79,55 @@ pub fn parse_instant(s: &str) -> Result<i64, String> {
 
 /// A length of time in words, the two largest units: `14m 32s`, `3h 2m`, `2d 4h`, `0s`.
 pub fn duration_words(secs: i64) -> String {
+    let mut out = String::with_capacity(16);
+    push_duration_words(&mut out, secs);
+    out
+}
+
+/// Appends [`duration_words`] of `secs` to `out` (every view writes one or more a token: no
+/// string of its own for each part).
+fn push_duration_words(out: &mut String, secs: i64) {
     let mut rest = secs.unsigned_abs();
     if rest == 0 {
-        return "0s".into();
+        out.push_str("0s");
+        return;
     }
     let units = [("d", 86_400u64), ("h", 3600), ("m", 60), ("s", 1)];
-    let mut parts = Vec::with_capacity(2);
+    let mut parts = 0;
     for (name, size) in units {
         if rest >= size {
-            parts.push(format!("{}{name}", rest / size));
+            if parts > 0 {
+                out.push(' ');
+            }
+            out.push_str(itoa::Buffer::new().format(rest / size));
+            out.push_str(name);
             rest %= size;
-        } else if !parts.is_empty() {
+            parts += 1;
+        } else if parts > 0 {
             // Keep the two parts adjacent: `1d 0h` would be noise, `1d` says it.
             break;
         }
-        if parts.len() == 2 {
+        if parts == 2 {
             break;
         }
     }
-    parts.join(" ")
 }
 
 /// `in 14m 32s`, `3h 2m ago`, or `now`, for a time `delta` seconds from now.
 pub fn relative_words(delta: i64) -> String {
+    let mut out = String::with_capacity(20);
     match delta {
-        0 => "now".into(),
-        d if d > 0 => format!("in {}", duration_words(d)),
-        d => format!("{} ago", duration_words(d)),
+        0 => out.push_str("now"),
+        d if d > 0 => {
+            out.push_str("in ");
+            push_duration_words(&mut out, d);
+        }
+        d => {
+            push_duration_words(&mut out, d);
+            out.push_str(" ago");
+        }
     }
+    out
 }
 
 /// A Unix time as UTC RFC 3339, or None when it is outside years 0000–9999.
@@ -294,6 +315,11 @@ mod tests {
         assert_eq!(relative_words(-10_920), "3h 2m ago");
         assert_eq!(relative_words(0), "now");
         assert_eq!(duration_words(i64::MIN), "106751991167300d 15h");
+        assert_eq!(duration_words(0), "0s");
+        assert_eq!(duration_words(59), "59s");
+        assert_eq!(duration_words(3661), "1h 1m");
+        assert_eq!(relative_words(-1), "1s ago");
+        assert_eq!(relative_words(86_400 * 400), "in 400d");
     }
 
     #[test]

@@ -126,11 +126,23 @@ fn verdict(r: &Report, local: bool) -> String {
 }
 
 fn heading(out: &mut String, name: &str) {
-    let _ = writeln!(out, "{}", name.bold());
+    if colored::control::SHOULD_COLORIZE.should_colorize() {
+        let _ = writeln!(out, "{}", name.bold());
+    } else {
+        out.push_str(name);
+        out.push('\n');
+    }
 }
 
 fn field(out: &mut String, name: &str, value: &str) {
-    let _ = writeln!(out, "{}{value}", format!("{name:<12}").bold());
+    if colored::control::SHOULD_COLORIZE.should_colorize() {
+        let _ = writeln!(out, "{}{value}", format!("{name:<12}").bold());
+    } else {
+        // What the formatter writes: the name padded to 12 characters.
+        let _ = write!(out, "{name:<12}");
+        out.push_str(value);
+        out.push('\n');
+    }
 }
 
 /// The full view of `r`, numbered `index`, or else without it (and with the blank line before
