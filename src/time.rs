@@ -134,7 +134,9 @@ pub fn relative_words(delta: i64) -> String {
 pub fn utc(unix: i64) -> Option<String> {
     let mut text = Vec::with_capacity(20);
     // The text is ASCII.
-    push_utc(unix, &mut text).then(|| text.into_iter().map(char::from).collect())
+    push_utc(unix, &mut text)
+        .then(|| String::from_utf8(text).ok())
+        .flatten()
 }
 
 /// Appends [`utc`] of `unix` to `out` as its 20 ASCII bytes; false, with nothing appended, when

@@ -157,8 +157,13 @@ fn full(
     if index.is_none_or(|i| i > 1) {
         out.push('\n');
     }
+    let colors = colored::control::SHOULD_COLORIZE.should_colorize();
     // The title is styled as a whole, its number with it: the number goes where the mark is.
-    let title = "Token #".bold().underline().to_string();
+    let title = if colors {
+        "Token #".bold().underline().to_string()
+    } else {
+        "Token #".to_string()
+    };
     let (before, after) = title.split_once('#').unwrap_or((&title, ""));
     out.push_str(before);
     let hole = match index {
@@ -168,7 +173,11 @@ fn full(
         }
         None => Some(out.len()),
     };
-    let _ = writeln!(out, "{after} {}", format!("({})", r.source).dimmed());
+    if colors {
+        let _ = writeln!(out, "{after} {}", format!("({})", r.source).dimmed());
+    } else {
+        let _ = writeln!(out, "{after} ({})", r.source);
+    }
     if let Some(t) = &r.token {
         let kind = match t.kind {
             Kind::Jws => "JWS (signed)",
@@ -178,9 +187,8 @@ fn full(
         field(out, "Kind", kind);
         // Uncolored, a header or payload whose text is plain JSON is laid out from its bytes
         // (see `pretty_written`), without a tree made and copied for it.
-        let plain = !colored::control::SHOULD_COLORIZE.should_colorize();
         heading(out, "Header");
-        if !(plain
+        if !(!colors
             && t.header
                 .as_written()
                 .is_some_and(|w| pretty_written(out, w)))
@@ -191,7 +199,7 @@ fn full(
         match &t.payload {
             Payload::Claims(c) => {
                 heading(out, "Payload");
-                if !(plain && c.as_written().is_some_and(|w| pretty_written(out, w))) {
+                if !(!colors && c.as_written().is_some_and(|w| pretty_written(out, w))) {
                     pretty(out, &Value::Object(c.map().clone()), 1);
                 }
                 out.push('\n');
@@ -206,12 +214,13 @@ fn full(
         heading(out, "Times");
         for t in j.times.iter() {
             let abs = display(t.unix, local).unwrap_or_else(|| format!("{} (beyond 9999)", t.unix));
-            let _ = writeln!(
-                out,
-                "  {:<10}{abs}  {}",
-                t.name,
-                relative_words(t.relative).dimmed()
-            );
+            let _ = write!(out, "  {:<10}{abs}  ", t.name);
+            if colors {
+                let _ = write!(out, "{}", relative_words(t.relative).dimmed());
+            } else {
+                out.push_str(&relative_words(t.relative));
+            }
+            out.push('\n');
         }
         if let (Some(life), Some(iat)) = (j.lifetime, j.time("iat"))
             && life > 0
