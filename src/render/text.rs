@@ -188,7 +188,12 @@ fn full(
         // Uncolored, a header or payload whose text is plain JSON is laid out from its bytes
         // (see `pretty_written`), without a tree made and copied for it.
         heading(out, "Header");
-        if colors || !t.header.as_written().is_some_and(|w| pretty_written(out, w)) {
+        if colors
+            || !t
+                .header
+                .as_written()
+                .is_some_and(|w| pretty_written(out, w))
+        {
             pretty(out, &Value::Object(t.header.map().clone()), 1);
         }
         out.push('\n');
