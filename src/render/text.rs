@@ -299,9 +299,10 @@ fn line(out: &mut String, r: &Report, local: bool) {
 }
 
 /// [`pretty`] of an object at depth 1, uncolored, laid out from its compact text: what
-/// `pretty` writes for the tree the text parses to, for a text of printable ASCII without
-/// whitespace, whose strings have no escape and whose numbers no exponent (serde_json keeps a
-/// number's digits as written, and such a string is written back as it is). Anything else, or
+/// `pretty` writes for the tree the text parses to, for a text the tree writes back exactly
+/// (an `as_written` text: no key twice) of printable ASCII without whitespace, whose strings
+/// have no escape and whose numbers no exponent (serde_json keeps a number's digits as written,
+/// and such a string is written back as it is). Anything else, or
 /// nesting deeper than [`WRITTEN_DEPTH`], leaves `out` as it was and gives false: the caller
 /// lays out the tree.
 pub fn pretty_written(out: &mut String, text: &str) -> bool {
