@@ -176,8 +176,28 @@ impl Key {
             .then_some(known.state)
     }
 
+    /// The HMACs of [`at_once`] messages (a batch of HS256 tokens under one secret), computed
+    /// together into `macs`: false, with nothing written, for any other count.
+    pub fn macs_at_once(&self, messages: &[&[u8]], macs: &mut [[u8; 32]]) -> bool {
+        if messages.len() != at_once() || macs.len() < messages.len() {
+            return false;
+        }
+        let computed = match messages.len() {
+            16 => <&[&[u8]; 16]>::try_from(messages)
+                .ok()
+                .and_then(|sixteen| self.macs16(sixteen))
+                .map(|m| macs[..16].copy_from_slice(&m)),
+            4 => <[&[u8]; 4]>::try_from(messages)
+                .ok()
+                .and_then(|four| self.macs(four))
+                .map(|m| macs[..4].copy_from_slice(&m)),
+            _ => None,
+        };
+        computed.is_some()
+    }
+
     /// The HMACs of sixteen messages, one to each of AVX-512's lanes (a batch of HS256 tokens
-    /// under one secret); None where [`sixteen_at_once`] is false. Messages that start with the
+    /// under one secret); None where the CPU lacks AVX-512. Messages that start with the
     /// first block the key kept skip it, as in [`Key::macs`].
     pub fn macs16(&self, messages: &[&[u8]; 16]) -> Option<[[u8; 32]; 16]> {
         #[cfg(target_arch = "x86_64")]
@@ -189,8 +209,9 @@ impl Key {
     }
 
     /// The HMACs of four messages, their blocks through SHA-256 together (four independent
-    /// chains: a batch of HS256 tokens under one secret); None where [`four_at_once`] is false.
-    /// Messages that start with the first block that four messages shared before skip it.
+    /// chains: a batch of HS256 tokens under one secret); None where the CPU lacks the SHA
+    /// extensions. Messages that start with the first block that four messages shared before
+    /// skip it.
     pub fn macs(&self, messages: [&[u8]; 4]) -> Option<[[u8; 32]; 4]> {
         #[cfg(target_arch = "x86_64")]
         if x4::available() {
@@ -200,9 +221,22 @@ impl Key {
     }
 }
 
+/// How many messages [`Key::macs_at_once`] hashes together on this CPU: sixteen in AVX-512's
+/// lanes, four with the SHA extensions (first on AMD's CPUs: see [`crate::cpu::SHA_AHEAD`]), else
+/// one (nothing is gained together).
+pub fn at_once() -> usize {
+    if sixteen_at_once() {
+        16
+    } else if four_at_once() {
+        4
+    } else {
+        1
+    }
+}
+
 /// Whether the CPU runs four SHA-256 chains at once (the SHA extensions): where it does not,
 /// four HMACs together are no faster than one after another.
-pub fn four_at_once() -> bool {
+fn four_at_once() -> bool {
     #[cfg(target_arch = "x86_64")]
     return x4::available();
     #[cfg(not(target_arch = "x86_64"))]
@@ -212,7 +246,7 @@ pub fn four_at_once() -> bool {
 /// Whether the CPU runs sixteen SHA-256 chains at once in AVX-512's lanes, and they outrun
 /// four at once with the SHA extensions (see [`crate::cpu::SHA_AHEAD`]): then verify's HS256
 /// tokens go sixteen at a time ([`Key::macs16`]).
-pub fn sixteen_at_once() -> bool {
+fn sixteen_at_once() -> bool {
     #[cfg(target_arch = "x86_64")]
     return x16::available() && !(x4::available() && crate::cpu::offers(crate::cpu::SHA_AHEAD));
     #[cfg(not(target_arch = "x86_64"))]
@@ -1339,6 +1373,25 @@ mod tests {
         for (l, (mac, message)) in macs.iter().zip(messages).enumerate() {
             assert_eq!(*mac, key.mac(message), "lane {l} of {lengths:?}");
         }
+    }
+
+    /// `macs_at_once` takes as many messages as this CPU hashes together, gives each one's
+    /// HMAC, and refuses any other count without writing.
+    #[test]
+    fn at_once_messages_are_hashed_together_and_other_counts_refused() {
+        let bytes: Vec<u8> = (0..800u32).map(|i| (i * 7 + 3) as u8).collect();
+        let key = Key::new(b"a secret long enough for HS256 use, 32+ bytes");
+        let n = at_once();
+        let messages: Vec<&[u8]> = (0..n).map(|i| &bytes[i..100 + 23 * i]).collect();
+        let mut macs = [[0u8; 32]; 16];
+        assert_eq!(key.macs_at_once(&messages, &mut macs), n > 1);
+        if n > 1 {
+            each_as_alone(&key, &messages, &macs[..n]);
+        }
+        let mut untouched = [[7u8; 32]; 16];
+        assert!(!key.macs_at_once(&messages[..n - 1], &mut untouched));
+        assert!(!key.macs_at_once(&[&bytes[..]; 5], &mut untouched));
+        assert_eq!(untouched, [[7u8; 32]; 16]);
     }
 
     /// Sixteen messages under one key give each message's HMAC, in every lane: lengths around

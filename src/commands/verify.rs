@@ -144,20 +144,15 @@ impl super::Judge for Policy<'_> {
 
     fn together(&self) -> usize {
         // The CPU is asked only here, once a block comes: not at start-up.
-        if self.hs256.is_none() {
-            1
-        } else if crate::hmac_sha256::sixteen_at_once() {
-            16
-        } else if crate::hmac_sha256::four_at_once() {
-            4
-        } else {
-            1
+        match self.hs256 {
+            Some(_) => crate::hmac_sha256::at_once(),
+            None => 1,
         }
     }
 
     /// Where one secret verifies HS256 and the CPU runs several HMACs at once, the tokens'
-    /// HMACs are computed together (sixteen or four), then each report is finished as it is
-    /// alone.
+    /// HMACs are computed together (see [`crate::hmac_sha256::at_once`]), then each report is
+    /// finished as it is alone.
     fn judge_together(&self, reports: &mut [Option<Report>]) {
         let Some((key, secret)) = self.hs256_secret() else {
             for r in reports.iter_mut().flatten() {
@@ -179,21 +174,11 @@ impl super::Judge for Policy<'_> {
                     .map(|m| *input = m)
                     .is_some()
             });
-        let macs = match reports.len() {
-            _ if !all_hs256 => None,
-            4 => secret
-                .macs([inputs[0], inputs[1], inputs[2], inputs[3]])
-                .map(|four| {
-                    let mut macs = [[0; 32]; TOGETHER];
-                    macs[..4].copy_from_slice(&four);
-                    macs
-                }),
-            TOGETHER => secret.macs16(&inputs),
-            _ => None,
-        };
+        let mut macs = [[0; 32]; TOGETHER];
+        let computed = all_hs256 && secret.macs_at_once(&inputs[..reports.len()], &mut macs);
         for (k, (r, at)) in reports.iter_mut().zip(lint_at).enumerate() {
             if let Some(r) = r {
-                self.finish(r, at, macs.as_ref().map(|m| (key, m[k])));
+                self.finish(r, at, computed.then(|| (key, macs[k])));
             }
         }
     }
