@@ -125,8 +125,14 @@ fn verdict(r: &Report, local: bool) -> String {
     }
 }
 
+/// Whether text is colored (`--color`, or a terminal): uncolored, the view writes its plain
+/// parts directly, without the color formatter's strings.
+fn colors() -> bool {
+    colored::control::SHOULD_COLORIZE.should_colorize()
+}
+
 fn heading(out: &mut String, name: &str) {
-    if colored::control::SHOULD_COLORIZE.should_colorize() {
+    if colors() {
         let _ = writeln!(out, "{}", name.bold());
     } else {
         out.push_str(name);
@@ -135,7 +141,7 @@ fn heading(out: &mut String, name: &str) {
 }
 
 fn field(out: &mut String, name: &str, value: &str) {
-    if colored::control::SHOULD_COLORIZE.should_colorize() {
+    if colors() {
         let _ = writeln!(out, "{}{value}", format!("{name:<12}").bold());
     } else {
         // What the formatter writes: the name padded to 12 characters.
@@ -157,14 +163,15 @@ fn full(
     if index.is_none_or(|i| i > 1) {
         out.push('\n');
     }
-    let colors = colored::control::SHOULD_COLORIZE.should_colorize();
+    let colors = colors();
     // The title is styled as a whole, its number with it: the number goes where the mark is.
     let title = if colors {
         "Token #".bold().underline().to_string()
     } else {
-        "Token #".to_string()
+        String::new()
     };
-    let (before, after) = title.split_once('#').unwrap_or((&title, ""));
+    // (Uncolored, there is no title to split: `Token ` and nothing after the number.)
+    let (before, after) = title.split_once('#').unwrap_or(("Token ", ""));
     out.push_str(before);
     let hole = match index {
         Some(i) => {
