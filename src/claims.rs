@@ -1,7 +1,7 @@
 //! The one time authority: iat, nbf, exp and auth_time judged against an injected `now` and
 //! leeway, giving a status, the time left, the lifetime and warnings. Pure: no clock is read here.
 
-use crate::time::{duration_words, utc};
+use crate::time::{duration_words, push_duration_words, utc};
 use serde_json::{Map, Value};
 
 /// The time claims that are judged or shown, in display order.
@@ -286,12 +286,16 @@ pub fn judge_into(
     {
         warnings.push(Warning::new(
             "iat_in_future",
-            format!(
-                "iat is {} in the future{}: the issuer's clock is ahead of this one (or this one is behind). \
-                 Check NTP on both machines; --leeway tolerates small skew.",
-                duration_words(iat.relative),
-                within(iat.relative, leeway)
-            ),
+            message(&[
+                Text("iat is "),
+                Duration(iat.relative),
+                Text(" in the future"),
+                Within(iat.relative, leeway),
+                Text(
+                    ": the issuer's clock is ahead of this one (or this one is behind). \
+                     Check NTP on both machines; --leeway tolerates small skew.",
+                ),
+            ]),
         ));
     }
     if let Some(nbf) = nbf
@@ -299,12 +303,16 @@ pub fn judge_into(
     {
         warnings.push(Warning::new(
             "nbf_in_future",
-            format!(
-                "nbf is {} in the future{}: the token is not usable yet. If it was just issued, a clock is skewed; \
-                 check NTP, or allow --leeway.",
-                duration_words(nbf.relative),
-                within(nbf.relative, leeway)
-            ),
+            message(&[
+                Text("nbf is "),
+                Duration(nbf.relative),
+                Text(" in the future"),
+                Within(nbf.relative, leeway),
+                Text(
+                    ": the token is not usable yet. If it was just issued, a clock is skewed; \
+                     check NTP, or allow --leeway.",
+                ),
+            ]),
         ));
     }
     if let Some(exp) = exp
@@ -313,12 +321,16 @@ pub fn judge_into(
     {
         warnings.push(Warning::new(
             "expired_within_leeway",
-            format!(
-                "exp passed {} ago but is within the {} leeway: accepted now, rejected by a stricter verifier. \
-                 Refresh the token.",
-                duration_words(exp.relative),
-                duration_words(leeway)
-            ),
+            message(&[
+                Text("exp passed "),
+                Duration(exp.relative),
+                Text(" ago but is within the "),
+                Duration(leeway),
+                Text(
+                    " leeway: accepted now, rejected by a stricter verifier. \
+                     Refresh the token.",
+                ),
+            ]),
         ));
     }
     if exp.is_none() && claims.claim("exp").is_none() {
@@ -336,19 +348,23 @@ pub fn judge_into(
         if l < 0 {
             warnings.push(Warning::new(
                 "exp_before_iat",
-                format!(
-                    "exp is {} before iat: the token was dead when issued. The issuer computes exp wrongly.",
-                    duration_words(l)
-                ),
+                message(&[
+                    Text("exp is "),
+                    Duration(l),
+                    Text(" before iat: the token was dead when issued. The issuer computes exp wrongly."),
+                ]),
             ));
         } else if l > LONG_LIFETIME {
             warnings.push(Warning::new(
                 "long_lifetime",
-                format!(
-                    "the token lives {} (exp - iat), over 1h: a leaked copy stays useful that long. \
-                     Prefer short-lived access tokens with a refresh flow.",
-                    duration_words(l)
-                ),
+                message(&[
+                    Text("the token lives "),
+                    Duration(l),
+                    Text(
+                        " (exp - iat), over 1h: a leaked copy stays useful that long. \
+                         Prefer short-lived access tokens with a refresh flow.",
+                    ),
+                ]),
             ));
         }
     }
@@ -371,12 +387,45 @@ pub fn judge_into(
     out.lifetime = lifetime;
 }
 
-fn within(ahead: i64, leeway: i64) -> String {
-    if ahead <= leeway {
-        format!(" (within the {} leeway)", duration_words(leeway))
-    } else {
-        String::new()
+/// A piece of a warning's message.
+enum Piece<'a> {
+    Text(&'a str),
+    /// Seconds, in words ([`duration_words`]).
+    Duration(i64),
+    /// ` (within the 1m leeway)` when a time `ahead` seconds ahead is within the leeway.
+    Within(i64, i64),
+}
+use Piece::{Duration, Text, Within};
+
+/// Room for [`duration_words`] of any i64: `106751991167300d 15h`.
+const DURATION_WORDS_MAX: usize = 24;
+
+/// A warning's message from its pieces, in one string made the size it needs (every token
+/// judged in a batch may earn one or two: no formatter, no regrowing).
+fn message(pieces: &[Piece]) -> String {
+    let room = pieces
+        .iter()
+        .map(|p| match p {
+            Text(t) => t.len(),
+            Duration(_) => DURATION_WORDS_MAX,
+            Within(..) => " (within the  leeway)".len() + DURATION_WORDS_MAX,
+        })
+        .sum();
+    let mut out = String::with_capacity(room);
+    for p in pieces {
+        match *p {
+            Text(t) => out.push_str(t),
+            Duration(secs) => push_duration_words(&mut out, secs),
+            Within(ahead, leeway) => {
+                if ahead <= leeway {
+                    out.push_str(" (within the ");
+                    push_duration_words(&mut out, leeway);
+                    out.push_str(" leeway)");
+                }
+            }
+        }
     }
+    out
 }
 
 /// The `clock_skew` warning for an HTTP `Date:` header `date` seen in the input, if it is more

@@ -32,6 +32,10 @@ pub fn json_plain(s: &[u8]) -> bool {
 /// string.
 #[inline]
 pub fn first_special(s: &[u8]) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    if s.len() >= 16 {
+        return first_special_sse2(s);
+    }
     let mut words = s.chunks_exact(8);
     for (n, word) in (&mut words).enumerate() {
         let found = special_bytes(u64::from_le_bytes(word.try_into().unwrap_or_default()));
@@ -61,6 +65,46 @@ pub fn first_special(s: &[u8]) -> usize {
     match special_bytes(word) {
         0 => s.len(),
         found => start + found.trailing_zeros() as usize / 8,
+    }
+}
+
+/// [`first_special`] of 16 bytes or more, sixteen at a time (SSE2 is part of every x86_64): a
+/// warning's message or a long claim is read in a quarter of the steps of eight-byte words.
+#[cfg(target_arch = "x86_64")]
+fn first_special_sse2(s: &[u8]) -> usize {
+    use std::arch::x86_64::*;
+    const LANES: usize = 16;
+    debug_assert!(s.len() >= LANES);
+    // Bits of the special bytes among the 16 at `at`: below 0x20 as signed bytes (a control,
+    // or 0x80 and above: not ASCII), DEL, `"` and `\`.
+    let special = |at: usize| {
+        // In bounds: every `at` is at most `s.len() - LANES`; SSE2 is in every x86_64 build.
+        unsafe {
+            let v = _mm_loadu_si128(s.as_ptr().add(at).cast());
+            let below = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+            let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+            let any = _mm_or_si128(_mm_or_si128(below, del), _mm_or_si128(quote, backslash));
+            _mm_movemask_epi8(any) as u32
+        }
+    };
+    let mut at = 0;
+    while at + LANES <= s.len() {
+        let found = special(at);
+        if found != 0 {
+            return at + found.trailing_zeros() as usize;
+        }
+        at += LANES;
+    }
+    if at == s.len() {
+        return at;
+    }
+    // The last bytes in an overlapping load: the bytes read again were plain.
+    let last = s.len() - LANES;
+    match special(last) {
+        0 => s.len(),
+        found => last + found.trailing_zeros() as usize,
     }
 }
 
@@ -153,9 +197,10 @@ impl serde_json::ser::Formatter for SafeJson {
 mod tests {
     use super::*;
 
-    /// The word-at-a-time search finds what a byte-by-byte one finds: every byte value at every
-    /// place of strings up to 24 bytes long, after plain bytes and before special ones (which a
-    /// borrow or carry could otherwise make it see first), and random strings.
+    /// The word- and vector-at-a-time searches find what a byte-by-byte one finds: every byte
+    /// value at every place of strings up to 40 bytes long (eight-byte words below 16 bytes; two
+    /// vectors and an overlapping last one above), after plain bytes and before special ones
+    /// (which a borrow or carry could otherwise make it see first), and random strings.
     #[test]
     fn first_special_agrees_with_a_byte_loop() {
         let naive = |s: &[u8]| {
@@ -163,7 +208,7 @@ mod tests {
                 .position(|&c| !(0x20..0x7f).contains(&c) || c == b'"' || c == b'\\')
                 .unwrap_or(s.len())
         };
-        for len in 0..=24 {
+        for len in 0..=40 {
             for at in 0..len {
                 for c in 0..=255u8 {
                     for after in [b'a', 0x00, 0xff, 0x7f, 0x1f, b'"'] {
@@ -184,7 +229,7 @@ mod tests {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            let len = (seed % 40) as usize;
+            let len = (seed % 70) as usize;
             let s: Vec<u8> = (0..len)
                 .map(|i| {
                     let r = seed.rotate_left(i as u32 * 5);

@@ -86,7 +86,7 @@ pub fn duration_words(secs: i64) -> String {
 
 /// Appends [`duration_words`] of `secs` to `out` (every view writes one or more a token: no
 /// string of its own for each part).
-fn push_duration_words(out: &mut String, secs: i64) {
+pub fn push_duration_words(out: &mut String, secs: i64) {
     let mut rest = secs.unsigned_abs();
     if rest == 0 {
         out.push_str("0s");
