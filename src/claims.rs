@@ -1,7 +1,7 @@
 //! The one time authority: iat, nbf, exp and auth_time judged against an injected `now` and
 //! leeway, giving a status, the time left, the lifetime and warnings. Pure: no clock is read here.
 
-use crate::time::{duration_words, push_duration_words, utc};
+use crate::time::{DURATION_WORDS_MAX, duration_words, push_duration_words, utc};
 use serde_json::{Map, Value};
 
 /// The time claims that are judged or shown, in display order.
@@ -387,6 +387,14 @@ pub fn judge_into(
     out.lifetime = lifetime;
 }
 
+/// Empties `warnings`, keeping their messages' buffers for the thread's next messages (a
+/// batch's worker reuses a report for token after token).
+pub fn recycle(warnings: &mut Vec<Warning>) {
+    for w in warnings.drain(..) {
+        crate::spare::give(w.message.into_bytes());
+    }
+}
+
 /// A piece of a warning's message.
 enum Piece<'a> {
     Text(&'a str),
@@ -397,11 +405,9 @@ enum Piece<'a> {
 }
 use Piece::{Duration, Text, Within};
 
-/// Room for [`duration_words`] of any i64: `106751991167300d 15h`.
-const DURATION_WORDS_MAX: usize = 24;
-
 /// A warning's message from its pieces, in one string made the size it needs (every token
-/// judged in a batch may earn one or two: no formatter, no regrowing).
+/// judged in a batch may earn one or two: no formatter, no regrowing), in a spare buffer when
+/// the thread has one (a batch gives its reports' messages back: see [`recycle`]).
 fn message(pieces: &[Piece]) -> String {
     let room = pieces
         .iter()
@@ -411,7 +417,8 @@ fn message(pieces: &[Piece]) -> String {
             Within(..) => " (within the  leeway)".len() + DURATION_WORDS_MAX,
         })
         .sum();
-    let mut out = String::with_capacity(room);
+    // Empty: a kept buffer is cleared when it is taken.
+    let mut out = String::from_utf8(crate::spare::take(room)).unwrap_or_default();
     for p in pieces {
         match *p {
             Text(t) => out.push_str(t),

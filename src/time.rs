@@ -84,23 +84,31 @@ pub fn duration_words(secs: i64) -> String {
     out
 }
 
+/// Room for [`duration_words`] of any i64: `106751991167300d 15h`.
+pub const DURATION_WORDS_MAX: usize = 24;
+
 /// Appends [`duration_words`] of `secs` to `out` (every view writes one or more a token: no
-/// string of its own for each part).
+/// string of its own for each part). Put together on the stack and appended at once: a push
+/// for each number and letter cost a copy call each.
 pub fn push_duration_words(out: &mut String, secs: i64) {
+    let mut buf = [0u8; DURATION_WORDS_MAX];
+    let mut len = 0;
     let mut rest = secs.unsigned_abs();
     if rest == 0 {
         out.push_str("0s");
         return;
     }
-    let units = [("d", 86_400u64), ("h", 3600), ("m", 60), ("s", 1)];
+    let units = [(b'd', 86_400u64), (b'h', 3600), (b'm', 60), (b's', 1)];
     let mut parts = 0;
     for (name, size) in units {
         if rest >= size {
             if parts > 0 {
-                out.push(' ');
+                buf[len] = b' ';
+                len += 1;
             }
-            out.push_str(itoa::Buffer::new().format(rest / size));
-            out.push_str(name);
+            len = put_decimal(&mut buf, len, rest / size);
+            buf[len] = name;
+            len += 1;
             rest %= size;
             parts += 1;
         } else if parts > 0 {
@@ -111,6 +119,19 @@ pub fn push_duration_words(out: &mut String, secs: i64) {
             break;
         }
     }
+    // SAFETY: digits, unit letters and a space: ASCII, which is UTF-8.
+    out.push_str(unsafe { std::str::from_utf8_unchecked(&buf[..len]) });
+}
+
+/// Writes `n` in decimal into `buf` at `at`; where it ends. (At most 15 digits of days and a
+/// part of two: `DURATION_WORDS_MAX` holds them.)
+fn put_decimal(buf: &mut [u8; DURATION_WORDS_MAX], at: usize, mut n: u64) -> usize {
+    let end = at + n.checked_ilog10().unwrap_or(0) as usize + 1;
+    for place in buf[at..end].iter_mut().rev() {
+        *place = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    end
 }
 
 /// `in 14m 32s`, `3h 2m ago`, or `now`, for a time `delta` seconds from now.
@@ -322,6 +343,13 @@ mod tests {
         assert_eq!(duration_words(3661), "1h 1m");
         assert_eq!(relative_words(-1), "1s ago");
         assert_eq!(relative_words(86_400 * 400), "in 400d");
+        assert_eq!(duration_words(i64::MAX), "106751991167300d 15h");
+        assert_eq!(duration_words(-(86_400 * 10 + 3600 * 23)), "10d 23h");
+        assert_eq!(duration_words(86_400 * 100_000 + 59), "100000d");
+        assert_eq!(duration_words(600), "10m");
+        assert_eq!(duration_words(3600 * 10 + 9), "10h");
+        assert_eq!(duration_words(3600 * 9 + 60 * 59), "9h 59m");
+        assert_eq!(duration_words(60 * 10 + 10), "10m 10s");
     }
 
     #[test]

@@ -1776,7 +1776,7 @@ pub fn inspect(text: String, source: Source, clock: Clock) -> Report {
 pub fn inspect_in(report: &mut Report, text: String, clock: Clock) {
     report.index = 0;
     report.signature = Signature::default();
-    report.warnings.clear();
+    claims::recycle(&mut report.warnings);
     report.reasons.clear();
     // The token goes into its place in the report at once, and is read there.
     let t = match token::parse_owned(text) {
