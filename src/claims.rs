@@ -45,18 +45,45 @@ impl Status {
 
 /// A warning with a stable code (the contract's list) and a message for people that says what
 /// it means and what to do.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Warning {
     pub code: &'static str,
     pub message: String,
+    /// The message is jwtctl's own text and numbers (see [`message`]): printable ASCII without
+    /// `"` or `\`, which a JSON string holds as it is (the JSON view skips the search for
+    /// escapes). Not compared: two warnings that say the same are equal.
+    plain: bool,
 }
+
+impl PartialEq for Warning {
+    fn eq(&self, other: &Self) -> bool {
+        self.code == other.code && self.message == other.message
+    }
+}
+
+impl Eq for Warning {}
 
 impl Warning {
     pub fn new(code: &'static str, message: impl Into<String>) -> Self {
         Warning {
             code,
             message: message.into(),
+            plain: false,
         }
+    }
+
+    /// A warning whose message [`message`] put together.
+    fn put_together(code: &'static str, message: Message) -> Self {
+        Warning {
+            code,
+            message: message.0,
+            plain: true,
+        }
+    }
+
+    /// The message, when it is known to be plain JSON string text (see the field).
+    pub fn plain_message(&self) -> Option<&str> {
+        self.plain.then_some(self.message.as_str())
     }
 
     /// The warnings `decode --strict` treats as security findings.
@@ -284,7 +311,7 @@ pub fn judge_into(
     if let Some(iat) = iat
         && iat.unix > now
     {
-        warnings.push(Warning::new(
+        warnings.push(Warning::put_together(
             "iat_in_future",
             message(&[
                 Text("iat is "),
@@ -301,7 +328,7 @@ pub fn judge_into(
     if let Some(nbf) = nbf
         && nbf.unix > now
     {
-        warnings.push(Warning::new(
+        warnings.push(Warning::put_together(
             "nbf_in_future",
             message(&[
                 Text("nbf is "),
@@ -319,7 +346,7 @@ pub fn judge_into(
         && exp.unix <= now
         && now < exp.unix.saturating_add(leeway)
     {
-        warnings.push(Warning::new(
+        warnings.push(Warning::put_together(
             "expired_within_leeway",
             message(&[
                 Text("exp passed "),
@@ -346,7 +373,7 @@ pub fn judge_into(
     };
     if let Some(l) = lifetime {
         if l < 0 {
-            warnings.push(Warning::new(
+            warnings.push(Warning::put_together(
                 "exp_before_iat",
                 message(&[
                     Text("exp is "),
@@ -355,7 +382,7 @@ pub fn judge_into(
                 ]),
             ));
         } else if l > LONG_LIFETIME {
-            warnings.push(Warning::new(
+            warnings.push(Warning::put_together(
                 "long_lifetime",
                 message(&[
                     Text("the token lives "),
@@ -396,8 +423,9 @@ pub fn recycle(warnings: &mut Vec<Warning>) {
 }
 
 /// A piece of a warning's message.
-enum Piece<'a> {
-    Text(&'a str),
+enum Piece {
+    /// jwtctl's own text (never a token's: the message is written without escapes).
+    Text(&'static str),
     /// Seconds, in words ([`duration_words`]).
     Duration(i64),
     /// ` (within the 1m leeway)` when a time `ahead` seconds ahead is within the leeway.
@@ -408,7 +436,7 @@ use Piece::{Duration, Text, Within};
 /// A warning's message from its pieces, in one string made the size it needs (every token
 /// judged in a batch may earn one or two: no formatter, no regrowing), in a spare buffer when
 /// the thread has one (a batch gives its reports' messages back: see [`recycle`]).
-fn message(pieces: &[Piece]) -> String {
+fn message(pieces: &[Piece]) -> Message {
     let room = pieces
         .iter()
         .map(|p| match p {
@@ -432,8 +460,12 @@ fn message(pieces: &[Piece]) -> String {
             }
         }
     }
-    out
+    debug_assert!(crate::escape::json_plain(out.as_bytes()), "{out}");
+    Message(out)
 }
+
+/// A message [`message`] put together: jwtctl's own text and numbers.
+struct Message(String);
 
 /// The `clock_skew` warning for an HTTP `Date:` header `date` seen in the input, if it is more
 /// than 30 s from `now`.
@@ -515,6 +547,68 @@ mod tests {
         let j = judge(&backwards, NOW, 0);
         assert_eq!(codes(&j), ["exp_before_iat"]);
         assert_eq!(j.status, Status::Expired);
+    }
+
+    /// The messages put together from pieces say exactly what they said when written with
+    /// `format!`, and are marked plain (written into JSON without a search for escapes); a
+    /// message holding a token's text is not.
+    #[test]
+    fn put_together_messages_are_whole_and_plain() {
+        let message = |v: Value, now: i64, leeway: i64, code: &str| {
+            let j = judge(&claims(v), now, leeway);
+            let w = j.warnings.iter().find(|w| w.code == code).cloned();
+            let w = w.unwrap_or_else(|| panic!("no {code} in {:?}", codes(&j)));
+            assert_eq!(w.plain_message(), Some(w.message.as_str()), "{code}");
+            assert!(crate::escape::json_plain(w.message.as_bytes()));
+            w.message
+        };
+        assert_eq!(
+            message(
+                json!({"iat": NOW + 90_061, "exp": NOW + 99_999}),
+                NOW,
+                0,
+                "iat_in_future"
+            ),
+            "iat is 1d 1h in the future: the issuer's clock is ahead of this one (or this one is \
+             behind). Check NTP on both machines; --leeway tolerates small skew."
+        );
+        assert_eq!(
+            message(
+                json!({"nbf": NOW + 30, "exp": NOW + 600}),
+                NOW,
+                90,
+                "nbf_in_future"
+            ),
+            "nbf is 30s in the future (within the 1m 30s leeway): the token is not usable yet. If \
+             it was just issued, a clock is skewed; check NTP, or allow --leeway."
+        );
+        assert_eq!(
+            message(json!({"exp": NOW - 61}), NOW, 3600, "expired_within_leeway"),
+            "exp passed 1m 1s ago but is within the 1h leeway: accepted now, rejected by a \
+             stricter verifier. Refresh the token."
+        );
+        assert_eq!(
+            message(
+                json!({"iat": NOW, "exp": NOW - 7200}),
+                NOW,
+                0,
+                "exp_before_iat"
+            ),
+            "exp is 2h before iat: the token was dead when issued. The issuer computes exp wrongly."
+        );
+        assert_eq!(
+            message(
+                json!({"iat": NOW, "exp": NOW + 86_400 * 3}),
+                NOW,
+                0,
+                "long_lifetime"
+            ),
+            "the token lives 3d (exp - iat), over 1h: a leaked copy stays useful that long. \
+             Prefer short-lived access tokens with a refresh flow."
+        );
+        let j = judge(&claims(json!({"exp": "soon\u{1b}"})), NOW, 0);
+        assert!(j.warnings.iter().all(|w| w.plain_message().is_none()));
+        assert_eq!(codes(&j), ["invalid_time_claim"]);
     }
 
     #[test]

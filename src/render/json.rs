@@ -240,7 +240,14 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
         out.extend_from_slice(b"{\"code\":");
         word(w.code, out);
         out.extend_from_slice(b",\"message\":");
-        string(&w.message, out);
+        match w.plain_message() {
+            Some(m) => {
+                out.push(b'"');
+                out.extend_from_slice(m.as_bytes());
+                out.push(b'"');
+            }
+            None => string(&w.message, out),
+        }
         out.push(b'}');
     }
     out.extend_from_slice(b"],\"exit_code\":");
