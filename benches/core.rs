@@ -171,3 +171,30 @@ fn hs256_sixteen_macs(bencher: Bencher, how: &str) {
         }
     });
 }
+
+/// A token's payload segment (the ~350 characters of `hs256()`'s) decoded: by base64-simd (AVX2,
+/// where AVX-512 VBMI is missing) or 64 characters at a time with AVX-512 VBMI.
+#[divan::bench(args = ["base64-simd", "avx512vbmi"])]
+fn base64url_payload(bencher: Bencher, how: &str) {
+    let t = hs256();
+    let payload = t.split('.').nth(1).expect("three segments").to_owned();
+    jwtctl::cpu::offers(jwtctl::cpu::AVX2);
+    if how == "avx512vbmi" && !jwtctl::base64url::available() {
+        eprintln!("no AVX-512 VBMI here");
+        return;
+    }
+    let mut out = Vec::with_capacity(payload.len());
+    bencher.bench_local(|| {
+        out.clear();
+        let ok = match how {
+            "avx512vbmi" => {
+                jwtctl::base64url::decode_append(black_box(payload.as_bytes()), &mut out)
+            }
+            _ => base64_simd::URL_SAFE_NO_PAD
+                .decode_append(black_box(payload.as_str()), &mut out)
+                .is_ok(),
+        };
+        assert!(ok);
+        out.len()
+    });
+}

@@ -20,6 +20,9 @@ pub const AVX2: u8 = 1 << 4;
 /// with them and ~23 ns in the lanes.
 pub const SHA_AHEAD: u8 = 1 << 5;
 
+/// AVX-512F, BW and VBMI (byte permutations), the system saving their registers.
+pub const AVX512VBMI: u8 = 1 << 6;
+
 /// Bit 0 set once asked; the others as above.
 #[cfg(target_arch = "x86_64")]
 static KNOWN: AtomicU8 = AtomicU8::new(0);
@@ -74,6 +77,8 @@ fn ask() -> u8 {
     let sha = extended.ebx & (1 << 29) != 0;
     let avx512f = extended.ebx & (1 << 16) != 0;
     let avx512vl = extended.ebx & (1 << 31) != 0;
+    let avx512bw = extended.ebx & (1 << 30) != 0;
+    let avx512vbmi = extended.ecx & (1 << 1) != 0;
     // XCR0: SSE and AVX state saved (bits 1, 2); for AVX-512 also the opmask, ZMM0-15's upper
     // halves and ZMM16-31 (bits 5-7).
     // SAFETY: xgetbv is available where the OS set OSXSAVE.
@@ -89,6 +94,11 @@ fn ask() -> u8 {
         | if avx512f && zmm_saved { AVX512 } else { 0 }
         | if avx512f && avx512vl && zmm_saved {
             AVX512VL
+        } else {
+            0
+        }
+        | if avx512f && avx512bw && avx512vbmi && zmm_saved {
+            AVX512VBMI
         } else {
             0
         }
@@ -110,6 +120,10 @@ mod tests {
         assert_eq!(offers(SHA), has!("sha") && has!("ssse3") && has!("sse4.1"));
         assert_eq!(offers(AVX512), has!("avx512f"));
         assert_eq!(offers(AVX512VL), has!("avx512f") && has!("avx512vl"));
+        assert_eq!(
+            offers(AVX512VBMI),
+            has!("avx512f") && has!("avx512bw") && has!("avx512vbmi")
+        );
         let avx2 = has!("avx2") && has!("popcnt") && has!("bmi1");
         assert_eq!(offers(AVX2), avx2);
         assert_eq!(known(AVX2), avx2);

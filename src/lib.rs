@@ -1,6 +1,7 @@
 //! jwtctl as a library: the modules behind the `jwtctl` command, public for its fuzz targets and
 //! benchmarks. The command-line contract is the stable interface; this API is not.
 
+pub mod base64url;
 pub mod bytes;
 pub mod claims;
 pub mod cli;
