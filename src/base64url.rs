@@ -150,6 +150,24 @@ mod x64 {
     }
 }
 
+/// Calls `f` with every string of up to `longest` bytes from `alphabet` (for the decoders'
+/// tests).
+#[cfg(test)]
+pub(crate) fn every_string(alphabet: &[u8], longest: usize, f: &dyn Fn(&[u8])) {
+    fn all(s: &mut Vec<u8>, alphabet: &[u8], left: usize, f: &dyn Fn(&[u8])) {
+        f(s);
+        if left == 0 {
+            return;
+        }
+        for &b in alphabet {
+            s.push(b);
+            all(s, alphabet, left - 1, f);
+            s.pop();
+        }
+    }
+    all(&mut Vec::new(), alphabet, longest, f);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,18 +202,7 @@ mod tests {
             }
         };
         let alphabet: &[u8] = b"AQgwBZaz09-_+/= \x80\xff\x7f";
-        fn all(s: &mut Vec<u8>, alphabet: &[u8], left: usize, agree: &dyn Fn(&[u8])) {
-            agree(s);
-            if left == 0 {
-                return;
-            }
-            for &b in alphabet {
-                s.push(b);
-                all(s, alphabet, left - 1, agree);
-                s.pop();
-            }
-        }
-        all(&mut Vec::new(), alphabet, 4, &agree);
+        every_string(alphabet, 4, &agree);
         let bytes: Vec<u8> = (0..=255u8).cycle().take(300).collect();
         let valid = URL_SAFE_NO_PAD.encode(&bytes);
         for at in 0..200 {
