@@ -174,7 +174,8 @@ mod tests {
     use base64::Engine as _;
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-    /// Accepts and decodes exactly what the base64 crate does: every string of up to four
+    /// Accepts and decodes exactly what the base64 crate does, appending to what `out` held
+    /// and leaving it as it was on a refusal: every string of up to four
     /// characters from an alphabet with edge characters, `=`, `+`, `/`, a space and a non-ASCII
     /// byte; a long valid segment with each of them put in each place (in the whole steps and
     /// the last part); and every length up to 300 (whole steps, every tail, 4n + 1).
@@ -182,8 +183,8 @@ mod tests {
     fn agrees_with_the_base64_crate() {
         crate::cpu::offers(crate::cpu::AVX2);
         if !available() {
+            // What is left to test is the crate's path, and that a refusal leaves `out` be.
             eprintln!("no AVX-512 VBMI here: the vectorized base64url decoder is not tested");
-            return;
         }
         let agree = |s: &[u8]| {
             let mut out = b"kept".to_vec();

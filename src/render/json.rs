@@ -242,6 +242,7 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
         out.extend_from_slice(b",\"message\":");
         match w.plain_message() {
             Some(m) => {
+                debug_assert!(crate::escape::json_plain(m.as_bytes()), "{m}");
                 out.push(b'"');
                 out.extend_from_slice(m.as_bytes());
                 out.push(b'"');
