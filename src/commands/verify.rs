@@ -67,8 +67,9 @@ struct Ready {
     prepared: Vec<(Alg, verify::Prepared)>,
     weakness: Vec<(Alg, String)>,
     well_known: bool,
-    /// [`Key::describe`], said in every report it verifies.
-    described: std::sync::Arc<str>,
+    /// [`Key::describe`], said in every report it verifies (see
+    /// [`crate::report::Signature::key`]).
+    described: &'static str,
 }
 
 impl Ready {
@@ -89,7 +90,8 @@ impl Ready {
         let well_known =
             matches!(&key.material, Material::Hmac(s) if lint::is_well_known(s.bytes()));
         Ready {
-            described: key.describe().into(),
+            // Kept for the run: a few bytes a key, loaded once.
+            described: Box::leak(key.describe().into_boxed_str()),
             key,
             prepared,
             weakness,
@@ -257,7 +259,7 @@ impl Policy<'_> {
         match self.signature(token, warnings, computed) {
             Ok(key) => {
                 signature.verified = Some(true);
-                signature.key = Some(std::sync::Arc::clone(&key.described));
+                signature.key = Some(key.described);
                 // Verified by the user's secret: it is well known exactly when the token's is.
                 if key.well_known
                     && let Some(alg) = token.algorithm()
