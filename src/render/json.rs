@@ -54,7 +54,7 @@ impl Serialize for SignatureView<'_> {
         m.serialize_entry("alg", &self.0.alg())?;
         m.serialize_entry("verified", &g.verified)?;
         m.serialize_entry("kid", &self.0.kid())?;
-        m.serialize_entry("key", &g.key.as_deref())?;
+        m.serialize_entry("key", &g.key)?;
         m.serialize_entry("error", &g.error)?;
         m.end()
     }
@@ -192,7 +192,7 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
     out.extend_from_slice(b",\"kid\":");
     out.extend_from_slice(kid);
     out.extend_from_slice(b",\"key\":");
-    opt_string(g.key.as_deref(), out);
+    opt_string(g.key, out);
     out.extend_from_slice(b",\"error\":");
     opt_string(g.error.as_deref(), out);
     out.extend_from_slice(b"},\"times\":{");
