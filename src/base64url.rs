@@ -2,7 +2,8 @@
 //! each character looked up in a 128-byte table with one byte permutation, the 6-bit values
 //! packed with two multiply-adds and put in order with another permutation. It accepts exactly
 //! what the base64 crate's `URL_SAFE_NO_PAD` accepts (a unit test holds the two to each other),
-//! so a segment it refuses can be handed to the crate to say why.
+//! so a segment it refuses can be handed to the crate to say why. Without VBMI, base64-simd
+//! decodes (held to the crate by a test of its own in the token module).
 
 /// Whether [`decode_append`] can run here (the CPU offers AVX-512 VBMI; asked when a batch
 /// starts, see [`crate::cpu`]).
@@ -13,19 +14,16 @@ pub fn available() -> bool {
 
 /// Appends the bytes `seg` encodes to `out`. False, with `out` as it was, when `seg` is not
 /// canonical unpadded base64url: a byte outside the alphabet (`=` too), a length of 4n + 1, or
-/// bits set past the last whole byte. Vectorized where [`available`] says so.
-/// Elsewhere the base64 crate decodes.
+/// bits set past the last whole byte. 64 characters a step where [`available`] says so, else
+/// by base64-simd (AVX2 where the CPU has it).
 pub fn decode_append(seg: &[u8], out: &mut Vec<u8>) -> bool {
     #[cfg(target_arch = "x86_64")]
     if available() {
         // SAFETY: the CPU offers AVX-512F, BW and VBMI, and the system saves their registers.
         return unsafe { x64::decode_append(seg, out) };
     }
-    use base64::Engine as _;
     let len = out.len();
-    let ok = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode_vec(seg, out)
-        .is_ok();
+    let ok = base64_simd::URL_SAFE_NO_PAD.decode_append(seg, out).is_ok();
     if !ok {
         out.truncate(len);
     }
@@ -183,7 +181,7 @@ mod tests {
     fn agrees_with_the_base64_crate() {
         crate::cpu::offers(crate::cpu::AVX2);
         if !available() {
-            // What is left to test is the crate's path, and that a refusal leaves `out` be.
+            // What is left to test is base64-simd's path, and that a refusal leaves `out` be.
             eprintln!("no AVX-512 VBMI here: the vectorized base64url decoder is not tested");
         }
         let agree = |s: &[u8]| {

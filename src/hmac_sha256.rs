@@ -575,15 +575,10 @@ mod x16 {
         // tail's; none for a lane left out.
         let mut blocks: [_; 16] = std::array::from_fn(|l| {
             let (whole, tail) = &padded[l];
-            let whole = if counts[l] > most {
-                &[][..]
+            let (whole, tail) = if counts[l] > most {
+                (&[][..], &[][..])
             } else {
-                &whole[(skip[l] * BLOCK).min(whole.len())..]
-            };
-            let tail = if counts[l] > most {
-                &[][..]
-            } else {
-                tail.blocks()
+                (&whole[(skip[l] * BLOCK).min(whole.len())..], tail.blocks())
             };
             whole
                 .as_chunks::<BLOCK>()

@@ -14,8 +14,8 @@ pub struct Signature {
     /// Which key verified (or was tried): its kid and where it came from. Made once per key
     /// and kept for the whole run (a run loads its keys once): the reports of every thread
     /// point at it without a count of holders, which two threads raising and lowering for
-    /// every token kept moving between their cores (verify HS256 on two threads took ~11% more
-    /// CPU time than on one with it, ~2% without).
+    /// every token kept moving between their cores (verify HS256 on two threads took ~7% more
+    /// CPU time than on one with it, ~2% without: bench/RESULTS.md, nineteenth round).
     pub key: Option<&'static str>,
     pub error: Option<String>,
 }

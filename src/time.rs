@@ -79,7 +79,7 @@ pub fn parse_instant(s: &str) -> Result<i64, String> {
 
 /// A length of time in words, the two largest units: `14m 32s`, `3h 2m`, `2d 4h`, `0s`.
 pub fn duration_words(secs: i64) -> String {
-    let mut out = String::with_capacity(16);
+    let mut out = String::with_capacity(DURATION_WORDS_MAX);
     push_duration_words(&mut out, secs);
     out
 }

@@ -617,19 +617,11 @@ pub fn batch_started() {
 
 /// Decodes one base64url segment (RFC 7515: no padding, no other alphabet, canonical bits).
 fn decode_segment(name: &str, index: usize, of: usize, seg: &str) -> Result<Vec<u8>, ParseError> {
-    // The vectorized decoders (AVX-512 VBMI's own, or base64-simd's with AVX2) refuse what the
-    // base64 crate refuses (unit tests hold them to it); a refused segment is decoded again by
-    // the crate, which says why.
+    // The vectorized decoders (see `base64url`) refuse what the base64 crate refuses (unit tests
+    // hold them to it); a refused segment is decoded again by the crate, which says why.
     if VECTOR_BASE64.load(Ordering::Relaxed) {
         let mut bytes = crate::spare::take(seg.len() / 4 * 3 + 2);
-        let decoded = if crate::base64url::available() {
-            crate::base64url::decode_append(seg.as_bytes(), &mut bytes)
-        } else {
-            base64_simd::URL_SAFE_NO_PAD
-                .decode_append(seg, &mut bytes)
-                .is_ok()
-        };
-        if decoded {
+        if crate::base64url::decode_append(seg.as_bytes(), &mut bytes) {
             return Ok(bytes);
         }
         crate::spare::give(bytes);
