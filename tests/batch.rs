@@ -557,7 +557,7 @@ fn a_reused_report_carries_nothing_from_the_token_before() {
 }
 
 /// Small tokens, whose reports are many times their size, are read in smaller blocks; a block
-/// that holds more tokens than a block's reports may (a line of 1,500 tokens, or small tokens
+/// that holds more tokens than a block's reports may (a line of 2,500 tokens, or small tokens
 /// right after large ones, cut for the large) is scanned as a stream and judged in batches,
 /// in its place. Whatever the path (one thread, blocks on two, a pipe, the streaming scanner
 /// through a FIFO) and the view (JSON, the one-line text, the full text that numbers reports
@@ -582,9 +582,10 @@ fn crowded_blocks_keep_every_token_in_its_place() {
     for _ in 0..3000 {
         text.push_str(&format!("{}\n", small(next())));
     }
-    // Lines of 1,500 tokens each, between short lines.
-    for _ in 0..3 {
-        let line: Vec<String> = (0..1500).map(|_| small(next())).collect();
+    // Lines of 2,500 tokens each (~200 KB: two are more than the blocks in flight may hold),
+    // between short lines.
+    for _ in 0..4 {
+        let line: Vec<String> = (0..2500).map(|_| small(next())).collect();
         text.push_str(&format!("many {}\n", line.join(" ")));
         text.push_str(&format!("one {}\n", small(next())));
     }

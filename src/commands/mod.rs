@@ -79,6 +79,12 @@ const MAX_BLOCK_BYTES: usize = 256 * 1024;
 /// cut smaller: see [`IN_FLIGHT`]). 32 KiB blocks cost ~4% more time on two threads.
 const PARALLEL_BLOCK_BYTES: usize = 64 * 1024;
 
+/// The threads of [`Run::parallel_blocks`] read no further block while the blocks read and not
+/// yet written hold this many bytes of input: blocks are cut at line ends, and a line of
+/// thousands of tokens is a block of its own however large (lines of 8,000 tokens, 200 KB each:
+/// sixteen workers held seventeen of them).
+const IN_FLIGHT_BLOCK_BYTES: usize = 256 * 1024;
+
 /// A block's reports are held until their turn to be written, and a report takes up to ~1 KiB
 /// whatever the size of its token (a 24-byte token's warnings take 800 bytes of JSON): a block
 /// that yields more tokens than this is not rendered as one; the thread that writes it scans it
@@ -94,8 +100,9 @@ const MIN_BLOCK_BYTES: usize = 2 * 1024;
 /// Batches or blocks in flight at once: one a worker and one more (set by [`Run::workers`]).
 /// [`BATCH`], [`BLOCK_JOBS`] and [`MAX_BLOCK_JOBS`] are for two workers; with more, each
 /// batch and block is cut for fewer tokens in proportion (see [`share`]), so that the reports
-/// held in flight stay about the same on any number of cores. Streaming 24-byte tokens from a
-/// file, sixteen workers held 35 MiB with blocks of the same size, ~13 MiB now (with at most
+/// held in flight stay about the same on any number of cores (large tokens' blocks are cut by
+/// their bytes in the same proportion: see [`block_bytes`]). Streaming 24-byte tokens from a
+/// file, sixteen workers held 35 MiB with blocks of the same size, 12–14 MiB now (with at most
 /// four malloc arenas: see `start.rs`); as a hint, it sizes blocks, never what they yield.
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(SIZED_FOR);
 
@@ -108,10 +115,16 @@ const MIN_SHARE: usize = 16;
 /// The tokens a batch or block may hold when `in_flight` are, for `jobs` when [`SIZED_FOR`]
 /// are: as many up to that, fewer in proportion beyond (at least [`MIN_SHARE`]).
 fn share_of(jobs: usize, in_flight: usize) -> usize {
+    part_of(jobs, in_flight, MIN_SHARE)
+}
+
+/// What each of `in_flight` batches or blocks may hold of `whole`, sized for [`SIZED_FOR`]: all
+/// of it up to that many, a part in proportion beyond (at least `least`).
+fn part_of(whole: usize, in_flight: usize, least: usize) -> usize {
     if in_flight <= SIZED_FOR {
-        jobs
+        whole
     } else {
-        (jobs * SIZED_FOR / in_flight).max(MIN_SHARE)
+        (whole.saturating_mul(SIZED_FOR) / in_flight).max(least)
     }
 }
 
@@ -129,9 +142,16 @@ fn scanned(bytes: usize, jobs: usize) {
     BYTES_PER_JOB.store(bytes / jobs.max(1), Relaxed);
 }
 
-/// The size of the next block to cut, at most `limit` (see [`BLOCK_JOBS`]).
+/// The size of the next block to cut, at most `limit` (see [`BLOCK_JOBS`]), or a part of it in
+/// proportion when more than [`SIZED_FOR`] blocks are in flight: large tokens' blocks are cut by
+/// their bytes, and sixteen workers held 17 blocks of 64 KiB where two hold three.
 fn block_bytes(limit: usize) -> usize {
-    block_size(BYTES_PER_JOB.load(Relaxed), share(BLOCK_JOBS), limit)
+    let in_flight = IN_FLIGHT.load(Relaxed);
+    block_size(
+        BYTES_PER_JOB.load(Relaxed),
+        share_of(BLOCK_JOBS, in_flight),
+        part_of(limit, in_flight, MIN_BLOCK_BYTES),
+    )
 }
 
 /// The size of a block of `jobs` tokens of `bytes_per_job`, within its bounds.
@@ -141,13 +161,40 @@ fn block_size(bytes_per_job: usize, jobs: usize, limit: usize) -> usize {
         .clamp(MIN_BLOCK_BYTES, limit)
 }
 
-/// The bytes of output the last block rendered made of each 64 bytes of its input: a hint that
-/// sizes output buffers (never the output). JSON lines start at about three times their tokens.
+/// The bytes of output the last block rendered made of each 64 bytes of its input, and of each
+/// of its reports: hints that size output buffers (never the output). JSON lines start at about
+/// three times their tokens.
 static OUTPUT_PER_64: AtomicUsize = AtomicUsize::new(3 * 64);
+static OUTPUT_PER_REPORT: AtomicUsize = AtomicUsize::new(usize::MAX);
 
-/// The output bytes `input` bytes are expected to become (see [`OUTPUT_PER_64`]).
-fn expected_output(input: usize) -> usize {
-    input.saturating_mul(OUTPUT_PER_64.load(Relaxed)) / 64
+/// The output bytes `reports` reports of tokens taking `input` bytes are expected to become:
+/// the smaller of the two hints' estimates (see [`OUTPUT_PER_64`]). Where large tokens follow
+/// small ones, the bytes' hint alone expects ~30 times the input (a 64 KiB block of 400-byte
+/// tokens reserved 2 MiB for its ~300 KiB); where small follow large, the reports' hint alone
+/// expects ~2 KiB a report. A buffer that turns out too small grows.
+fn expected_output(input: usize, reports: usize) -> usize {
+    estimate(
+        input,
+        reports,
+        OUTPUT_PER_64.load(Relaxed),
+        OUTPUT_PER_REPORT.load(Relaxed),
+    )
+}
+
+/// [`expected_output`] from the hints `per_64` and `per_report`.
+fn estimate(input: usize, reports: usize, per_64: usize, per_report: usize) -> usize {
+    (input.saturating_mul(per_64) / 64).min(reports.saturating_mul(per_report))
+}
+
+/// Records that `input` bytes of tokens made `reports` reports of `output` bytes (see
+/// [`OUTPUT_PER_64`]).
+fn rendered_output(input: usize, reports: usize, output: usize) {
+    if let Some(per_64) = output.saturating_mul(64).checked_div(input) {
+        OUTPUT_PER_64.store(per_64, Relaxed);
+    }
+    if let Some(per_report) = output.checked_div(reports) {
+        OUTPUT_PER_REPORT.store(per_report, Relaxed);
+    }
 }
 
 /// Token bytes in flight to the workers at most (beyond one batch), so that big tokens do not
@@ -685,7 +732,7 @@ impl Worker<'_> {
         let mut bytes = SPARE_OUTPUT.take();
         let input = jobs.iter().map(Job::bytes).sum::<usize>();
         // With an eighth to spare: growing a buffer leaves the smaller one to the allocator.
-        let expected = expected_output(input);
+        let expected = expected_output(input, jobs.len());
         bytes.reserve(expected + expected / 8 + 1024);
         let mut reports = SPARE_ENDS.take();
         let mut judged: [Option<Report>; TOGETHER] = Default::default();
@@ -728,9 +775,7 @@ impl Worker<'_> {
         }
         drop(rest);
         SPARE_JOBS.give(jobs);
-        if let Some(per_64) = bytes.len().saturating_mul(64).checked_div(input) {
-            OUTPUT_PER_64.store(per_64, Relaxed);
-        }
+        rendered_output(input, reports.len(), bytes.len());
         Done::Unnumbered {
             bytes,
             reports,
@@ -972,7 +1017,8 @@ impl<R: io::Read> FileBlocks<R> {
 
 /// The blocks of [`Run::parallel_blocks`] done and waiting for their turn to be written.
 struct Order {
-    finished: BTreeMap<u64, Vec<Done>>,
+    /// Each block's reports, and the bytes of input it was.
+    finished: BTreeMap<u64, (Vec<Done>, usize)>,
     /// The next block to write.
     next: u64,
     /// Whether a thread is writing: it takes the blocks that finish meanwhile.
@@ -1516,7 +1562,8 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     /// [`FileBlocks::next_plain`]). Each thread reads a block, then scans and renders it where
     /// its bytes are still in cache; whichever thread finishes the block next in order writes it
     /// and those that waited for it, so that no thread is left only to read and write. A thread
-    /// waits before reading while `threads + 1` blocks are read and not yet written.
+    /// waits before reading while `threads + 1` blocks are read and not yet written, or while
+    /// those hold [`IN_FLIGHT_BLOCK_BYTES`] of input.
     fn parallel_blocks<R: io::Read + Send>(
         &mut self,
         threads: usize,
@@ -1557,9 +1604,12 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             first
         };
         let limit = threads as u64 + 1;
-        // The file and the next block's number; the blocks read so far.
+        // The file and the next block's number; the blocks read so far, and the bytes of input
+        // of those not yet written (see IN_FLIGHT_BLOCK_BYTES).
         let reading = Mutex::new((&mut *file, 1u64));
         let read = std::sync::atomic::AtomicU64::new(1);
+        let held = AtomicUsize::new(block.len());
+        let full = || held.load(Relaxed) >= IN_FLIGHT_BLOCK_BYTES;
         let order = Mutex::new(Order {
             finished: BTreeMap::new(),
             next: 0,
@@ -1577,9 +1627,9 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             loop {
                 let (seq, block, line) = match given.take() {
                     Some(first) => first,
-                    None => {
+                    None => loop {
                         let mut o = lock(&order);
-                        while !o.stop && read.load(Relaxed) >= o.next + limit {
+                        while !o.stop && (read.load(Relaxed) >= o.next + limit || full()) {
                             o.waiting += 1;
                             o = room.wait(o).unwrap_or_else(|e| e.into_inner());
                             o.waiting -= 1;
@@ -1589,6 +1639,10 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                         }
                         drop(o);
                         let mut r = lock(&reading);
+                        if full() {
+                            // Another thread read a block meanwhile: wait again.
+                            continue;
+                        }
                         let Some((block, line)) = r.0.next_plain() else {
                             drop(r);
                             let mut o = lock(&order);
@@ -1596,12 +1650,14 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                             room.notify_all();
                             return;
                         };
+                        held.fetch_add(block.len(), Relaxed);
                         let seq = r.1;
                         r.1 += 1;
                         read.store(r.1, Relaxed);
-                        (seq, block, line)
-                    }
+                        break (seq, block, line);
+                    },
                 };
+                let bytes = block.len();
                 let block = Block {
                     bytes: block,
                     name: name.clone(),
@@ -1612,7 +1668,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 };
                 let done = worker.block(block, |count| first(seq, count));
                 let mut o = lock(&order);
-                o.finished.insert(seq, done);
+                o.finished.insert(seq, (done, bytes));
                 if o.writing {
                     // The thread writing takes it when its turn comes.
                     continue;
@@ -1620,12 +1676,14 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 o.writing = true;
                 loop {
                     let mut ready = Vec::new();
-                    while let Some(done) = {
+                    while let Some((done, bytes)) = {
                         let next = o.next;
                         o.finished.remove(&next)
                     } {
                         ready.push(done);
                         o.next += 1;
+                        // Before any thread waiting for room is told.
+                        held.fetch_sub(bytes, Relaxed);
                     }
                     if ready.is_empty() || o.error.is_some() {
                         o.writing = false;
@@ -2009,9 +2067,20 @@ mod tests {
         assert_eq!(cut(69, PARALLEL_BLOCK_BYTES), 69 * BLOCK_JOBS);
         assert_eq!(cut(1, BLOCK_BYTES), MIN_BLOCK_BYTES);
         assert_eq!(cut(usize::MAX, BLOCK_BYTES), BLOCK_BYTES);
-        // Sixteen workers: blocks of a sixth as many small tokens.
+        // Sixteen workers: blocks of a sixth as many small tokens, and of a sixth the bytes of
+        // large ones (never below MIN_BLOCK_BYTES).
         let share = share_of(BLOCK_JOBS, 17);
-        assert_eq!(block_size(69, share, PARALLEL_BLOCK_BYTES), 69 * 67);
+        let limit = part_of(PARALLEL_BLOCK_BYTES, 17, MIN_BLOCK_BYTES);
+        assert_eq!(block_size(69, share, limit), 69 * 67);
+        assert_eq!(block_size(400, share, limit), PARALLEL_BLOCK_BYTES * 3 / 17);
+        assert_eq!(
+            part_of(PARALLEL_BLOCK_BYTES, SIZED_FOR, 1),
+            PARALLEL_BLOCK_BYTES
+        );
+        assert_eq!(
+            part_of(PARALLEL_BLOCK_BYTES, 1000, MIN_BLOCK_BYTES),
+            MIN_BLOCK_BYTES
+        );
         let file = |pending: &[u8], eof| FileBlocks {
             reader: io::empty(),
             name: "t".into(),
@@ -2033,6 +2102,22 @@ mod tests {
         assert_eq!(file(lines, false).cut(3), Some(15));
         assert_eq!(file(lines, true).cut(100), Some(19));
         assert_eq!(file(b"aaaa", false).cut(2), None);
+    }
+
+    /// A block's output buffer is sized by the smaller of the two hints: where large tokens
+    /// follow small ones (whose reports are ~30 times their size), and the other way round.
+    #[test]
+    fn output_is_expected_by_the_smaller_hint() {
+        // A 64 KiB block of ~160 tokens of 400 bytes, their reports ~1.9 KiB each.
+        let (input, reports) = (64 * 1024, 160);
+        // After a block of such tokens: either hint gives about their output.
+        assert_eq!(estimate(input, reports, 300, 1920), 300 * 1024);
+        // After a block of 24-byte tokens (~800-byte reports): the reports' hint, not 2 MiB.
+        assert_eq!(estimate(input, reports, 32 * 64, 800), 160 * 800);
+        // 384 small tokens after large ones: the bytes' hint, not 384 of the large reports.
+        assert_eq!(estimate(384 * 25, 384, 300, 1900), 384 * 25 * 300 / 64);
+        // Before any block: the bytes' hint alone.
+        assert_eq!(estimate(1000, 10, 3 * 64, usize::MAX), 3000);
     }
 
     /// With more workers than two, batches and blocks are cut smaller in proportion, so that
