@@ -27,15 +27,15 @@ fn at_most_four_malloc_arenas() {
     }
 }
 
-/// With more than two workers, a fixed mmap threshold of 128 KiB: glibc otherwise raises the
+/// With two workers or more, a fixed mmap threshold of 128 KiB: glibc otherwise raises the
 /// threshold each time it frees a larger mapped buffer (up to 32 MiB), after which blocks and
 /// their reports come out of the arenas' heaps, which the threads' interleaved frees leave in
 /// pieces no trim gives back. Four workers (a build that took its core count from the
 /// environment, the static build, `decode --json`, three runs): 24-byte tokens 8.3–9.1 ->
 /// 6.1–6.3 MiB, 69-byte tokens 7.8–8.0 -> 6.1–6.3, the HS256 corpus 6.1–6.7 -> 5.5–5.8, the
 /// most of any input 9.1 -> 7.8; eight workers 11.5 -> 10.1; sixteen about the same. Two
-/// workers keep glibc's default: they stay under 6.5 MiB with it, their blocks' ~200 KiB
-/// report buffers taken again from its heaps rather than mapped anew.
+/// workers (the dynamic build, 2M 24-byte tokens from a file, twenty runs): 5.5–7.3 -> 5.0–6.3
+/// MiB, the time the same within the noise.
 pub fn fixed_mmap_threshold() {
     #[cfg(target_env = "gnu")]
     // SAFETY: mallopt sets a tunable of the allocator under its own lock.

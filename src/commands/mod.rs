@@ -1579,7 +1579,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         let workers = self.thread_count().min(cores);
         IN_FLIGHT.store(workers + 1, Relaxed);
         #[cfg(unix)]
-        if workers + 1 > SIZED_FOR {
+        if workers > 1 {
             static FIXED: std::sync::Once = std::sync::Once::new();
             FIXED.call_once(crate::start::fixed_mmap_threshold);
         }
