@@ -51,7 +51,9 @@ pub struct Warning {
     pub message: String,
     /// The message is jwtctl's own text and numbers (see [`message`]): printable ASCII without
     /// `"` or `\`, which a JSON string holds as it is (the JSON view skips the search for
-    /// escapes). Not compared: two warnings that say the same are equal.
+    /// escapes). Such a message is also the one kind [`recycle`] keeps the buffer of: it was
+    /// taken from the thread's spare buffers. Not compared: two warnings that say the same are
+    /// equal.
     plain: bool,
 }
 
