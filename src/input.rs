@@ -508,22 +508,31 @@ fn dots(bytes: &[u8]) -> usize {
     crate::bytes::count(b'.', bytes)
 }
 
-/// A block of whole lines, surveyed in one pass: how many newlines it holds, and whether a line
-/// changes how later lines are read (a `Date:` header, or, when `http` is not yet known, an HTTP
-/// request or status line). Blocks that change nothing can be scanned apart, in any order. Errs
-/// on the side of a change.
-pub fn survey(block: &[u8], http: bool) -> (u64, bool) {
-    let mut changes = !http && memchr::memmem::find(block, b"HTTP/").is_some();
-    let (mut lines, mut start) = (0, 0);
+/// The first `most` lines of a block of whole lines (all of them if fewer), surveyed in one
+/// pass: where they end, how many newlines they hold, and whether a line changes how later
+/// lines are read (a `Date:` header, or, when `http` is not yet known, an HTTP request or status
+/// line). Blocks that change nothing can be scanned apart, in any order. Errs on the side of a
+/// change.
+pub fn survey(block: &[u8], http: bool, most: u64) -> (usize, u64, bool) {
+    let (mut lines, mut start, mut date) = (0, 0, false);
+    let mut surveyed = block.len();
     for end in crate::bytes::positions(b'\n', block).chain(std::iter::once(block.len())) {
-        if !changes {
+        if !date {
             let line = strip_marker(&block[start..end]);
-            changes = line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"date:");
+            date = line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"date:");
         }
-        lines += u64::from(end < block.len());
+        if end == block.len() {
+            break;
+        }
+        lines += 1;
         start = end + 1;
+        if lines >= most {
+            surveyed = start;
+            break;
+        }
     }
-    (lines, changes)
+    let changes = date || (!http && memchr::memmem::find(&block[..surveyed], b"HTTP/").is_some());
+    (surveyed, lines, changes)
 }
 
 /// Drops leading space and a `curl -v` direction marker (`> `, `< `).
@@ -814,14 +823,21 @@ mod tests {
 
     #[test]
     fn survey_counts_lines_and_spots_context() {
-        assert_eq!(survey(b"a\nb\n", false), (2, false));
-        assert_eq!(survey(b"a\nb", false), (1, false));
+        let all = u64::MAX;
+        assert_eq!(survey(b"a\nb\n", false, all), (4, 2, false));
+        assert_eq!(survey(b"a\nb", false, all), (3, 1, false));
         assert_eq!(
-            survey(b"x\n< Date: Fri, 15 Jan 2027 08:00:00 GMT\ny\n", true),
-            (3, true)
+            survey(b"x\n< Date: Fri, 15 Jan 2027 08:00:00 GMT\ny\n", true, all),
+            (42, 3, true)
         );
-        assert_eq!(survey(b"GET /x HTTP/1.1\n", false), (1, true));
-        assert_eq!(survey(b"GET /x HTTP/1.1\n", true), (1, false));
+        assert_eq!(survey(b"GET /x HTTP/1.1\n", false, all), (16, 1, true));
+        assert_eq!(survey(b"GET /x HTTP/1.1\n", true, all), (16, 1, false));
+        // The first lines only: what follows them is not looked at.
+        let date = b"x\ny\nDate: Fri, 15 Jan 2027 08:00:00 GMT\nHTTP/1.1 200\n";
+        assert_eq!(survey(date, false, 2), (4, 2, false));
+        assert_eq!(survey(date, false, 3), (40, 3, true));
+        assert_eq!(survey(b"a\nb", false, 1), (2, 1, false));
+        assert_eq!(survey(b"a\nb", false, 2), (3, 1, false));
     }
 
     const T: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln";

@@ -94,8 +94,13 @@ const MAX_BLOCK_JOBS: usize = 512;
 /// …and blocks are cut to hold about this many, going by the tokens the blocks before them
 /// held: a file of small tokens is read in small blocks.
 const BLOCK_JOBS: usize = 384;
-/// A block is never cut smaller than this.
+/// A block is not cut smaller than this with up to [`SIZED_FOR`] blocks in flight, and never
+/// smaller than [`LEAST_BLOCK_BYTES`].
 const MIN_BLOCK_BYTES: usize = 2 * 1024;
+const LEAST_BLOCK_BYTES: usize = 512;
+
+/// A file is read at least this much at a time, however small the blocks cut from it.
+const READ_PIECE: usize = 16 * 1024;
 
 /// Batches or blocks in flight at once: one a worker and one more (set by [`Run::workers`]).
 /// [`BATCH`], [`BLOCK_JOBS`] and [`MAX_BLOCK_JOBS`] are for two workers; with more, each
@@ -142,23 +147,35 @@ fn scanned(bytes: usize, jobs: usize) {
     BYTES_PER_JOB.store(bytes / jobs.max(1), Relaxed);
 }
 
-/// The size of the next block to cut, at most `limit` (see [`BLOCK_JOBS`]), or a part of it in
-/// proportion when more than [`SIZED_FOR`] blocks are in flight: large tokens' blocks are cut by
-/// their bytes, and sixteen workers held 17 blocks of 64 KiB where two hold three.
+/// The size of the next block to cut, at most `limit` (see [`BLOCK_JOBS`]). With more than
+/// [`SIZED_FOR`] blocks in flight, it is cut smaller twice over: for the share of the tokens
+/// in flight (see [`IN_FLIGHT`]), and in the same proportion again, for what each further thread
+/// holds whatever its blocks (its own allocator caches and spare buffers): streaming small
+/// tokens from a file, eight workers peaked at 9.4–10.9 MiB with blocks cut once, sixteen at
+/// 10.8–13.1. Large tokens' blocks are cut by their bytes, once (their reports are a smaller
+/// part of them).
 fn block_bytes(limit: usize) -> usize {
-    let in_flight = IN_FLIGHT.load(Relaxed);
-    block_size(
-        BYTES_PER_JOB.load(Relaxed),
-        share_of(BLOCK_JOBS, in_flight),
-        part_of(limit, in_flight, MIN_BLOCK_BYTES),
-    )
+    block_size(BYTES_PER_JOB.load(Relaxed), IN_FLIGHT.load(Relaxed), limit)
 }
 
-/// The size of a block of `jobs` tokens of `bytes_per_job`, within its bounds.
-fn block_size(bytes_per_job: usize, jobs: usize, limit: usize) -> usize {
+/// [`block_bytes`] after blocks of `bytes_per_job` a token, `in_flight` blocks at once.
+fn block_size(bytes_per_job: usize, in_flight: usize, limit: usize) -> usize {
+    let least = part_of(MIN_BLOCK_BYTES, in_flight, LEAST_BLOCK_BYTES);
     bytes_per_job
-        .saturating_mul(jobs)
-        .clamp(MIN_BLOCK_BYTES, limit)
+        .saturating_mul(block_jobs(in_flight))
+        .clamp(least, part_of(limit, in_flight, least))
+}
+
+/// The tokens a block is cut for when `in_flight` are (see [`block_bytes`]).
+fn block_jobs(in_flight: usize) -> usize {
+    share_of(share_of(BLOCK_JOBS, in_flight), in_flight)
+}
+
+/// The most lines a block is cut to hold: tokens are mostly a line each, and the size hint
+/// comes from the block before (where small tokens follow large ones, a block cut for the large
+/// held many times the tokens it was for).
+fn block_lines() -> usize {
+    block_jobs(IN_FLIGHT.load(Relaxed))
 }
 
 /// The bytes of output the last block rendered made of each 64 bytes of its input, and of each
@@ -902,8 +919,9 @@ struct FileBlocks<R> {
     reader: R,
     name: std::sync::Arc<str>,
     max_token: usize,
-    /// Read and not yet taken.
+    /// Read: what is not yet taken starts at `start` (see [`FileBlocks::take`]).
     pending: Vec<u8>,
+    start: usize,
     eof: bool,
     line: u64,
     http: bool,
@@ -917,10 +935,25 @@ struct FileBlocks<R> {
 }
 
 impl<R: io::Read> FileBlocks<R> {
+    /// What is read and not yet taken.
+    fn rest(&self) -> &[u8] {
+        &self.pending[self.start..]
+    }
+
+    /// Moves what is not yet taken to the start of `pending`.
+    fn compact(&mut self) {
+        if self.start > 0 {
+            self.pending.drain(..self.start);
+            self.start = 0;
+        }
+    }
+
     /// Reads up to `size` bytes more onto `pending` (from a pipe or terminal, an interrupted
-    /// read reads nothing).
+    /// read reads nothing); from a file, at least [`READ_PIECE`].
     fn read_more(&mut self, size: usize) -> io::Result<()> {
+        self.compact();
         if !self.waits {
+            let size = size.max(READ_PIECE);
             // One read of the whole size into zeroed room (a file gives less than asked only at
             // its end). Reading into the room as it is, std's read_to_end reads a bounded piece
             // in growing steps (8, 16, 32 KiB...): four or five system calls a block, made
@@ -960,32 +993,53 @@ impl<R: io::Read> FileBlocks<R> {
 
     /// Whether `pending` holds a block of `want` bytes or more, or cannot grow into one.
     fn has_block(&self, want: usize) -> bool {
+        let rest = self.rest();
         self.eof
-            || self.pending.len() >= MAX_BLOCK_BYTES
-            || (self.pending.len() >= want && crate::bytes::rfind(b'\n', &self.pending).is_some())
+            || rest.len() >= MAX_BLOCK_BYTES
+            || (rest.len() >= want && crate::bytes::rfind(b'\n', rest).is_some())
     }
 
     /// Where the next block ends: after the last line end in its first `want` bytes, or else
     /// after the last line end pending, or at the end of the input. None: a line longer than a
     /// block.
     fn cut(&self, want: usize) -> Option<usize> {
-        if self.pending.len() > want
-            && let Some(p) = crate::bytes::rfind(b'\n', &self.pending[..want])
+        let rest = self.rest();
+        if rest.len() > want
+            && let Some(p) = crate::bytes::rfind(b'\n', &rest[..want])
         {
             return Some(p + 1);
         }
         if self.eof {
-            return Some(self.pending.len());
+            return Some(rest.len());
         }
-        crate::bytes::rfind(b'\n', &self.pending).map(|p| p + 1)
+        crate::bytes::rfind(b'\n', rest).map(|p| p + 1)
     }
 
-    /// The first `cut` bytes pending, as a block of their own.
+    /// The block ending at `cut` or sooner, after [`block_lines`] lines: where it ends, its
+    /// lines and whether it changes how later lines are read (see [`input::survey`]).
+    fn survey(&self, cut: usize, most: usize) -> (usize, u64, bool) {
+        input::survey(&self.rest()[..cut], self.http, most as u64)
+    }
+
+    /// The first `cut` bytes not yet taken, as a block of their own: whichever is smaller is
+    /// copied, the block or what follows it (a piece read holds many small blocks: the rest of
+    /// it is not copied at every cut).
     fn take(&mut self, cut: usize) -> Vec<u8> {
-        let mut rest = SPARE_INPUT.take();
-        rest.extend_from_slice(&self.pending[cut..]);
-        self.pending.truncate(cut);
-        std::mem::replace(&mut self.pending, rest)
+        let end = self.start + cut;
+        if self.start == 0 && self.pending.len() - end <= cut {
+            let mut rest = SPARE_INPUT.take();
+            rest.extend_from_slice(&self.pending[end..]);
+            self.pending.truncate(end);
+            return std::mem::replace(&mut self.pending, rest);
+        }
+        let mut block = SPARE_INPUT.take();
+        block.extend_from_slice(&self.pending[self.start..end]);
+        self.start = end;
+        if self.start == self.pending.len() {
+            self.pending.clear();
+            self.start = 0;
+        }
+        block
     }
 
     /// The next block and the line it starts on, if it is plain (see [`input::survey`]).
@@ -1001,7 +1055,7 @@ impl<R: io::Read> FileBlocks<R> {
         }
         let plain = match self.cut(want) {
             Some(cut) if cut > 0 && !self.declined => {
-                let (lines, changes) = input::survey(&self.pending[..cut], self.http);
+                let (cut, lines, changes) = self.survey(cut, block_lines());
                 (!changes).then_some((cut, lines))
             }
             _ => None,
@@ -1455,6 +1509,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             name: name.clone(),
             max_token,
             pending: Vec::new(),
+            start: 0,
             eof: false,
             line: 1,
             http: false,
@@ -1468,18 +1523,18 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         let mut first = true;
         loop {
             // (The Date window is scanned here as a stream: it is cut where reading stopped.)
-            let (want, read, cut_at) = if first {
-                (DATE_WINDOW as usize, READ_BYTES, usize::MAX)
+            let (want, read, cut_at, most) = if first {
+                (DATE_WINDOW as usize, READ_BYTES, usize::MAX, usize::MAX)
             } else {
                 let want = block_bytes(BLOCK_BYTES);
-                (want, want, want)
+                (want, want, want, block_lines())
             };
             while file.failed.is_none() && !file.has_block(want) {
                 // A pipe that pauses: what has come is judged and written before the read
                 // waits, as the streaming scanner does. The Date window first waits a moment
                 // for the Date that may follow (curl -v prints the request, then waits).
                 if matches!(blocking, Blocking::Stdin) && blocking.within(0) {
-                    if crate::bytes::rfind(b'\n', &file.pending).is_some() {
+                    if crate::bytes::rfind(b'\n', file.rest()).is_some() {
                         if !first || blocking.within(DATE_PAUSE_MS) {
                             break;
                         }
@@ -1495,23 +1550,18 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             if let Some(e) = file.failed.take() {
                 self.drain()?;
                 // What was read before the error is still scanned.
-                let s = Scanner::resume(
-                    &file.pending[..],
-                    name.clone(),
-                    max_token,
-                    file.line,
-                    file.http,
-                );
+                let s = Scanner::resume(file.rest(), name.clone(), max_token, file.line, file.http);
                 self.scan_events(s, Blocking::Never, file.skew.clone(), first)?;
                 return self.problem(read_problem(&name, &e));
             }
-            if file.pending.is_empty() {
+            if file.rest().is_empty() {
                 break;
             }
             let Some(cut) = file.cut(cut_at) else {
                 // A line longer than a block: the rest of the input is scanned here as one
                 // stream, starting with what was read.
                 self.drain()?;
+                file.compact();
                 let FileBlocks {
                     reader,
                     pending,
@@ -1532,8 +1582,8 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 }
                 break;
             };
+            let (cut, lines, changes) = file.survey(cut, most);
             let block = file.take(cut);
-            let (lines, changes) = input::survey(&block, file.http);
             let line = file.line;
             file.line += lines;
             if first || changes {
@@ -1736,9 +1786,11 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                         o.writing = false;
                         break;
                     }
-                    if o.waiting > 0 {
-                        // (A notification is a system call even when no thread waits.)
-                        room.notify_all();
+                    // A thread for each block written, not all: the others would find no room
+                    // and wait again (sixteen threads switched twice as often). A notification
+                    // is a system call even when no thread waits.
+                    for _ in 0..ready.len().min(o.waiting) {
+                        room.notify_one();
                     }
                     drop(o);
                     let written = {
@@ -2109,17 +2161,24 @@ mod tests {
     /// bounds; a cut falls after a line end within the size when there is one.
     #[test]
     fn blocks_are_cut_for_the_tokens_they_hold() {
-        let cut = |bytes_per_job, limit| block_size(bytes_per_job, BLOCK_JOBS, limit);
+        // Two workers: three blocks in flight.
+        let cut = |bytes_per_job, limit| block_size(bytes_per_job, SIZED_FOR, limit);
         assert_eq!(cut(400, PARALLEL_BLOCK_BYTES), PARALLEL_BLOCK_BYTES);
         assert_eq!(cut(69, PARALLEL_BLOCK_BYTES), 69 * BLOCK_JOBS);
         assert_eq!(cut(1, BLOCK_BYTES), MIN_BLOCK_BYTES);
         assert_eq!(cut(usize::MAX, BLOCK_BYTES), BLOCK_BYTES);
-        // Sixteen workers: blocks of a sixth as many small tokens, and of a sixth the bytes of
-        // large ones (never below MIN_BLOCK_BYTES).
-        let share = share_of(BLOCK_JOBS, 17);
-        let limit = part_of(PARALLEL_BLOCK_BYTES, 17, MIN_BLOCK_BYTES);
-        assert_eq!(block_size(69, share, limit), 69 * 67);
-        assert_eq!(block_size(400, share, limit), PARALLEL_BLOCK_BYTES * 3 / 17);
+        // Eight workers: 384 small tokens cut to 128 for the share, then to 42.
+        assert_eq!(block_size(69, 9, PARALLEL_BLOCK_BYTES), 69 * 42);
+        // Sixteen: the fewest tokens, MIN_SHARE, never below LEAST_BLOCK_BYTES; large tokens by
+        // a part of the bytes (cut once).
+        assert_eq!(block_size(69, 17, PARALLEL_BLOCK_BYTES), 69 * MIN_SHARE);
+        assert_eq!(block_size(24, 17, PARALLEL_BLOCK_BYTES), LEAST_BLOCK_BYTES);
+        assert_eq!(block_size(400, 17, PARALLEL_BLOCK_BYTES), 400 * MIN_SHARE);
+        assert_eq!(
+            block_size(4000, 17, PARALLEL_BLOCK_BYTES),
+            PARALLEL_BLOCK_BYTES * 3 / 17
+        );
+        assert_eq!(block_size(1, 5, BLOCK_BYTES), MIN_BLOCK_BYTES * 3 / 5);
         assert_eq!(
             part_of(PARALLEL_BLOCK_BYTES, SIZED_FOR, 1),
             PARALLEL_BLOCK_BYTES
@@ -2129,10 +2188,11 @@ mod tests {
             MIN_BLOCK_BYTES
         );
         let file = |pending: &[u8], eof| FileBlocks {
-            reader: io::empty(),
+            reader: io::Cursor::new(Vec::new()),
             name: "t".into(),
             max_token: input::DEFAULT_MAX_TOKEN,
             pending: pending.to_vec(),
+            start: 0,
             eof,
             line: 1,
             http: false,
@@ -2149,6 +2209,51 @@ mod tests {
         assert_eq!(file(lines, false).cut(3), Some(15));
         assert_eq!(file(lines, true).cut(100), Some(19));
         assert_eq!(file(b"aaaa", false).cut(2), None);
+        // At most so many lines, however many bytes.
+        assert_eq!(file(lines, false).survey(10, 1), (5, 1, false));
+        assert_eq!(file(lines, false).survey(10, 2), (10, 2, false));
+        assert_eq!(file(lines, true).survey(19, 3), (15, 3, false));
+        assert_eq!(file(lines, true).survey(19, 4), (19, 3, false));
+        // Blocks smaller than what was read are copied out, the rest left where it is…
+        let mut f = file(b"aaaa\nbbbb\ncccc\ndddd\n", true);
+        let at = f.pending.as_ptr();
+        assert_eq!(f.take(5), b"aaaa\n");
+        assert_eq!(
+            (f.rest(), f.pending.as_ptr()),
+            (&b"bbbb\ncccc\ndddd\n"[..], at)
+        );
+        assert_eq!(f.cut(10), Some(10));
+        assert_eq!(f.take(10), b"bbbb\ncccc\n");
+        assert_eq!(f.take(5), b"dddd\n");
+        assert!(f.rest().is_empty() && f.start == 0);
+        // …moved to the front before more is read; a block larger than what follows it is the
+        // buffer itself, and what follows is copied.
+        let mut f = file(b"aaaa\nbbbb\ncc", false);
+        assert_eq!(f.take(5), b"aaaa\n");
+        f.compact();
+        assert_eq!((&f.pending[..], f.start), (&b"bbbb\ncc"[..], 0));
+        let at = f.pending.as_ptr();
+        let block = f.take(5);
+        assert_eq!((&block[..], block.as_ptr()), (&b"bbbb\n"[..], at));
+        assert_eq!(f.rest(), b"cc");
+        // A file is read a piece at a time however small the blocks: every byte once, in order.
+        let input: Vec<u8> = (0..5000)
+            .flat_map(|i| format!("token{i}\n").into_bytes())
+            .collect();
+        let mut f = file(b"", false);
+        f.reader = io::Cursor::new(input.clone());
+        let mut read = Vec::new();
+        while !(f.eof && f.rest().is_empty()) {
+            if !f.has_block(600) {
+                f.read_more(600).unwrap();
+                assert!(f.eof || f.rest().len() >= READ_PIECE);
+                continue;
+            }
+            let (cut, lines, _) = f.survey(f.cut(600).unwrap(), 7);
+            assert!(lines <= 7 && crate::bytes::count(b'\n', &f.rest()[..cut]) == lines as usize);
+            read.extend(f.take(cut));
+        }
+        assert_eq!(read, input);
     }
 
     /// A block's output buffer is sized by the smaller of the two hints: where large tokens
