@@ -509,17 +509,20 @@ fn dots(bytes: &[u8]) -> usize {
 }
 
 /// The first `most` lines of a block of whole lines (all of them if fewer), surveyed in one
-/// pass: where they end, how many newlines they hold, and whether a line changes how later
-/// lines are read (a `Date:` header, or, when `http` is not yet known, an HTTP request or status
-/// line). Blocks that change nothing can be scanned apart, in any order. Errs on the side of a
-/// change.
-pub fn survey(block: &[u8], http: bool, most: u64) -> (usize, u64, bool) {
-    let (mut lines, mut start, mut date) = (0, 0, false);
+/// pass: where they end, how many newlines they hold, and where the first line starts that
+/// changes how later lines are read (a `Date:` header, or, when `http` is not yet known, a line
+/// with an HTTP request or status). Lines that change nothing can be scanned apart, in any
+/// order. Errs on the side of a change.
+pub fn survey(block: &[u8], http: bool, most: u64) -> (usize, u64, Option<usize>) {
+    let (mut lines, mut start) = (0, 0);
+    let mut date = None;
     let mut surveyed = block.len();
     for end in crate::bytes::positions(b'\n', block).chain(std::iter::once(block.len())) {
-        if !date {
+        if date.is_none() {
             let line = strip_marker(&block[start..end]);
-            date = line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"date:");
+            if line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"date:") {
+                date = Some(start);
+            }
         }
         if end == block.len() {
             break;
@@ -531,8 +534,12 @@ pub fn survey(block: &[u8], http: bool, most: u64) -> (usize, u64, bool) {
             break;
         }
     }
-    let changes = date || (!http && memchr::memmem::find(&block[..surveyed], b"HTTP/").is_some());
-    (surveyed, lines, changes)
+    let head = &block[..date.unwrap_or(surveyed)];
+    let request = (!http)
+        .then(|| memchr::memmem::find(head, b"HTTP/"))
+        .flatten()
+        .map(|at| crate::bytes::rfind(b'\n', &head[..at]).map_or(0, |p| p + 1));
+    (surveyed, lines, request.or(date))
 }
 
 /// Drops leading space and a `curl -v` direction marker (`> `, `< `).
@@ -824,20 +831,28 @@ mod tests {
     #[test]
     fn survey_counts_lines_and_spots_context() {
         let all = u64::MAX;
-        assert_eq!(survey(b"a\nb\n", false, all), (4, 2, false));
-        assert_eq!(survey(b"a\nb", false, all), (3, 1, false));
+        assert_eq!(survey(b"a\nb\n", false, all), (4, 2, None));
+        assert_eq!(survey(b"a\nb", false, all), (3, 1, None));
         assert_eq!(
             survey(b"x\n< Date: Fri, 15 Jan 2027 08:00:00 GMT\ny\n", true, all),
-            (42, 3, true)
+            (42, 3, Some(2))
         );
-        assert_eq!(survey(b"GET /x HTTP/1.1\n", false, all), (16, 1, true));
-        assert_eq!(survey(b"GET /x HTTP/1.1\n", true, all), (16, 1, false));
+        assert_eq!(survey(b"GET /x HTTP/1.1\n", false, all), (16, 1, Some(0)));
+        assert_eq!(
+            survey(b"a\nGET /x HTTP/1.1\n", false, all),
+            (18, 2, Some(2))
+        );
+        assert_eq!(survey(b"GET /x HTTP/1.1\n", true, all), (16, 1, None));
+        // The first line that changes is given: a Date line before an HTTP line.
+        let both = b"a\nDate: x\nHTTP/1.1 200\n";
+        assert_eq!(survey(both, false, all), (23, 3, Some(2)));
+        assert_eq!(survey(&both[10..], false, all), (13, 1, Some(0)));
         // The first lines only: what follows them is not looked at.
         let date = b"x\ny\nDate: Fri, 15 Jan 2027 08:00:00 GMT\nHTTP/1.1 200\n";
-        assert_eq!(survey(date, false, 2), (4, 2, false));
-        assert_eq!(survey(date, false, 3), (40, 3, true));
-        assert_eq!(survey(b"a\nb", false, 1), (2, 1, false));
-        assert_eq!(survey(b"a\nb", false, 2), (3, 1, false));
+        assert_eq!(survey(date, false, 2), (4, 2, None));
+        assert_eq!(survey(date, false, 3), (40, 3, Some(4)));
+        assert_eq!(survey(b"a\nb", false, 1), (2, 1, None));
+        assert_eq!(survey(b"a\nb", false, 2), (3, 1, None));
     }
 
     const T: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln";

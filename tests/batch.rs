@@ -290,9 +290,9 @@ fn a_closed_pipe_stops_every_thread_quietly() {
     }
 }
 
-/// `Date:` lines every few hundred lines: the threads stop before each block that holds one,
-/// it is read here in order, and they start again after it. Each token keeps its line, index
-/// and the skew of the Date before it.
+/// `Date:` lines every few hundred lines: the threads cut their blocks before each and read it
+/// in turn (the blocks after it are judged in the skew it gives), on one thread it is scanned
+/// in order. Each token keeps its line, index and the skew of the Date before it.
 #[test]
 fn date_lines_between_plain_blocks_keep_their_order() {
     let dir = tempfile::tempdir().unwrap();

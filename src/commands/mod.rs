@@ -928,6 +928,8 @@ struct FileBlocks<R> {
     skew: Option<Warning>,
     /// A pipe or terminal on stdin, whose reads may wait for its writer: read once at a time.
     waits: bool,
+    /// The time a `Date:` read here is compared with (see [`FileBlocks::read_context_line`]).
+    now: i64,
     /// Set when [`FileBlocks::next_plain`] declines: what is pending is left to
     /// [`Run::scan_file`], with the read error met, if any.
     declined: bool,
@@ -1015,9 +1017,10 @@ impl<R: io::Read> FileBlocks<R> {
         crate::bytes::rfind(b'\n', rest).map(|p| p + 1)
     }
 
-    /// The block ending at `cut` or sooner, after [`block_lines`] lines: where it ends, its
-    /// lines and whether it changes how later lines are read (see [`input::survey`]).
-    fn survey(&self, cut: usize, most: usize) -> (usize, u64, bool) {
+    /// The block ending at `cut` or sooner, after `most` lines: where it ends, its lines and
+    /// where its first line that changes how later lines are read starts (see
+    /// [`input::survey`]).
+    fn survey(&self, cut: usize, most: usize) -> (usize, u64, Option<usize>) {
         input::survey(&self.rest()[..cut], self.http, most as u64)
     }
 
@@ -1042,32 +1045,95 @@ impl<R: io::Read> FileBlocks<R> {
         block
     }
 
-    /// The next block and the line it starts on, if it is plain (see [`input::survey`]).
-    /// Otherwise declines, now and until reset: a block that is not plain, a line longer than a
-    /// block, a read error and the end are left to [`Run::scan_file`].
-    fn next_plain(&mut self) -> Option<(Vec<u8>, u64)> {
-        let want = block_bytes(PARALLEL_BLOCK_BYTES);
-        while !self.declined && !self.has_block(want) {
-            if let Err(e) = self.read_more(want) {
-                self.failed = Some(e);
+    /// The next block, if it is plain (see [`input::survey`]): its bytes, the line it starts on
+    /// and the state it is read in (HTTP or not, the last `Date:`'s skew). A block is cut before
+    /// a line that changes that state; such a line is read here if it holds no token (see
+    /// [`FileBlocks::read_context_line`]). Otherwise declines, now and until reset: a line that
+    /// changes the state and holds a token, a line longer than a block, a read error and the
+    /// end are left to [`Run::scan_file`].
+    fn next_plain(&mut self) -> Option<Plain> {
+        loop {
+            let want = block_bytes(PARALLEL_BLOCK_BYTES);
+            while !self.declined && !self.has_block(want) {
+                if let Err(e) = self.read_more(want) {
+                    self.failed = Some(e);
+                    self.declined = true;
+                }
+            }
+            let plain = match self.cut(want) {
+                Some(cut) if cut > 0 && !self.declined => match self.survey(cut, block_lines()) {
+                    (cut, lines, None) => Some((cut, lines)),
+                    (_, _, Some(0)) if self.read_context_line() => continue,
+                    (_, _, Some(0)) => None,
+                    (_, _, Some(change)) => Some((
+                        change,
+                        crate::bytes::count(b'\n', &self.rest()[..change]) as u64,
+                    )),
+                },
+                _ => None,
+            };
+            let Some((cut, lines)) = plain else {
                 self.declined = true;
+                return None;
+            };
+            let line = self.line;
+            self.line += lines;
+            return Some(Plain {
+                bytes: self.take(cut),
+                line,
+                http: self.http,
+                skew: self.skew.clone(),
+            });
+        }
+    }
+
+    /// Reads the first line pending, a line that changes how later lines are read (a `Date:`,
+    /// an HTTP request or status), here, under the lock the threads of [`Run::parallel_blocks`]
+    /// read by: the blocks after it are read in the state it leaves (see [`Plain`]) and need
+    /// not wait for those before it to be written (with a `Date:` every 400 lines, two threads
+    /// took longer than one). A line holding a token is left (false), as is a last line with
+    /// no line end. Past the Date window, a `Date:` applies to the tokens after it alone.
+    fn read_context_line(&mut self) -> bool {
+        let rest = self.rest();
+        let Some(end) = crate::bytes::find(b'\n', rest) else {
+            return false;
+        };
+        let mut scanner = Scanner::resume(
+            &rest[..=end],
+            self.name.clone(),
+            self.max_token,
+            self.line,
+            self.http,
+        );
+        let mut date = None;
+        // Reading memory cannot fail.
+        while let Ok(Some(event)) = scanner.next_event() {
+            match event {
+                Event::Date(d) => date = Some(d),
+                Event::Token { .. } | Event::TooLarge { .. } => return false,
             }
         }
-        let plain = match self.cut(want) {
-            Some(cut) if cut > 0 && !self.declined => {
-                let (cut, lines, changes) = self.survey(cut, block_lines());
-                (!changes).then_some((cut, lines))
-            }
-            _ => None,
-        };
-        let Some((cut, lines)) = plain else {
-            self.declined = true;
-            return None;
-        };
-        let line = self.line;
-        self.line += lines;
-        Some((self.take(cut), line))
+        self.http = scanner.http();
+        if let Some(d) = date {
+            self.skew = claims::clock_skew(d, self.now);
+        }
+        self.line += 1;
+        self.start += end + 1;
+        if self.start == self.pending.len() {
+            self.pending.clear();
+            self.start = 0;
+        }
+        true
     }
+}
+
+/// A plain block of a file, and the state its first line is read in (see
+/// [`FileBlocks::next_plain`]).
+struct Plain {
+    bytes: Vec<u8>,
+    line: u64,
+    http: bool,
+    skew: Option<Warning>,
 }
 
 /// The blocks of [`Run::parallel_blocks`] done and waiting for their turn to be written.
@@ -1515,6 +1581,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             http: false,
             skew: None,
             waits: !matches!(blocking, Blocking::Never),
+            now: self.clock.now,
             declined: false,
             failed: None,
         };
@@ -1582,7 +1649,17 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 }
                 break;
             };
-            let (cut, lines, changes) = file.survey(cut, most);
+            let (mut cut, mut lines, change) = file.survey(cut, most);
+            if !first && let Some(at) = change {
+                // The lines before the one that changes how later lines are read are a plain
+                // block; that line is scanned here alone.
+                cut = match at {
+                    0 => crate::bytes::find(b'\n', &file.rest()[..cut]).map_or(cut, |p| p + 1),
+                    at => at,
+                };
+                lines = crate::bytes::count(b'\n', &file.rest()[..cut]) as u64;
+            }
+            let changes = change.is_some_and(|at| at < cut);
             let block = file.take(cut);
             let line = file.line;
             file.line += lines;
@@ -1673,12 +1750,13 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         crate::token::batch_started();
         file.declined = false;
         let worker = self.inline;
-        let (name, max_token, http, skew) = (
-            file.name.clone(),
-            file.max_token,
-            file.http,
-            file.skew.clone(),
-        );
+        let (name, max_token) = (file.name.clone(), file.max_token);
+        let block = Plain {
+            bytes: block,
+            line,
+            http: file.http,
+            skew: file.skew.clone(),
+        };
         // Blocks are numbered in advance when they can be: a block's count of reports, once
         // scanned, gives the next block its first index. A block whose count comes before its
         // predecessor's is rendered unnumbered and numbered as it is written instead.
@@ -1705,7 +1783,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         // of those not yet written (see IN_FLIGHT_BLOCK_BYTES).
         let reading = Mutex::new((&mut *file, 1u64));
         let read = std::sync::atomic::AtomicU64::new(1);
-        let held = AtomicUsize::new(block.len());
+        let held = AtomicUsize::new(block.bytes.len());
         let full = || held.load(Relaxed) >= IN_FLIGHT_BLOCK_BYTES;
         let order = Mutex::new(Order {
             finished: BTreeMap::new(),
@@ -1717,12 +1795,12 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         });
         let room = std::sync::Condvar::new();
         let run = Mutex::new(&mut *self);
-        let work = |mut given: Option<(u64, Vec<u8>, u64)>| {
+        let work = |mut given: Option<(u64, Plain)>| {
             // A thread that panics (a bug) stops the others instead of leaving them waiting for
             // its block; the panic is raised again when the scope ends.
             let _stop = StopOnPanic(&order, &room);
             loop {
-                let (seq, block, line) = match given.take() {
+                let (seq, block) = match given.take() {
                     Some(first) => first,
                     None => loop {
                         let mut o = lock(&order);
@@ -1740,27 +1818,27 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                             // Another thread read a block meanwhile: wait again.
                             continue;
                         }
-                        let Some((block, line)) = r.0.next_plain() else {
+                        let Some(block) = r.0.next_plain() else {
                             drop(r);
                             let mut o = lock(&order);
                             o.stop = true;
                             room.notify_all();
                             return;
                         };
-                        held.fetch_add(block.len(), Relaxed);
+                        held.fetch_add(block.bytes.len(), Relaxed);
                         let seq = r.1;
                         r.1 += 1;
                         read.store(r.1, Relaxed);
-                        break (seq, block, line);
+                        break (seq, block);
                     },
                 };
-                let bytes = block.len();
+                let bytes = block.bytes.len();
                 let block = Block {
-                    bytes: block,
+                    bytes: block.bytes,
                     name: name.clone(),
-                    line,
-                    http,
-                    skew: skew.clone(),
+                    line: block.line,
+                    http: block.http,
+                    skew: block.skew,
                     max_token,
                 };
                 let done = worker.block(block, |count| first(seq, count));
@@ -1810,7 +1888,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             for _ in 1..threads {
                 s.spawn(|| work(None));
             }
-            work(Some((0, block, line)));
+            work(Some((0, block)));
         });
         match order.into_inner().unwrap_or_else(|e| e.into_inner()).error {
             Some(e) => Err(e),
@@ -2198,6 +2276,7 @@ mod tests {
             http: false,
             skew: None,
             waits: false,
+            now: 0,
             declined: false,
             failed: None,
         };
@@ -2210,10 +2289,10 @@ mod tests {
         assert_eq!(file(lines, true).cut(100), Some(19));
         assert_eq!(file(b"aaaa", false).cut(2), None);
         // At most so many lines, however many bytes.
-        assert_eq!(file(lines, false).survey(10, 1), (5, 1, false));
-        assert_eq!(file(lines, false).survey(10, 2), (10, 2, false));
-        assert_eq!(file(lines, true).survey(19, 3), (15, 3, false));
-        assert_eq!(file(lines, true).survey(19, 4), (19, 3, false));
+        assert_eq!(file(lines, false).survey(10, 1), (5, 1, None));
+        assert_eq!(file(lines, false).survey(10, 2), (10, 2, None));
+        assert_eq!(file(lines, true).survey(19, 3), (15, 3, None));
+        assert_eq!(file(lines, true).survey(19, 4), (19, 3, None));
         // Blocks smaller than what was read are copied out, the rest left where it is…
         let mut f = file(b"aaaa\nbbbb\ncccc\ndddd\n", true);
         let at = f.pending.as_ptr();
@@ -2254,6 +2333,40 @@ mod tests {
             read.extend(f.take(cut));
         }
         assert_eq!(read, input);
+        // A Date line, an HTTP status line: read by the reader, the blocks around them handed
+        // out in the state each leaves; a line that changes the state and holds a token is not.
+        let blocks = |text: &str, http| {
+            let mut f = file(b"", false);
+            f.reader = io::Cursor::new(text.as_bytes().to_vec());
+            // Two minutes before the Date.
+            f.now = 1_800_000_000;
+            f.http = http;
+            let mut blocks = Vec::new();
+            while let Some(p) = f.next_plain() {
+                let text = String::from_utf8(p.bytes).unwrap();
+                blocks.push((text, p.line, p.http, p.skew.is_some()));
+            }
+            (
+                blocks,
+                f.line,
+                String::from_utf8(f.rest().to_vec()).unwrap(),
+            )
+        };
+        let text = "a\nb\nDate: Fri, 15 Jan 2027 08:02:00 GMT\nc\n\
+                    GET /?t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln HTTP/1.1\nd\n";
+        let (got, line, rest) = blocks(text, false);
+        let a = ("a\nb\n".to_string(), 1, false, false);
+        assert_eq!(got, [a.clone(), ("c\n".into(), 4, false, true)]);
+        assert_eq!((line, &rest[..8]), (5, "GET /?t="));
+        // Once HTTP, the request line changes nothing.
+        let (got, line, rest) = blocks(text, true);
+        let c = "c\nGET /?t=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln HTTP/1.1\nd\n";
+        assert_eq!(got, [(a.0, 1, true, false), (c.into(), 4, true, true)]);
+        assert_eq!((line, rest.as_str()), (7, ""));
+        let (got, line, _) = blocks("x\nHTTP/1.1 200 OK\ny\n", false);
+        let y = ("y\n".to_string(), 3, true, false);
+        assert_eq!(got, [("x\n".to_string(), 1, false, false), y]);
+        assert_eq!(line, 4);
     }
 
     /// A block's output buffer is sized by the smaller of the two hints: where large tokens
