@@ -1668,7 +1668,10 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 self.drain()?;
                 let s = Scanner::resume(&block[..], name.clone(), max_token, line, file.http);
                 let end = self.scan_events(s, Blocking::Never, file.skew.clone(), first)?;
-                scanned(block.len(), end.jobs);
+                if end.jobs > 0 {
+                    // (A line read alone, a `Date:`, says nothing of the tokens' size.)
+                    scanned(block.len(), end.jobs);
+                }
                 SPARE_INPUT.give(block);
                 self.found |= end.jobs > 0;
                 (file.http, file.skew) = (end.http, end.skew);
