@@ -356,6 +356,64 @@ fn date_lines_between_plain_blocks_keep_their_order() {
     }
 }
 
+/// Lines that would change how later lines are read, holding tokens themselves (an `HTTP/`
+/// that is no request line, a `Date:` with a token after it), between plain stretches and
+/// `Date:` lines alone: the threads leave such lines to be scanned in order, and every thread
+/// count writes what one thread writes.
+#[test]
+fn lines_that_change_the_reading_and_hold_tokens_keep_their_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixed.log");
+    let mut text = String::new();
+    for i in 0..3000 {
+        let token = hs(&format!(r#"{{"sub":"u{i}","exp":{}}}"#, T0 + 600));
+        match i % 700 {
+            100..=160 => text.push_str(&format!("t={token} proto=HTTP/3\n")),
+            300 => text.push_str(&format!("Date: Fri, 15 Jan 2027 08:02:00 GMT {token}\n")),
+            500 => text.push_str(&format!(
+                "Date: Fri, 15 Jan 2027 07:5{}:00 GMT\n{token}\n",
+                i % 7
+            )),
+            _ => text.push_str(&format!("{token}\n")),
+        }
+    }
+    std::fs::write(&path, &text).unwrap();
+    let file = format!("@{}", path.display());
+    let now = T0.to_string();
+    let call = |threads: &str| {
+        let args = [
+            "decode",
+            "--json",
+            "--now",
+            &now,
+            "--threads",
+            threads,
+            &file,
+        ];
+        String::from_utf8(stdout_ok(jwtctl().args(args))).unwrap()
+    };
+    let one = call("1");
+    let reports = json_lines(one.as_bytes());
+    assert_eq!(reports.len(), 3000);
+    let skewed = reports
+        .iter()
+        .filter(|r| {
+            r["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w["code"] == "clock_skew")
+        })
+        .count();
+    assert!(skewed > 2000, "{skewed} of 3000 have a clock_skew");
+    for threads in ["2", "3"] {
+        assert!(
+            call(threads) == one,
+            "--threads {threads} differs from --threads 1"
+        );
+    }
+}
+
 /// Where one secret verifies HS256, verify takes a file's tokens sixteen at a time (AVX-512) or
 /// four at a time (the SHA extensions) and computes their HMACs together: each report must be
 /// the one the token gets alone (as an argument). Good tokens of one to eight SHA-256 blocks
