@@ -191,6 +191,16 @@ fn through_fifo(
     (got, fifo.display().to_string())
 }
 
+/// Each of `threads` writes what one thread wrote (`one`).
+fn same_as_one_thread(call: impl Fn(&str) -> String, one: &str, threads: &[&str]) {
+    for threads in threads {
+        assert!(
+            call(threads) == one,
+            "--threads {threads} differs from --threads 1"
+        );
+    }
+}
+
 fn call_json(file: &str, now: &str) -> (Option<i32>, String, String) {
     run(
         &[
@@ -258,12 +268,7 @@ fn huge_tokens_among_small_ones_keep_their_place() {
                 .starts_with("big")
         );
     }
-    for threads in ["2", "4"] {
-        assert!(
-            call(threads) == one,
-            "--threads {threads} differs from --threads 1"
-        );
-    }
+    same_as_one_thread(call, &one, &["2", "4"]);
 }
 
 /// A file's plain blocks are read, judged and written by all the threads in turn; when the
@@ -348,12 +353,7 @@ fn date_lines_between_plain_blocks_keep_their_order() {
         let message = skew.unwrap_or_else(|| panic!("token {i} has no clock_skew"));
         assert_eq!(message.contains("ahead"), ahead, "token {i}: {message}");
     }
-    for threads in ["2", "3"] {
-        assert!(
-            call(threads) == one,
-            "--threads {threads} differs from --threads 1"
-        );
-    }
+    same_as_one_thread(call, &one, &["2", "3"]);
 }
 
 /// Lines that would change how later lines are read, holding tokens themselves (an `HTTP/`
@@ -362,35 +362,25 @@ fn date_lines_between_plain_blocks_keep_their_order() {
 /// count writes what one thread writes.
 #[test]
 fn lines_that_change_the_reading_and_hold_tokens_keep_their_order() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("mixed.log");
-    let mut text = String::new();
-    for i in 0..3000 {
+    let line = |i: u32| {
         let token = hs(&format!(r#"{{"sub":"u{i}","exp":{}}}"#, T0 + 600));
         match i % 700 {
-            100..=160 => text.push_str(&format!("t={token} proto=HTTP/3\n")),
-            300 => text.push_str(&format!("Date: Fri, 15 Jan 2027 08:02:00 GMT {token}\n")),
-            500 => text.push_str(&format!(
-                "Date: Fri, 15 Jan 2027 07:5{}:00 GMT\n{token}\n",
-                i % 7
-            )),
-            _ => text.push_str(&format!("{token}\n")),
+            100..=160 => format!("t={token} proto=HTTP/3\n"),
+            300 => format!("Date: Fri, 15 Jan 2027 08:02:00 GMT {token}\n"),
+            500 => format!("Date: Fri, 15 Jan 2027 07:5{}:00 GMT\n{token}\n", i % 7),
+            _ => format!("{token}\n"),
         }
-    }
+    };
+    let text: String = (0..3000).map(line).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mixed.log");
     std::fs::write(&path, &text).unwrap();
     let file = format!("@{}", path.display());
     let now = T0.to_string();
     let call = |threads: &str| {
-        let args = [
-            "decode",
-            "--json",
-            "--now",
-            &now,
-            "--threads",
-            threads,
-            &file,
-        ];
-        String::from_utf8(stdout_ok(jwtctl().args(args))).unwrap()
+        let mut decode = jwtctl();
+        decode.args(["decode", "--json", "--now", &now, "--threads", threads]);
+        String::from_utf8(stdout_ok(decode.arg(&file))).unwrap()
     };
     let one = call("1");
     let reports = json_lines(one.as_bytes());
@@ -406,12 +396,7 @@ fn lines_that_change_the_reading_and_hold_tokens_keep_their_order() {
         })
         .count();
     assert!(skewed > 2000, "{skewed} of 3000 have a clock_skew");
-    for threads in ["2", "3"] {
-        assert!(
-            call(threads) == one,
-            "--threads {threads} differs from --threads 1"
-        );
-    }
+    same_as_one_thread(call, &one, &["2", "3"]);
 }
 
 /// Where one secret verifies HS256, verify takes a file's tokens sixteen at a time (AVX-512) or
