@@ -106,9 +106,10 @@ const READ_PIECE: usize = 16 * 1024;
 /// [`BATCH`], [`BLOCK_JOBS`] and [`MAX_BLOCK_JOBS`] are for two workers; with more, each
 /// batch and block is cut for fewer tokens in proportion (see [`share`]), so that the reports
 /// held in flight stay about the same on any number of cores (large tokens' blocks are cut by
-/// their bytes in the same proportion: see [`block_bytes`]). Streaming 24-byte tokens from a
-/// file, sixteen workers held 35 MiB with blocks of the same size, 12–14 MiB now (with at most
-/// four malloc arenas: see `start.rs`); as a hint, it sizes blocks, never what they yield.
+/// their bytes in the same proportion: see [`block_bytes`], which cuts blocks smaller again).
+/// Streaming 24-byte tokens from a file, sixteen workers held 35 MiB with blocks of the same
+/// size, 12–14 MiB with blocks cut once, 6–7 MiB now (with at most four malloc arenas: see
+/// `start.rs`); as a hint, it sizes blocks, never what they yield.
 static IN_FLIGHT: AtomicUsize = AtomicUsize::new(SIZED_FOR);
 
 /// The batches or blocks in flight the sizes are for.
