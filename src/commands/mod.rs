@@ -97,6 +97,7 @@ const BLOCK_JOBS: usize = 384;
 /// A block is not cut smaller than this with up to [`SIZED_FOR`] blocks in flight, and never
 /// smaller than [`LEAST_BLOCK_BYTES`].
 const MIN_BLOCK_BYTES: usize = 2 * 1024;
+/// The smallest block, however many are in flight.
 const LEAST_BLOCK_BYTES: usize = 512;
 
 /// A file is read at least this much at a time, however small the blocks cut from it.
@@ -1025,6 +1026,19 @@ impl<R: io::Read> FileBlocks<R> {
         input::survey(&self.rest()[..cut], self.http, most as u64)
     }
 
+    /// Where the next block ends, at `cut` or sooner (see [`FileBlocks::survey`]), and its
+    /// lines: before the first line that changes how later lines are read, unless the block
+    /// starts with one (true: the block goes on past it).
+    fn next_cut(&self, cut: usize, most: usize) -> (usize, u64, bool) {
+        match self.survey(cut, most) {
+            (_, _, Some(at)) if at > 0 => {
+                let lines = crate::bytes::count(b'\n', &self.rest()[..at]) as u64;
+                (at, lines, false)
+            }
+            (cut, lines, change) => (cut, lines, change.is_some()),
+        }
+    }
+
     /// The first `cut` bytes not yet taken, as a block of their own: whichever is smaller is
     /// copied, the block or what follows it (a piece read holds many small blocks: the rest of
     /// it is not copied at every cut).
@@ -1038,12 +1052,17 @@ impl<R: io::Read> FileBlocks<R> {
         }
         let mut block = SPARE_INPUT.take();
         block.extend_from_slice(&self.pending[self.start..end]);
-        self.start = end;
+        self.skip(cut);
+        block
+    }
+
+    /// Drops the first `n` bytes not yet taken.
+    fn skip(&mut self, n: usize) {
+        self.start += n;
         if self.start == self.pending.len() {
             self.pending.clear();
             self.start = 0;
         }
-        block
     }
 
     /// The next block, if it is plain (see [`input::survey`]): its bytes, the line it starts on
@@ -1062,14 +1081,10 @@ impl<R: io::Read> FileBlocks<R> {
                 }
             }
             let plain = match self.cut(want) {
-                Some(cut) if cut > 0 && !self.declined => match self.survey(cut, block_lines()) {
-                    (cut, lines, None) => Some((cut, lines)),
-                    (_, _, Some(0)) if self.read_context_line() => continue,
-                    (_, _, Some(0)) => None,
-                    (_, _, Some(change)) => Some((
-                        change,
-                        crate::bytes::count(b'\n', &self.rest()[..change]) as u64,
-                    )),
+                Some(cut) if cut > 0 && !self.declined => match self.next_cut(cut, block_lines()) {
+                    (cut, lines, false) => Some((cut, lines)),
+                    (_, _, true) if self.read_context_line() => continue,
+                    (_, _, true) => None,
                 },
                 _ => None,
             };
@@ -1119,11 +1134,7 @@ impl<R: io::Read> FileBlocks<R> {
             self.skew = claims::clock_skew(d, self.now);
         }
         self.line += 1;
-        self.start += end + 1;
-        if self.start == self.pending.len() {
-            self.pending.clear();
-            self.start = 0;
-        }
+        self.skip(end + 1);
         true
     }
 }
@@ -1591,11 +1602,11 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         let mut first = true;
         loop {
             // (The Date window is scanned here as a stream: it is cut where reading stopped.)
-            let (want, read, cut_at, most) = if first {
-                (DATE_WINDOW as usize, READ_BYTES, usize::MAX, usize::MAX)
+            let (want, read, cut_at) = if first {
+                (DATE_WINDOW as usize, READ_BYTES, usize::MAX)
             } else {
                 let want = block_bytes(BLOCK_BYTES);
-                (want, want, want, block_lines())
+                (want, want, want)
             };
             while file.failed.is_none() && !file.has_block(want) {
                 // A pipe that pauses: what has come is judged and written before the read
@@ -1650,19 +1661,17 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 }
                 break;
             };
-            let (mut cut, mut lines, change) = file.survey(cut, most);
-            if !first
-                && let Some(at) = change
-                && at > 0
-            {
-                // The lines before the one that changes how later lines are read are a plain
-                // block. A block starting with such a line is scanned here whole, as before: cut
-                // after that line alone, a file whose every line held a token and an `HTTP/`
-                // that is no request line was scanned a line at a time (three times slower).
-                cut = at;
-                lines = crate::bytes::count(b'\n', &file.rest()[..cut]) as u64;
-            }
-            let changes = change.is_some_and(|at| at < cut);
+            let (cut, lines, changes) = if first {
+                // The Date window is scanned here whole.
+                let (cut, lines, change) = file.survey(cut, usize::MAX);
+                (cut, lines, change.is_some())
+            } else {
+                // The lines before one that changes how later lines are read are a plain block.
+                // A block starting with such a line is scanned here whole: cut after that line
+                // alone, a file whose every line held a token and an `HTTP/` that is no request
+                // line was scanned a line at a time (three times slower).
+                file.next_cut(cut, block_lines())
+            };
             let block = file.take(cut);
             let line = file.line;
             file.line += lines;
@@ -2299,6 +2308,11 @@ mod tests {
         assert_eq!(file(lines, false).survey(10, 2), (10, 2, None));
         assert_eq!(file(lines, true).survey(19, 3), (15, 3, None));
         assert_eq!(file(lines, true).survey(19, 4), (19, 3, None));
+        // Cut before a line that changes how later lines are read, or past it if it is first.
+        let date = b"a\nDate: x\nb\n".as_slice();
+        assert_eq!(file(date, true).next_cut(12, usize::MAX), (2, 1, false));
+        assert_eq!(file(&date[2..], true).next_cut(10, usize::MAX), (10, 2, true));
+        assert_eq!(file(&date[10..], true).next_cut(2, usize::MAX), (2, 1, false));
         // Blocks smaller than what was read are copied out, the rest left where it is…
         let mut f = file(b"aaaa\nbbbb\ncccc\ndddd\n", true);
         let at = f.pending.as_ptr();
