@@ -2311,8 +2311,14 @@ mod tests {
         // Cut before a line that changes how later lines are read, or past it if it is first.
         let date = b"a\nDate: x\nb\n".as_slice();
         assert_eq!(file(date, true).next_cut(12, usize::MAX), (2, 1, false));
-        assert_eq!(file(&date[2..], true).next_cut(10, usize::MAX), (10, 2, true));
-        assert_eq!(file(&date[10..], true).next_cut(2, usize::MAX), (2, 1, false));
+        assert_eq!(
+            file(&date[2..], true).next_cut(10, usize::MAX),
+            (10, 2, true)
+        );
+        assert_eq!(
+            file(&date[10..], true).next_cut(2, usize::MAX),
+            (2, 1, false)
+        );
         // Blocks smaller than what was read are copied out, the rest left where it is…
         let mut f = file(b"aaaa\nbbbb\ncccc\ndddd\n", true);
         let at = f.pending.as_ptr();
