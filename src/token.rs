@@ -205,8 +205,8 @@ impl Claims {
     fn new(text: Vec<u8>) -> Result<Claims, Result<Value, serde_json::Error>> {
         if let Some(plain) = plain(&text) {
             // `plain` read the whole text, and takes nothing but ASCII: JSON's punctuation,
-            // digits, `true`/`false`/`null` and strings of printable ASCII (`first_special`
-            // stops at any other byte). Checked again only in debug builds.
+            // digits, `true`/`false`/`null` and strings of printable ASCII (`plain_quotes`
+            // refuses any other byte). Checked again only in debug builds.
             debug_assert!(text.is_ascii());
             // SAFETY: ASCII is UTF-8.
             let text = unsafe { String::from_utf8_unchecked(text) };
@@ -387,12 +387,22 @@ fn plain(text: &[u8]) -> Option<Plain> {
         /// thread, used within this call only: a [`Shelf`] like the entry lists', which
         /// tokens in flight hold, costs ~50 more instructions a token.)
         static KEYS: std::cell::Cell<Vec<Range<usize>>> = const { std::cell::Cell::new(Vec::new()) };
+        /// The bits of the quotes, kept the same way.
+        static QUOTES: std::cell::Cell<Vec<u64>> = const { std::cell::Cell::new(Vec::new()) };
+    }
+    let mut quotes = QUOTES.take();
+    // One pass over the bytes first: a text that is plain holds no escape, so each string
+    // ends at the next quote, which its bit tells.
+    if !crate::escape::plain_quotes(text, &mut quotes) {
+        QUOTES.set(quotes);
+        return None;
     }
     let mut keys = KEYS.take();
     keys.clear();
     let top = Shelf::take(&SPARE_ENTRIES, ENTRIES);
     let mut p = PlainParser {
         b: text,
+        quotes: crate::escape::Quotes::new(&quotes),
         i: 0,
         depth: 0,
         keys,
@@ -401,22 +411,35 @@ fn plain(text: &[u8]) -> Option<Plain> {
         sensitive: false,
     };
     let whole = p.object(true).is_some() && p.i == text.len();
-    if p.keys.capacity() <= 1024 {
-        KEYS.set(p.keys);
+    let PlainParser {
+        keys,
+        top,
+        known,
+        sensitive,
+        ..
+    } = p;
+    if keys.capacity() <= 1024 {
+        KEYS.set(keys);
+    }
+    if quotes.capacity() <= 1024 {
+        QUOTES.set(quotes);
     }
     if !whole {
-        Shelf::give(&SPARE_ENTRIES, p.top);
+        Shelf::give(&SPARE_ENTRIES, top);
         return None;
     }
     Some(Plain {
-        top: p.top,
-        known: p.known,
-        maybe_sensitive: p.sensitive,
+        top,
+        known,
+        maybe_sensitive: sensitive,
     })
 }
 
 struct PlainParser<'a> {
     b: &'a [u8],
+    /// The quotes of `b` not yet read (see [`crate::escape::plain_quotes`]): every quote of a
+    /// plain text opens or closes a string, and strings are read in order.
+    quotes: crate::escape::Quotes<'a>,
     i: usize,
     depth: usize,
     /// The keys of the objects being read, innermost last.
@@ -462,18 +485,19 @@ impl PlainParser<'_> {
             .then(|| self.i += word.len())
     }
 
-    /// A string of printable ASCII without escapes; the range between the quotes.
+    /// A string of printable ASCII without escapes; the range between the quotes. (The text
+    /// holds no byte a plain string cannot: the string ends at the next quote.)
     #[inline]
     fn string(&mut self) -> Option<Range<usize>> {
-        self.eat(b'"')?;
-        let start = self.i;
-        // The first byte that is not plain must be the closing quote.
-        let len = crate::escape::first_special(&self.b[start..]);
-        if self.b.get(start + len) != Some(&b'"') {
+        // The next quote is the one at `i`, if a string starts here: the quotes before it
+        // were read with their strings.
+        if self.quotes.next()? != self.i {
             return None;
         }
-        self.i = start + len + 1;
-        Some(start..start + len)
+        let start = self.i + 1;
+        let end = self.quotes.next()?;
+        self.i = end + 1;
+        Some(start..end)
     }
 
     /// RFC 8259's number grammar without an exponent.
@@ -901,6 +925,45 @@ mod tests {
         let mut t = text.to_vec();
         t.push(0xC3);
         assert!(plain(&t).is_none());
+    }
+
+    /// A string ends at the next quote wherever the two stand in the quotes' 64-byte words;
+    /// a quote where no string may start, or a string left open, makes the text not plain.
+    #[test]
+    fn strings_end_at_their_quotes_across_words() {
+        for pad in 0..70 {
+            for len in 0..140 {
+                let key = "k".repeat(pad + 1);
+                let value = "v".repeat(len);
+                let text = format!(r#"{{"{key}":"{value}","n":[1,"",{{"x":"y"}}],"t":"z"}}"#);
+                let p = plain(text.as_bytes()).unwrap_or_else(|| panic!("{text}"));
+                let entries: Vec<(&str, &str)> = p
+                    .top
+                    .iter()
+                    .map(|(k, v)| (&text[k.clone()], &text[v.clone()]))
+                    .collect();
+                let quoted = format!(r#""{value}""#);
+                assert_eq!(
+                    entries,
+                    [
+                        (key.as_str(), quoted.as_str()),
+                        ("n", r#"[1,"",{"x":"y"}]"#),
+                        ("t", r#""z""#)
+                    ]
+                );
+                let open = format!(r#"{{"{key}":"{value}"#);
+                assert!(plain(open.as_bytes()).is_none(), "{open}");
+                let open = format!(r#"{{"{key}":"{value}"}}"#);
+                assert!(
+                    plain(&open.as_bytes()[..open.len() - 2]).is_none(),
+                    "{open}"
+                );
+                let stray = format!(r#"{{"{key}":1"{value}"}}"#);
+                assert!(plain(stray.as_bytes()).is_none(), "{stray}");
+                let stray = format!(r#"{{"{key}":"{value}""}}"#);
+                assert!(plain(stray.as_bytes()).is_none(), "{stray}");
+            }
+        }
     }
 
     /// Each known claim is noted in its own place; a claim read from the note is the one a
