@@ -541,9 +541,13 @@ const FLUSH_PAUSE_MS: i32 = 10;
 const DATE_PAUSE_MS: i32 = 1500;
 
 /// What waits to be judged and written, in input order.
+/// The clock_skew warning of an input's last `Date:`, shared by the jobs of the tokens after it
+/// (a job is moved at least twice on its way: kept small, it is moved without a call).
+type Skew = Option<std::sync::Arc<Warning>>;
+
 enum Job {
     /// A token candidate, where it was found, and the clock_skew warning of its input.
-    Token(String, Source, Option<Warning>),
+    Token(String, Source, Skew),
     /// A report made without judging (a refused token).
     Ready(Box<Report>),
     /// An error about an input as a whole, kept in its place among the reports.
@@ -558,7 +562,7 @@ struct Block {
     name: std::sync::Arc<str>,
     line: u64,
     http: bool,
-    skew: Option<Warning>,
+    skew: Skew,
     max_token: usize,
 }
 
@@ -579,7 +583,7 @@ struct ScanEnd {
     jobs: usize,
     /// A read failed (and was reported).
     failed: bool,
-    skew: Option<Warning>,
+    skew: Skew,
     http: bool,
 }
 
@@ -694,11 +698,11 @@ impl Worker<'_> {
         slot: &mut Option<Report>,
         text: String,
         source: Source,
-        skew: Option<Warning>,
+        skew: Skew,
     ) -> &mut Report {
         let r = made_in(slot, text, source, self.build.clock());
         self.build.judge(r);
-        r.warnings.extend(skew);
+        r.warnings.extend(skew.map(std::sync::Arc::unwrap_or_clone));
         r
     }
 
@@ -768,7 +772,7 @@ impl Worker<'_> {
                     .is_some_and(|next| next.iter().all(|job| matches!(job, Job::Token(..))));
             if group {
                 // Each token's report, made in its slot; its input's skew warning.
-                let mut skews: [Option<Warning>; TOGETHER] = Default::default();
+                let mut skews: [Skew; TOGETHER] = Default::default();
                 for (slot, skew) in judged[..together].iter_mut().zip(&mut skews) {
                     // `together` tokens were seen just above.
                     let Some(Job::Token(text, source, warning)) = rest.next() else {
@@ -780,7 +784,9 @@ impl Worker<'_> {
                 self.build.judge_together(&mut judged[..together]);
                 for (slot, skew) in judged[..together].iter_mut().zip(skews) {
                     let report = slot.as_mut().expect("a report made just above");
-                    report.warnings.extend(skew);
+                    report
+                        .warnings
+                        .extend(skew.map(std::sync::Arc::unwrap_or_clone));
                     reports.push(self.render_unnumbered(report, &mut bytes, first));
                     first = first.map(|i| i + 1);
                 }
@@ -927,7 +933,7 @@ struct FileBlocks<R> {
     eof: bool,
     line: u64,
     http: bool,
-    skew: Option<Warning>,
+    skew: Skew,
     /// A pipe or terminal on stdin, whose reads may wait for its writer: read once at a time.
     waits: bool,
     /// The time a `Date:` read here is compared with (see [`FileBlocks::read_context_line`]).
@@ -1131,7 +1137,7 @@ impl<R: io::Read> FileBlocks<R> {
         }
         self.http = scanner.http();
         if let Some(d) = date {
-            self.skew = claims::clock_skew(d, self.now);
+            self.skew = claims::clock_skew(d, self.now).map(std::sync::Arc::new);
         }
         self.line += 1;
         self.skip(end + 1);
@@ -1145,7 +1151,7 @@ struct Plain {
     bytes: Vec<u8>,
     line: u64,
     http: bool,
-    skew: Option<Warning>,
+    skew: Skew,
 }
 
 /// The blocks of [`Run::parallel_blocks`] done and waiting for their turn to be written.
@@ -1917,7 +1923,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         &mut self,
         mut scanner: Scanner<R>,
         blocking: Blocking,
-        mut skew: Option<Warning>,
+        mut skew: Skew,
         window: bool,
     ) -> io::Result<ScanEnd> {
         // Until the Date window closes, this input's tokens wait here for a clock_skew verdict.
@@ -1955,7 +1961,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             let Some(event) = event else { break };
             match event {
                 Event::Date(date) => {
-                    skew = claims::clock_skew(date, self.clock.now);
+                    skew = claims::clock_skew(date, self.clock.now).map(std::sync::Arc::new);
                     self.release(&mut waiting, &skew)?;
                 }
                 Event::Token { text, source } => {
@@ -1989,11 +1995,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     }
 
     /// Closes the Date window: the tokens that waited get the skew known now.
-    fn release(
-        &mut self,
-        waiting: &mut Option<Vec<Job>>,
-        skew: &Option<Warning>,
-    ) -> io::Result<()> {
+    fn release(&mut self, waiting: &mut Option<Vec<Job>>, skew: &Skew) -> io::Result<()> {
         for mut job in waiting.take().unwrap_or_default() {
             if let Job::Token(_, _, s) = &mut job {
                 s.clone_from(skew);
