@@ -192,7 +192,7 @@ struct Plain {
     top: Vec<(Range<usize>, Range<usize>)>,
     /// Where in `top` each of [`KNOWN_CLAIMS`] is, found in the same pass: the judge asks for
     /// these of every token.
-    known: [Option<u8>; KNOWN_CLAIMS.len()],
+    known: Places,
     /// A key anywhere is named like a secret, or a string value anywhere looks like a card or
     /// social security number: the sensitive-claim lint must look at the tree. Found in the
     /// same pass (a look at a key's last two letters and a value's length and first byte rules
@@ -247,7 +247,11 @@ impl Claims {
     fn plain_raw(&self, name: &str) -> Option<Option<&str>> {
         let p = self.plain.as_ref()?;
         if let Some(k) = known_claim(name.as_bytes()) {
-            return Some(p.known[k].map(|i| &self.text[p.top[usize::from(i)].1.clone()]));
+            return Some(
+                p.known
+                    .get(k)
+                    .map(|i| &self.text[p.top[usize::from(i)].1.clone()]),
+            );
         }
         Some(
             p.top
@@ -328,6 +332,31 @@ fn plain_value(raw: &str) -> Option<Value> {
 /// (The judge asks every token for each time claim, auth_time too, present or not.)
 const KNOWN_CLAIMS: [&str; 7] = ["exp", "nbf", "iat", "iss", "aud", "sub", "auth_time"];
 
+/// Where each of [`KNOWN_CLAIMS`] is among a payload's top-level entries: a byte each in one
+/// word, [`Places::ABSENT`] for a claim not there. (One word, written whole: an array of
+/// `Option<u8>` written a byte at a time and then moved whole made the move wait for the
+/// bytes.)
+#[derive(Debug, Clone, Copy)]
+struct Places(u64);
+
+impl Places {
+    const ABSENT: u8 = u8::MAX;
+    const NONE: Places = Places(u64::MAX);
+
+    fn get(self, claim: usize) -> Option<u8> {
+        let place = (self.0 >> (8 * claim)) as u8;
+        (place != Self::ABSENT).then_some(place)
+    }
+
+    /// `place` is below [`PLAIN_KEYS`]: it fits a byte, and is never `ABSENT`.
+    fn set(&mut self, claim: usize, place: usize) {
+        const { assert!(KNOWN_CLAIMS.len() <= 8 && PLAIN_KEYS < Places::ABSENT as usize) };
+        debug_assert!(place < PLAIN_KEYS);
+        let shift = 8 * claim;
+        self.0 = self.0 & !(0xff << shift) | (place as u64 & 0xff) << shift;
+    }
+}
+
 /// Three-letter names as one number each: told apart by one switch instead of a comparison
 /// each (every key of every payload is looked up here).
 #[inline]
@@ -407,7 +436,7 @@ fn plain(text: &[u8]) -> Option<Plain> {
         depth: 0,
         keys,
         top,
-        known: [None; KNOWN_CLAIMS.len()],
+        known: Places::NONE,
         sensitive: false,
     };
     let whole = p.object(true).is_some() && p.i == text.len();
@@ -445,7 +474,7 @@ struct PlainParser<'a> {
     /// The keys of the objects being read, innermost last.
     keys: Vec<Range<usize>>,
     top: Vec<(Range<usize>, Range<usize>)>,
-    known: [Option<u8>; KNOWN_CLAIMS.len()],
+    known: Places,
     /// A key read so far is named like a secret, or a string value looks like a card or social
     /// security number.
     sensitive: bool,
@@ -589,8 +618,7 @@ impl PlainParser<'_> {
                 self.value()?;
                 if top {
                     if let Some(k) = known_claim(name) {
-                        // At most PLAIN_KEYS entries: the place fits a byte.
-                        self.known[k] = u8::try_from(self.top.len()).ok();
+                        self.known.set(k, self.top.len());
                     }
                     self.top.push((key.clone(), start..self.i));
                 }
