@@ -1,10 +1,10 @@
 //! `--json`: one JSON object per token per line, every field of the contract.
 
 use super::Render;
-use crate::claims::{TimeClaim, Warning};
+use crate::claims::{Status, TimeClaim, Warning};
 use crate::escape::SafeJson;
 use crate::report::Report;
-use crate::token::Payload;
+use crate::token::{Kind, Payload};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 
 /// The JSON Lines view.
@@ -146,12 +146,7 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
         }
         None => Some(out.len()),
     };
-    out.extend_from_slice(b",\"kind\":");
-    match token {
-        Some(t) => word(t.kind.as_str(), out),
-        None => out.extend_from_slice(b"null"),
-    }
-    out.extend_from_slice(b",\"header\":");
+    kind_and_header(token.map(|t| t.kind), out);
     match token {
         Some(t) => match t.header.as_written() {
             Some(text) => out.extend_from_slice(text.as_bytes()),
@@ -183,13 +178,12 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
     };
     out.extend_from_slice(b",\"signature\":{\"alg\":");
     out.extend_from_slice(alg);
-    out.extend_from_slice(b",\"verified\":");
-    out.extend_from_slice(match g.verified {
-        Some(true) => b"true",
-        Some(false) => b"false",
-        None => b"null",
-    });
-    out.extend_from_slice(b",\"kid\":");
+    // (Each a copy of a fixed size: see `kind_and_header`.)
+    match g.verified {
+        Some(true) => out.extend_from_slice(b",\"verified\":true,\"kid\":"),
+        Some(false) => out.extend_from_slice(b",\"verified\":false,\"kid\":"),
+        None => out.extend_from_slice(b",\"verified\":null,\"kid\":"),
+    }
     out.extend_from_slice(kid);
     out.extend_from_slice(b",\"key\":");
     opt_string(g.key, out);
@@ -201,8 +195,7 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
         if i > 0 {
             out.push(b',');
         }
-        word(t.name, out);
-        out.extend_from_slice(b":{\"unix\":");
+        time_name(t.name, out);
         int(t.unix, out);
         out.extend_from_slice(b",\"utc\":");
         // The opening quote is taken back when the time has no UTC form.
@@ -217,9 +210,7 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
         int(t.relative, out);
         out.push(b'}');
     }
-    out.extend_from_slice(b"},\"status\":");
-    word(r.status.as_str(), out);
-    out.extend_from_slice(b",\"error\":");
+    status_and_error(r.status, out);
     opt_string(r.error.as_deref(), out);
     out.extend_from_slice(b",\"reasons\":[");
     for (i, reason) in r.reasons.iter().enumerate() {
@@ -255,6 +246,53 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
     int(r.exit.code(), out);
     out.push(b'}');
     hole
+}
+
+// jwtctl's own names, each written with the punctuation around it in one copy of a fixed size
+// (a copy of a length known only when it runs is a call to the C library's `memcpy`, one of the
+// JSON line's larger costs): `,"kind":KIND,"header":`, `"NAME":{"unix":` for a time claim,
+// `},"status":STATUS,"error":`. A test holds each to the name's own text.
+
+/// `,"kind":KIND,"header":`.
+fn kind_and_header(kind: Option<Kind>, out: &mut Vec<u8>) {
+    match kind {
+        Some(Kind::Jws) => out.extend_from_slice(b",\"kind\":\"jws\",\"header\":"),
+        Some(Kind::Jwe) => out.extend_from_slice(b",\"kind\":\"jwe\",\"header\":"),
+        Some(Kind::Unsecured) => out.extend_from_slice(b",\"kind\":\"unsecured\",\"header\":"),
+        None => out.extend_from_slice(b",\"kind\":null,\"header\":"),
+    }
+}
+
+/// `"NAME":{"unix":` for a time claim.
+fn time_name(name: &'static str, out: &mut Vec<u8>) {
+    match name.as_bytes() {
+        b"iat" => out.extend_from_slice(b"\"iat\":{\"unix\":"),
+        b"nbf" => out.extend_from_slice(b"\"nbf\":{\"unix\":"),
+        b"exp" => out.extend_from_slice(b"\"exp\":{\"unix\":"),
+        _ => {
+            word(name, out);
+            out.extend_from_slice(b":{\"unix\":");
+        }
+    }
+}
+
+/// `},"status":STATUS,"error":`.
+fn status_and_error(status: Status, out: &mut Vec<u8>) {
+    macro_rules! put {
+        ($name:literal) => {
+            out.extend_from_slice(concat!("},\"status\":\"", $name, "\",\"error\":").as_bytes())
+        };
+    }
+    match status {
+        Status::Valid => put!("valid"),
+        Status::Expired => put!("expired"),
+        Status::NotYetValid => put!("not_yet_valid"),
+        Status::Expiring => put!("expiring"),
+        Status::NoExp => put!("no_exp"),
+        Status::Invalid => put!("invalid"),
+        Status::Malformed => put!("malformed"),
+        Status::Encrypted => put!("encrypted"),
+    }
 }
 
 /// A JSON string. Printable ASCII without `"` or `\` is copied as it is; anything else goes
@@ -351,5 +389,51 @@ fn value(v: &serde_json::Value, out: &mut Vec<u8>) {
             out.push(b']');
         }
         Value::Object(m) => object(m, out),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names written with their punctuation are the names' own text, for every value.
+    #[test]
+    fn fixed_names_are_the_names() {
+        let written = |f: &dyn Fn(&mut Vec<u8>)| {
+            let mut out = Vec::new();
+            f(&mut out);
+            String::from_utf8(out).unwrap()
+        };
+        for kind in [Kind::Jws, Kind::Jwe, Kind::Unsecured] {
+            assert_eq!(
+                written(&|o| kind_and_header(Some(kind), o)),
+                format!(r#","kind":"{}","header":"#, kind.as_str())
+            );
+        }
+        assert_eq!(
+            written(&|o| kind_and_header(None, o)),
+            r#","kind":null,"header":"#
+        );
+        for name in crate::claims::TIME_CLAIMS {
+            assert_eq!(
+                written(&|o| time_name(name, o)),
+                format!(r#""{name}":{{"unix":"#)
+            );
+        }
+        for status in [
+            Status::Valid,
+            Status::Expired,
+            Status::NotYetValid,
+            Status::Expiring,
+            Status::NoExp,
+            Status::Invalid,
+            Status::Malformed,
+            Status::Encrypted,
+        ] {
+            assert_eq!(
+                written(&|o| status_and_error(status, o)),
+                format!(r#"}},"status":"{}","error":"#, status.as_str())
+            );
+        }
     }
 }
