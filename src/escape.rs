@@ -353,29 +353,41 @@ mod tests {
             assert_eq!(first_special(&vec![b'~'; len]), len);
             assert!(json_plain(&vec![b'~'; len]));
         }
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        for _ in 0..20_000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let len = (seed % 70) as usize;
-            let s: Vec<u8> = (0..len)
-                .map(|i| {
-                    let r = seed.rotate_left(i as u32 * 5);
-                    if r.is_multiple_of(7) {
-                        (r >> 8) as u8
-                    } else {
-                        b' ' + (r >> 8) as u8 % 95
-                    }
-                })
-                .collect();
+        let texts = random_texts(0x9e37_79b9_7f4a_7c15, 70, 5, |r| {
+            if r.is_multiple_of(7) {
+                (r >> 8) as u8
+            } else {
+                b' ' + (r >> 8) as u8 % 95
+            }
+        });
+        for s in texts {
             assert_eq!(first_special(&s), naive(&s), "{s:?}");
             #[cfg(target_arch = "x86_64")]
-            if len >= 16 {
+            if s.len() >= 16 {
                 assert_eq!(first_special_sse2(&s), naive(&s), "{s:?}");
             }
-            assert_eq!(json_plain(&s), naive(&s) == len);
+            assert_eq!(json_plain(&s), naive(&s) == s.len());
         }
+    }
+
+    /// 20,000 texts shorter than `longest` from a xorshift generator: byte `i` is `byte` of the
+    /// generator's state turned left by `i * turn`.
+    fn random_texts(
+        mut seed: u64,
+        longest: u64,
+        turn: u32,
+        byte: impl Fn(u64) -> u8,
+    ) -> Vec<Vec<u8>> {
+        (0..20_000)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                (0..seed % longest)
+                    .map(|i| byte(seed.rotate_left(i as u32 * turn)))
+                    .collect()
+            })
+            .collect()
     }
 
     /// `plain_quotes` marks what a byte loop marks and refuses what it refuses: every byte
@@ -408,22 +420,12 @@ mod tests {
                 assert_eq!(ours(&s), naive(&s), "{s:?}");
             }
         }
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        for _ in 0..20_000 {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let len = (seed % 300) as usize;
-            let s: Vec<u8> = (0..len)
-                .map(|i| {
-                    let r = seed.rotate_left(i as u32 * 3);
-                    match r % 11 {
-                        0 | 1 => b'"',
-                        2 if r.is_multiple_of(97) => (r >> 8) as u8,
-                        _ => b' ' + (r >> 8) as u8 % 95,
-                    }
-                })
-                .collect();
+        let texts = random_texts(0x2545_f491_4f6c_dd1d, 300, 3, |r| match r % 11 {
+            0 | 1 => b'"',
+            2 if r.is_multiple_of(97) => (r >> 8) as u8,
+            _ => b' ' + (r >> 8) as u8 % 95,
+        });
+        for s in texts {
             assert_eq!(ours(&s), naive(&s), "{s:?}");
         }
     }
