@@ -540,11 +540,11 @@ const FLUSH_PAUSE_MS: i32 = 10;
 /// the response) before they are shown without a `Date:` to judge skew by.
 const DATE_PAUSE_MS: i32 = 1500;
 
-/// What waits to be judged and written, in input order.
 /// The clock_skew warning of an input's last `Date:`, shared by the jobs of the tokens after it
 /// (a job is moved at least twice on its way: kept small, it is moved without a call).
 type Skew = Option<std::sync::Arc<Warning>>;
 
+/// What waits to be judged and written, in input order.
 enum Job {
     /// A token candidate, where it was found, and the clock_skew warning of its input.
     Token(String, Source, Skew),
