@@ -999,6 +999,90 @@ mod tests {
         }
     }
 
+    /// `plain` takes exactly the objects serde_json writes back byte for byte (no exponent, no
+    /// escape, printable ASCII, no repeated key): texts cut and spliced at random from plain and
+    /// not-quite-plain JSON, most of them broken somewhere, often across the 64-byte words of
+    /// the quote marks.
+    #[test]
+    fn plain_is_what_serde_writes_back() {
+        let pieces: [&[u8]; 24] = [
+            br#"{"sub":"user-1","iat":1800000000,"a":["x","y",{"k":null}],"o":{"t":true,"f":false}}"#,
+            br#"{"n":-12.5,"z":0,"e":"","s":"a b c d e f g h i j k l m n o p q r s t u v w x y z"}"#,
+            b"\"",
+            b"\\",
+            b"\\u0041",
+            "\u{e9}".as_bytes(),
+            b"\x01",
+            b"\x7f",
+            b" ",
+            b"{",
+            b"}",
+            b"[",
+            b"]",
+            b":",
+            b",",
+            b"\"k\":",
+            b"\"v\"",
+            b"1",
+            b"-",
+            b".5",
+            b"e9",
+            b"null",
+            br#""sub""#,
+            br#"{"a":1,"a":2}"#,
+        ];
+        let reference = |t: &[u8]| -> bool {
+            let Ok(serde_json::Value::Object(map)) = serde_json::from_slice::<serde_json::Value>(t)
+            else {
+                return false;
+            };
+            let mut written = Vec::new();
+            let mut ser =
+                serde_json::Serializer::with_formatter(&mut written, crate::escape::SafeJson);
+            serde::Serialize::serialize(&map, &mut ser).unwrap();
+            // An exponent follows a digit; the `e` of `true` and `false` does not.
+            let exponent = {
+                let mut inside = false;
+                t.windows(2).any(|w| {
+                    if w[0] == b'"' {
+                        inside = !inside;
+                    }
+                    !inside && w[0].is_ascii_digit() && matches!(w[1], b'e' | b'E')
+                })
+            };
+            written == t && t.iter().all(|&c| (0x20..0x7f).contains(&c) && c != b'\\') && !exponent
+        };
+        let mut seed = 0x1234_5678_9abc_def1_u64;
+        let mut next = |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let (mut plain_count, mut total) = (0, 0);
+        for _ in 0..40_000 {
+            let mut t = pieces[next(2) as usize].to_vec();
+            if next(4) > 0 {
+                let len = pieces.len() as u64;
+                for _ in 0..=next(3) {
+                    let piece = pieces[next(len) as usize];
+                    let at = next(t.len() as u64 + 1) as usize;
+                    if next(2) == 0 && at < t.len() {
+                        let end = (at + 1 + next(4) as usize).min(t.len());
+                        t.splice(at..end, piece.iter().copied());
+                    } else {
+                        t.splice(at..at, piece.iter().copied());
+                    }
+                }
+            }
+            let ours = plain(&t).is_some();
+            assert_eq!(ours, reference(&t), "{}", String::from_utf8_lossy(&t));
+            plain_count += usize::from(ours);
+            total += 1;
+        }
+        assert!(plain_count > total / 10, "{plain_count} plain of {total}");
+    }
+
     /// Each known claim is noted in its own place; a claim read from the note is the one a
     /// search of the entries finds.
     #[test]
