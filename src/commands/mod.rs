@@ -544,6 +544,12 @@ const DATE_PAUSE_MS: i32 = 1500;
 /// (a job is moved at least twice on its way: kept small, it is moved without a call).
 type Skew = Option<std::sync::Arc<Warning>>;
 
+/// A block's own copy of its input's clock_skew warning, which its jobs share: blocks judged
+/// on different threads do not raise and lower one count of holders from every core.
+fn block_copy(skew: &Skew) -> Skew {
+    skew.as_deref().map(|w| std::sync::Arc::new(w.clone()))
+}
+
 /// What waits to be judged and written, in input order.
 enum Job {
     /// A token candidate, where it was found, and the clock_skew warning of its input.
@@ -1104,7 +1110,7 @@ impl<R: io::Read> FileBlocks<R> {
                 bytes: self.take(cut),
                 line,
                 http: self.http,
-                skew: self.skew.clone(),
+                skew: block_copy(&self.skew),
             });
         }
     }
@@ -1701,7 +1707,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     name: name.clone(),
                     line,
                     http: file.http,
-                    skew: file.skew.clone(),
+                    skew: block_copy(&file.skew),
                     max_token,
                 }))?;
                 self.dispatch(true)?;
@@ -1776,7 +1782,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             bytes: block,
             line,
             http: file.http,
-            skew: file.skew.clone(),
+            skew: block_copy(&file.skew),
         };
         // Blocks are numbered in advance when they can be: a block's count of reports, once
         // scanned, gives the next block its first index. A block whose count comes before its
