@@ -94,64 +94,60 @@ pub fn plain_quotes(s: &[u8], quotes: &mut Vec<u64>) -> bool {
     }
 }
 
-/// [`plain_quotes`] sixteen bytes at a time (SSE2 is part of every x86_64 build).
+/// The bits of the 16 bytes that are `"`, and of those that no plain text holds: below 0x20 as
+/// signed bytes (a control, or 0x80 and above: not ASCII), DEL and `\`.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn sixteen(bytes: &[u8; 16]) -> (u32, u32) {
+    use std::arch::x86_64::*;
+    // SAFETY: the load reads the 16 bytes given; SSE2 is part of every x86_64 build.
+    unsafe {
+        let v = _mm_loadu_si128(bytes.as_ptr().cast());
+        let below = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+        let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
+        let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+        let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+        let bad = _mm_or_si128(_mm_or_si128(below, del), backslash);
+        (
+            _mm_movemask_epi8(quote) as u32,
+            _mm_movemask_epi8(bad) as u32,
+        )
+    }
+}
+
+/// [`plain_quotes`] sixteen bytes at a time.
 #[cfg(target_arch = "x86_64")]
 fn plain_quotes_sse2(s: &[u8], quotes: &mut Vec<u64>) -> bool {
-    use std::arch::x86_64::*;
-    // The bits of the 16 bytes at `p` that are `"`, and of those that no plain text holds
-    // (below 0x20 as signed bytes: a control, or 0x80 and above; DEL; `\`).
-    // SAFETY (for the callers): `p` points at 16 readable bytes.
-    unsafe fn lanes(p: *const u8) -> (u64, u32) {
-        unsafe {
-            let v = _mm_loadu_si128(p.cast());
-            let below = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-            let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
-            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-            let bad = _mm_or_si128(_mm_or_si128(below, del), backslash);
-            (
-                u64::from(_mm_movemask_epi8(quote) as u16),
-                _mm_movemask_epi8(bad) as u32,
-            )
+    // The marks of the first `pieces` sixteen-byte pieces of 64 bytes, and whether any of their
+    // bytes is one no plain text holds.
+    let word = |block: &[u8; 64], pieces: usize| {
+        let (mut w, mut bad) = (0u64, 0u32);
+        for (n, piece) in block.as_chunks::<16>().0.iter().take(pieces).enumerate() {
+            let (q, b) = sixteen(piece);
+            w |= u64::from(q) << (16 * n);
+            bad |= b;
         }
-    }
-    let mut chunks = s.chunks_exact(64);
-    for chunk in &mut chunks {
-        let p = chunk.as_ptr();
-        // In bounds: a chunk is 64 bytes.
-        let (w, bad) = unsafe {
-            let (q0, b0) = lanes(p);
-            let (q1, b1) = lanes(p.add(16));
-            let (q2, b2) = lanes(p.add(32));
-            let (q3, b3) = lanes(p.add(48));
-            (q0 | q1 << 16 | q2 << 32 | q3 << 48, b0 | b1 | b2 | b3)
-        };
+        (w, bad)
+    };
+    let (blocks, rest) = s.as_chunks::<64>();
+    for block in blocks {
+        let (w, bad) = word(block, 4);
         if bad != 0 {
             return false;
         }
         quotes.push(w);
     }
-    let rest = chunks.remainder();
     if rest.is_empty() {
         return true;
     }
     // The last bytes, padded with a plain byte that is not a quote.
     let mut last = [b'a'; 64];
     last[..rest.len()].copy_from_slice(rest);
-    let mut word = 0u64;
-    for (n, sixteen) in last
-        .chunks_exact(16)
-        .take(rest.len().div_ceil(16))
-        .enumerate()
-    {
-        // In bounds: sixteen bytes of `last`.
-        let (q, bad) = unsafe { lanes(sixteen.as_ptr()) };
-        if bad != 0 {
-            return false;
-        }
-        word |= q << (16 * n);
+    let (w, bad) = word(&last, rest.len().div_ceil(16));
+    if bad != 0 {
+        return false;
     }
-    quotes.push(word);
+    quotes.push(w);
     true
 }
 
@@ -196,22 +192,18 @@ impl Iterator for Quotes<'_> {
 /// bytes away: there the words are cheaper.)
 #[cfg(target_arch = "x86_64")]
 fn first_special_sse2(s: &[u8]) -> usize {
-    use std::arch::x86_64::*;
     const LANES: usize = 16;
     debug_assert!(s.len() >= LANES);
-    // Bits of the special bytes among the 16 at `at`: below 0x20 as signed bytes (a control,
-    // or 0x80 and above: not ASCII), DEL, `"` and `\`.
+    // Bits of the special bytes among the 16 at `at`: the quotes and the bytes no plain text
+    // holds. (Every `at` is at most `s.len() - LANES`; were it not, the byte there would count
+    // as special, and the text be escaped.)
     let special = |at: usize| {
-        // In bounds: every `at` is at most `s.len() - LANES`; SSE2 is in every x86_64 build.
-        unsafe {
-            let v = _mm_loadu_si128(s.as_ptr().add(at).cast());
-            let below = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-            let del = _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f));
-            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-            let any = _mm_or_si128(_mm_or_si128(below, del), _mm_or_si128(quote, backslash));
-            _mm_movemask_epi8(any) as u32
-        }
+        s.get(at..)
+            .and_then(<[u8]>::first_chunk::<LANES>)
+            .map_or(1, |bytes| {
+                let (quote, bad) = sixteen(bytes);
+                quote | bad
+            })
     };
     let mut at = 0;
     while at + LANES <= s.len() {
