@@ -1083,7 +1083,7 @@ impl<R: io::Read> FileBlocks<R> {
     /// [`FileBlocks::read_context_line`]). Otherwise declines, now and until reset: a line that
     /// changes the state and holds a token, a line longer than a block, a read error and the
     /// end are left to [`Run::scan_file`].
-    fn next_plain(&mut self) -> Option<Plain> {
+    fn next_plain(&mut self) -> Option<Block> {
         loop {
             let want = block_bytes(PARALLEL_BLOCK_BYTES);
             while !self.declined && !self.has_block(want) {
@@ -1106,18 +1106,20 @@ impl<R: io::Read> FileBlocks<R> {
             };
             let line = self.line;
             self.line += lines;
-            return Some(Plain {
+            return Some(Block {
                 bytes: self.take(cut),
+                name: self.name.clone(),
                 line,
                 http: self.http,
                 skew: block_copy(&self.skew),
+                max_token: self.max_token,
             });
         }
     }
 
     /// Reads the first line pending, a line that changes how later lines are read (a `Date:`,
     /// an HTTP request or status), here, under the lock the threads of [`Run::parallel_blocks`]
-    /// read by: the blocks after it are read in the state it leaves (see [`Plain`]) and need
+    /// read by: the blocks after it are read in the state it leaves (see [`Block`]) and need
     /// not wait for those before it to be written (with a `Date:` every 400 lines, two threads
     /// took longer than one). A line holding a token is left (false), as is a last line with
     /// no line end. Past the Date window, a `Date:` applies to the tokens after it alone.
@@ -1149,15 +1151,6 @@ impl<R: io::Read> FileBlocks<R> {
         self.skip(end + 1);
         true
     }
-}
-
-/// A plain block of a file, and the state its first line is read in (see
-/// [`FileBlocks::next_plain`]).
-struct Plain {
-    bytes: Vec<u8>,
-    line: u64,
-    http: bool,
-    skew: Skew,
 }
 
 /// The blocks of [`Run::parallel_blocks`] done and waiting for their turn to be written.
@@ -1777,12 +1770,13 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         crate::token::batch_started();
         file.declined = false;
         let worker = self.inline;
-        let (name, max_token) = (file.name.clone(), file.max_token);
-        let block = Plain {
+        let block = Block {
             bytes: block,
+            name: file.name.clone(),
             line,
             http: file.http,
             skew: block_copy(&file.skew),
+            max_token: file.max_token,
         };
         // Blocks are numbered in advance when they can be: a block's count of reports, once
         // scanned, gives the next block its first index. A block whose count comes before its
@@ -1822,7 +1816,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         });
         let room = std::sync::Condvar::new();
         let run = Mutex::new(&mut *self);
-        let work = |mut given: Option<(u64, Plain)>| {
+        let work = |mut given: Option<(u64, Block)>| {
             // A thread that panics (a bug) stops the others instead of leaving them waiting for
             // its block; the panic is raised again when the scope ends.
             let _stop = StopOnPanic(&order, &room);
@@ -1860,14 +1854,6 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     },
                 };
                 let bytes = block.bytes.len();
-                let block = Block {
-                    bytes: block.bytes,
-                    name: name.clone(),
-                    line: block.line,
-                    http: block.http,
-                    skew: block.skew,
-                    max_token,
-                };
                 let done = worker.block(block, |count| first(seq, count));
                 let mut o = lock(&order);
                 o.finished.insert(seq, (done, bytes));
