@@ -308,11 +308,20 @@ impl crate::claims::ClaimSource for Claims {
     }
 
     fn integer(&self, name: &str) -> Option<Option<i64>> {
-        match self.plain_raw(name)? {
-            None => Some(None),
-            // Up to 18 digits always fit an i64, and serde_json reads them as one.
-            Some(raw) => crate::bytes::digits_value(raw.as_bytes()).map(Some),
-        }
+        // The judge asks every token for each time claim: a known claim is read from its noted
+        // place, its value's bytes (plain text is ASCII) without making a `str` of them.
+        let raw = match (&self.plain, known_claim(name.as_bytes())) {
+            (Some(p), Some(k)) => match p.known.get(k) {
+                None => return Some(None),
+                Some(i) => &self.text.as_bytes()[p.top[usize::from(i)].1.clone()],
+            },
+            _ => match self.plain_raw(name)? {
+                None => return Some(None),
+                Some(raw) => raw.as_bytes(),
+            },
+        };
+        // Up to 18 digits always fit an i64, and serde_json reads them as one.
+        crate::bytes::digits_value(raw).map(Some)
     }
 }
 
@@ -1116,6 +1125,43 @@ mod tests {
         assert_eq!(c.plain_raw("iss"), Some(Some(r#""i""#)));
         assert_eq!(c.plain_raw("nbf"), Some(None));
         assert_eq!(c.plain_raw("x"), Some(Some(r#"{"exp":6}"#)));
+    }
+
+    /// The judge's integer reads give what a search of the entries and a parse of the value
+    /// give: absent, an integer that fits an i64, or "ask the tree" for any other value.
+    #[test]
+    fn integer_claims_read_from_their_places_as_from_the_entries() {
+        use crate::claims::ClaimSource;
+        let c = Claims::new(
+            br#"{"exp":1800000900,"nbf":-5,"iat":1.5,"iss":"7","auth_time":123456789012345678901,"n":42,"x":{"exp":6}}"#
+                .to_vec(),
+        )
+        .unwrap();
+        assert!(c.as_written().is_some());
+        for (name, want) in [
+            ("exp", Some(Some(1_800_000_900))),
+            ("nbf", None),
+            ("iat", None),
+            ("iss", None),
+            ("auth_time", None),
+            ("aud", Some(None)),
+            ("sub", Some(None)),
+            ("n", Some(Some(42))),
+            ("x", None),
+            ("missing", Some(None)),
+        ] {
+            assert_eq!(c.integer(name), want, "{name}");
+            let searched = match c.plain_raw(name) {
+                None => None,
+                Some(None) => Some(None),
+                Some(Some(raw)) => crate::bytes::digits_value(raw.as_bytes()).map(Some),
+            };
+            assert_eq!(c.integer(name), searched, "{name}");
+        }
+        // Not plain (an escape): the tree is asked.
+        let tree = Claims::new(br#"{"exp":5,"s":"\n"}"#.to_vec()).unwrap();
+        assert!(tree.as_written().is_none());
+        assert_eq!(tree.integer("exp"), None);
     }
 
     /// A repeated key makes an object not plain wherever the two stand, in the top object or a
