@@ -245,27 +245,43 @@ impl Claims {
     /// For a plain payload, the text of a top-level claim's value (None inside when absent);
     /// None when the payload is not plain and the tree must be asked.
     fn plain_raw(&self, name: &str) -> Option<Option<&str>> {
+        let raw = self.plain_bytes(name)?;
+        // A plain text is ASCII (see `Claims::new`): any run of its bytes is UTF-8. Checked
+        // again only in debug builds.
+        debug_assert!(raw.is_none_or(|r| r.is_ascii()));
+        // SAFETY: ASCII is UTF-8.
+        Some(raw.map(|r| unsafe { std::str::from_utf8_unchecked(r) }))
+    }
+
+    /// [`Claims::plain_raw`] as bytes: the judge asks every token for a few claims, and a
+    /// known claim is read from its noted place without a search or a `str`'s checks (small
+    /// enough to inline, where a name the caller spells out is matched when compiling).
+    #[inline(always)]
+    fn plain_bytes(&self, name: &str) -> Option<Option<&[u8]>> {
         let p = self.plain.as_ref()?;
-        if let Some(k) = known_claim(name.as_bytes()) {
-            return Some(
-                p.known
-                    .get(k)
-                    .map(|i| &self.text[p.top[usize::from(i)].1.clone()]),
-            );
-        }
-        Some(
-            p.top
-                .iter()
-                // Claim names are short and most differ in their length or first byte: those
-                // are told apart without a call to compare the bytes.
-                .find(|(k, _)| {
-                    let key = &self.text.as_bytes()[k.clone()];
-                    key.len() == name.len()
-                        && key.first() == name.as_bytes().first()
-                        && key == name.as_bytes()
-                })
-                .map(|(_, v)| &self.text[v.clone()]),
-        )
+        Some(match known_claim(name.as_bytes()) {
+            Some(k) => p
+                .known
+                .get(k)
+                .map(|i| &self.text.as_bytes()[p.top[usize::from(i)].1.clone()]),
+            None => self.search(p, name),
+        })
+    }
+
+    /// The value of the top-level entry named `name`, searched for.
+    fn search(&self, p: &Plain, name: &str) -> Option<&[u8]> {
+        let text = self.text.as_bytes();
+        p.top
+            .iter()
+            // Claim names are short and most differ in their length or first byte: those are
+            // told apart without a call to compare the bytes.
+            .find(|(k, _)| {
+                let key = &text[k.clone()];
+                key.len() == name.len()
+                    && key.first() == name.as_bytes().first()
+                    && key == name.as_bytes()
+            })
+            .map(|(_, v)| &text[v.clone()])
     }
 
     /// One top-level claim.
@@ -279,11 +295,17 @@ impl Claims {
 
     /// A top-level claim that is a string.
     pub fn get_str(&self, name: &str) -> Option<&str> {
-        match self.plain_raw(name) {
+        match self.plain_bytes(name) {
             // Plain strings hold no escapes: the text between the quotes is the value.
-            Some(raw) => raw
-                .filter(|r| r.len() >= 2 && r.starts_with('"'))
-                .map(|r| &r[1..r.len() - 1]),
+            Some(raw) => {
+                let value = match raw? {
+                    [b'"', value @ .., b'"'] => value,
+                    _ => return None,
+                };
+                debug_assert!(value.is_ascii());
+                // SAFETY: a plain text is ASCII (see `Claims::plain_raw`), and ASCII is UTF-8.
+                Some(unsafe { std::str::from_utf8_unchecked(value) })
+            }
             None => self.map().get(name).and_then(Value::as_str),
         }
     }
@@ -308,20 +330,11 @@ impl crate::claims::ClaimSource for Claims {
     }
 
     fn integer(&self, name: &str) -> Option<Option<i64>> {
-        // The judge asks every token for each time claim: a known claim is read from its noted
-        // place, its value's bytes (plain text is ASCII) without making a `str` of them.
-        let raw = match (&self.plain, known_claim(name.as_bytes())) {
-            (Some(p), Some(k)) => match p.known.get(k) {
-                None => return Some(None),
-                Some(i) => &self.text.as_bytes()[p.top[usize::from(i)].1.clone()],
-            },
-            _ => match self.plain_raw(name)? {
-                None => return Some(None),
-                Some(raw) => raw.as_bytes(),
-            },
-        };
-        // Up to 18 digits always fit an i64, and serde_json reads them as one.
-        crate::bytes::digits_value(raw).map(Some)
+        match self.plain_bytes(name)? {
+            None => Some(None),
+            // Up to 18 digits always fit an i64, and serde_json reads them as one.
+            Some(raw) => crate::bytes::digits_value(raw).map(Some),
+        }
     }
 }
 
@@ -1158,10 +1171,25 @@ mod tests {
             };
             assert_eq!(c.integer(name), searched, "{name}");
         }
+        // Strings, read between their quotes from the same places.
+        for (name, want) in [
+            ("iss", Some("7")),
+            ("exp", None),
+            ("aud", None),
+            ("n", None),
+        ] {
+            assert_eq!(c.get_str(name), want, "{name}");
+        }
+        let s = Claims::new(br#"{"sub":"","jti":"a b","x":["c"]}"#.to_vec()).unwrap();
+        assert_eq!(
+            [s.get_str("sub"), s.get_str("jti"), s.get_str("x")],
+            [Some(""), Some("a b"), None]
+        );
         // Not plain (an escape): the tree is asked.
-        let tree = Claims::new(br#"{"exp":5,"s":"\n"}"#.to_vec()).unwrap();
+        let tree = Claims::new(br#"{"exp":5,"iss":"a\nb"}"#.to_vec()).unwrap();
         assert!(tree.as_written().is_none());
         assert_eq!(tree.integer("exp"), None);
+        assert_eq!(tree.get_str("iss"), Some("a\nb"));
     }
 
     /// A repeated key makes an object not plain wherever the two stand, in the top object or a
