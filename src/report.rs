@@ -16,9 +16,35 @@ pub struct Signature {
     /// point at it without a count of holders, which two threads raising and lowering for
     /// every token kept moving between their cores (verify HS256 on two threads took ~7% more
     /// CPU time than on one with it, ~2% without: bench/RESULTS.md, nineteenth round).
-    pub key: Option<&'static str>,
+    pub key: Option<&'static KeyName>,
     pub error: Option<String>,
 }
+
+/// A key's description (see [`Signature::key`]), and the JSON string of it, made on first use
+/// and then copied for each token the key verifies.
+#[derive(Debug)]
+pub struct KeyName {
+    pub text: Box<str>,
+    pub json: std::sync::OnceLock<Box<[u8]>>,
+}
+
+impl KeyName {
+    /// A description kept for the whole run (a run loads its keys once).
+    pub fn leak(text: String) -> &'static KeyName {
+        Box::leak(Box::new(KeyName {
+            text: text.into_boxed_str(),
+            json: std::sync::OnceLock::new(),
+        }))
+    }
+}
+
+impl PartialEq for KeyName {
+    fn eq(&self, other: &KeyName) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for KeyName {}
 
 /// One token's report.
 #[derive(Debug, Clone)]

@@ -54,7 +54,7 @@ impl Serialize for SignatureView<'_> {
         m.serialize_entry("alg", &self.0.alg())?;
         m.serialize_entry("verified", &g.verified)?;
         m.serialize_entry("kid", &self.0.kid())?;
-        m.serialize_entry("key", &g.key)?;
+        m.serialize_entry("key", &g.key.map(|k| &*k.text))?;
         m.serialize_entry("error", &g.error)?;
         m.end()
     }
@@ -186,7 +186,15 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
     }
     out.extend_from_slice(kid);
     out.extend_from_slice(b",\"key\":");
-    opt_string(g.key, out);
+    match g.key {
+        // The same key for token after token: its JSON string is made once.
+        Some(k) => out.extend_from_slice(k.json.get_or_init(|| {
+            let mut json = Vec::new();
+            string(&k.text, &mut json);
+            json.into_boxed_slice()
+        })),
+        None => out.extend_from_slice(b"null"),
+    }
     out.extend_from_slice(b",\"error\":");
     opt_string(g.error.as_deref(), out);
     out.extend_from_slice(b"},\"times\":{");

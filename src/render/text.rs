@@ -273,7 +273,7 @@ fn full(
             Some(true) => format!(
                 "{} with {}",
                 "verified".green().bold(),
-                escape::text(s.key.unwrap_or("the key"))
+                escape::text(s.key.map_or("the key", |k| &k.text))
             ),
             Some(false) => format!(
                 "{}: {}",
