@@ -16,35 +16,35 @@ pub struct Signature {
     /// point at it without a count of holders, which two threads raising and lowering for
     /// every token kept moving between their cores (verify HS256 on two threads took ~7% more
     /// CPU time than on one with it, ~2% without: bench/RESULTS.md, nineteenth round).
-    pub key: Option<&'static KeyName>,
+    pub key: Option<&'static KeyDescription>,
     pub error: Option<String>,
 }
 
 /// A key's description (see [`Signature::key`]), and the JSON string of it, made on first use
 /// and then copied for each token the key verifies.
 #[derive(Debug)]
-pub struct KeyName {
+pub struct KeyDescription {
     pub text: Box<str>,
     pub json: std::sync::OnceLock<Box<[u8]>>,
 }
 
-impl KeyName {
+impl KeyDescription {
     /// A description kept for the whole run (a run loads its keys once).
-    pub fn leak(text: String) -> &'static KeyName {
-        Box::leak(Box::new(KeyName {
+    pub fn leak(text: String) -> &'static KeyDescription {
+        Box::leak(Box::new(KeyDescription {
             text: text.into_boxed_str(),
             json: std::sync::OnceLock::new(),
         }))
     }
 }
 
-impl PartialEq for KeyName {
-    fn eq(&self, other: &KeyName) -> bool {
+impl PartialEq for KeyDescription {
+    fn eq(&self, other: &KeyDescription) -> bool {
         self.text == other.text
     }
 }
 
-impl Eq for KeyName {}
+impl Eq for KeyDescription {}
 
 /// One token's report.
 #[derive(Debug, Clone)]

@@ -69,7 +69,7 @@ struct Ready {
     well_known: bool,
     /// [`Key::describe`], said in every report it verifies (see
     /// [`crate::report::Signature::key`]).
-    described: &'static crate::report::KeyName,
+    described: &'static crate::report::KeyDescription,
 }
 
 impl Ready {
@@ -91,7 +91,7 @@ impl Ready {
             matches!(&key.material, Material::Hmac(s) if lint::is_well_known(s.bytes()));
         Ready {
             // Kept for the run: a few bytes a key, loaded once.
-            described: crate::report::KeyName::leak(key.describe()),
+            described: crate::report::KeyDescription::leak(key.describe()),
             key,
             prepared,
             weakness,
