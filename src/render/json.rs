@@ -205,16 +205,15 @@ fn write_parts(r: &Report, out: &mut Vec<u8>, index: Option<usize>) -> Option<us
         }
         time_name(t.name, out);
         int(t.unix, out);
-        out.extend_from_slice(b",\"utc\":");
-        // The opening quote is taken back when the time has no UTC form.
-        out.push(b'"');
+        // The opening quote is taken back when the time has no UTC form. (The quotes go with
+        // the names beside them: one copy each.)
+        out.extend_from_slice(b",\"utc\":\"");
         if crate::time::push_utc(t.unix, out) {
-            out.push(b'"');
+            out.extend_from_slice(b"\",\"relative_seconds\":");
         } else {
             out.pop();
-            out.extend_from_slice(b"null");
+            out.extend_from_slice(b"null,\"relative_seconds\":");
         }
-        out.extend_from_slice(b",\"relative_seconds\":");
         int(t.relative, out);
         out.push(b'}');
     }
