@@ -1140,8 +1140,9 @@ mod tests {
         assert_eq!(c.plain_raw("x"), Some(Some(r#"{"exp":6}"#)));
     }
 
-    /// The judge's integer reads give what a search of the entries and a parse of the value
-    /// give: absent, an integer that fits an i64, or "ask the tree" for any other value.
+    /// The judge's integer reads (known claims from their noted places) give what a search of
+    /// the entries and a parse of the value give: absent, an integer that fits an i64, or "ask
+    /// the tree" for any other value.
     #[test]
     fn integer_claims_read_from_their_places_as_from_the_entries() {
         use crate::claims::ClaimSource;
@@ -1164,10 +1165,10 @@ mod tests {
             ("missing", Some(None)),
         ] {
             assert_eq!(c.integer(name), want, "{name}");
-            let searched = match c.plain_raw(name) {
-                None => None,
-                Some(None) => Some(None),
-                Some(Some(raw)) => crate::bytes::digits_value(raw.as_bytes()).map(Some),
+            let entries = c.plain.as_ref().unwrap();
+            let searched = match c.search(entries, name) {
+                None => Some(None),
+                Some(raw) => crate::bytes::digits_value(raw).map(Some),
             };
             assert_eq!(c.integer(name), searched, "{name}");
         }
