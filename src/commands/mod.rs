@@ -1106,14 +1106,21 @@ impl<R: io::Read> FileBlocks<R> {
             };
             let line = self.line;
             self.line += lines;
-            return Some(Block {
-                bytes: self.take(cut),
-                name: self.name.clone(),
-                line,
-                http: self.http,
-                skew: block_copy(&self.skew),
-                max_token: self.max_token,
-            });
+            let bytes = self.take(cut);
+            return Some(self.block(bytes, line));
+        }
+    }
+
+    /// `bytes`, starting on `line`, as a block read in the state the file is in now (its name,
+    /// token limit, HTTP state and its own copy of the last `Date:`'s skew warning).
+    fn block(&self, bytes: Vec<u8>, line: u64) -> Block {
+        Block {
+            bytes,
+            name: self.name.clone(),
+            line,
+            http: self.http,
+            skew: block_copy(&self.skew),
+            max_token: self.max_token,
         }
     }
 
@@ -1695,14 +1702,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             } else if let Some(threads) = self.parallel(blocking) {
                 self.parallel_blocks(threads, &mut file, block, line)?;
             } else {
-                self.push(Job::Scan(Block {
-                    bytes: block,
-                    name: name.clone(),
-                    line,
-                    http: file.http,
-                    skew: block_copy(&file.skew),
-                    max_token,
-                }))?;
+                self.push(Job::Scan(file.block(block, line)))?;
                 self.dispatch(true)?;
             }
             first = false;
@@ -1770,14 +1770,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         crate::token::batch_started();
         file.declined = false;
         let worker = self.inline;
-        let block = Block {
-            bytes: block,
-            name: file.name.clone(),
-            line,
-            http: file.http,
-            skew: block_copy(&file.skew),
-            max_token: file.max_token,
-        };
+        let block = file.block(block, line);
         // Blocks are numbered in advance when they can be: a block's count of reports, once
         // scanned, gives the next block its first index. A block whose count comes before its
         // predecessor's is rendered unnumbered and numbered as it is written instead.
