@@ -245,12 +245,7 @@ impl Claims {
     /// For a plain payload, the text of a top-level claim's value (None inside when absent);
     /// None when the payload is not plain and the tree must be asked.
     fn plain_raw(&self, name: &str) -> Option<Option<&str>> {
-        let raw = self.plain_bytes(name)?;
-        // A plain text is ASCII (see `Claims::new`): any run of its bytes is UTF-8. Checked
-        // again only in debug builds.
-        debug_assert!(raw.is_none_or(|r| r.is_ascii()));
-        // SAFETY: ASCII is UTF-8.
-        Some(raw.map(|r| unsafe { std::str::from_utf8_unchecked(r) }))
+        Some(self.plain_bytes(name)?.map(plain_str))
     }
 
     /// [`Claims::plain_raw`] as bytes: the judge asks every token for a few claims, and a
@@ -297,15 +292,10 @@ impl Claims {
     pub fn get_str(&self, name: &str) -> Option<&str> {
         match self.plain_bytes(name) {
             // Plain strings hold no escapes: the text between the quotes is the value.
-            Some(raw) => {
-                let value = match raw? {
-                    [b'"', value @ .., b'"'] => value,
-                    _ => return None,
-                };
-                debug_assert!(value.is_ascii());
-                // SAFETY: a plain text is ASCII (see `Claims::plain_raw`), and ASCII is UTF-8.
-                Some(unsafe { std::str::from_utf8_unchecked(value) })
-            }
+            Some(raw) => match raw? {
+                [b'"', value @ .., b'"'] => Some(plain_str(value)),
+                _ => None,
+            },
             None => self.map().get(name).and_then(Value::as_str),
         }
     }
@@ -336,6 +326,14 @@ impl crate::claims::ClaimSource for Claims {
             Some(raw) => crate::bytes::digits_value(raw).map(Some),
         }
     }
+}
+
+/// Bytes of a plain text as a `str`: a plain text is ASCII (see `Claims::new`), so any run of
+/// its bytes is UTF-8. Checked again only in debug builds.
+fn plain_str(bytes: &[u8]) -> &str {
+    debug_assert!(bytes.is_ascii());
+    // SAFETY: ASCII is UTF-8.
+    unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
 /// A value of a plain text, as serde_json reads it.
