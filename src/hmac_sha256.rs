@@ -514,7 +514,7 @@ mod x16 {
     /// and a second chain keeps the vector units busy while the first waits.
     #[inline]
     #[target_feature(enable = "avx512f")]
-    fn rounds<const N: usize>(s: &mut [[__m512i; 8]; N], wk: impl Fn(usize) -> __m512i) {
+    fn rounds<const N: usize>(s: &mut [[__m512i; 8]; N], mut wk: impl FnMut(usize) -> __m512i) {
         let mut state = *s;
         for t in (0..64).step_by(8) {
             let w: [__m512i; 8] = std::array::from_fn(|i| wk(t + i));
@@ -649,19 +649,15 @@ mod x16 {
             let before = inner;
             let mut after = [inner];
             let (blocks, active) = next();
-            let w = expand(words(blocks));
-            rounds(&mut after, |t| {
-                _mm512_add_epi32(w[t], _mm512_set1_epi32(K[t] as i32))
-            });
+            let mut w = words(blocks);
+            rounds(&mut after, |t| schedule_plus_k(&mut w, t));
             for ((word, was), now) in inner.iter_mut().zip(before).zip(after[0]) {
                 *word = _mm512_mask_mov_epi32(was, active, now);
             }
         }
         let mut outer = [outer.map(|word| _mm512_set1_epi32(word as i32))];
-        let w = expand(digest_block(inner));
-        rounds(&mut outer, |t| {
-            _mm512_add_epi32(w[t], _mm512_set1_epi32(K[t] as i32))
-        });
+        let mut w = digest_block(inner);
+        rounds(&mut outer, |t| schedule_plus_k(&mut w, t));
         let mut rows = [[0u32; 16]; 8];
         for (row, word) in rows.iter_mut().zip(outer[0]) {
             // SAFETY: each row is sixteen words: one unaligned 64-byte store.
@@ -744,29 +740,34 @@ mod x16 {
         w
     }
 
-    /// A block's whole message schedule from its first sixteen words, sixteen lanes at once.
-    #[inline]
-    #[target_feature(enable = "avx512f")]
-    fn expand(first: [__m512i; 16]) -> [__m512i; 64] {
-        let mut w = [_mm512_setzero_si512(); 64];
-        w[..16].copy_from_slice(&first);
-        for t in 16..64 {
-            let s0 = _mm512_ternarylogic_epi32::<0x96>(
-                _mm512_ror_epi32::<7>(w[t - 15]),
-                _mm512_ror_epi32::<18>(w[t - 15]),
-                _mm512_srli_epi32::<3>(w[t - 15]),
-            );
-            let s1 = _mm512_ternarylogic_epi32::<0x96>(
-                _mm512_ror_epi32::<17>(w[t - 2]),
-                _mm512_ror_epi32::<19>(w[t - 2]),
-                _mm512_srli_epi32::<10>(w[t - 2]),
-            );
-            w[t] = _mm512_add_epi32(
-                _mm512_add_epi32(w[t - 16], s0),
-                _mm512_add_epi32(w[t - 7], s1),
-            );
+    /// Word `t` of a block's message schedule plus the round constant, sixteen lanes at once,
+    /// for `t` from 0 to 63 in order: `w` holds the last sixteen words (at first the block's
+    /// own), and from word 16 on each replaces the one sixteen before it. A window instead
+    /// of the whole schedule: no 4 KiB array to fill and copy for every block.
+    #[inline(always)]
+    fn schedule_plus_k(w: &mut [__m512i; 16], t: usize) -> __m512i {
+        // SAFETY: register-only AVX-512F instructions, inlined into functions compiled for
+        // AVX-512F.
+        unsafe {
+            if t >= 16 {
+                let (w15, w2) = (w[(t - 15) % 16], w[(t - 2) % 16]);
+                let s0 = _mm512_ternarylogic_epi32::<0x96>(
+                    _mm512_ror_epi32::<7>(w15),
+                    _mm512_ror_epi32::<18>(w15),
+                    _mm512_srli_epi32::<3>(w15),
+                );
+                let s1 = _mm512_ternarylogic_epi32::<0x96>(
+                    _mm512_ror_epi32::<17>(w2),
+                    _mm512_ror_epi32::<19>(w2),
+                    _mm512_srli_epi32::<10>(w2),
+                );
+                w[t % 16] = _mm512_add_epi32(
+                    _mm512_add_epi32(w[t % 16], s0),
+                    _mm512_add_epi32(w[(t - 7) % 16], s1),
+                );
+            }
+            _mm512_add_epi32(w[t % 16], _mm512_set1_epi32(K[t] as i32))
         }
-        w
     }
 
     /// The lanes of each of `keys` under which the message whose schedules are `schedule` has
@@ -795,11 +796,9 @@ mod x16 {
     fn outer(inner: [__m512i; 8], keys: &Keys16, tag: &[u32; 8]) -> u16 {
         // SAFETY: each row is sixteen words: one unaligned 64-byte load.
         let load = |row: &[u32; 16]| unsafe { _mm512_loadu_si512(row.as_ptr().cast()) };
-        let w = expand(digest_block(inner));
+        let mut w = digest_block(inner);
         let mut outer = [keys.outer.each_ref().map(load)];
-        rounds(&mut outer, |t| {
-            _mm512_add_epi32(w[t], _mm512_set1_epi32(K[t] as i32))
-        });
+        rounds(&mut outer, |t| schedule_plus_k(&mut w, t));
         let mut lanes = u16::MAX;
         for (word, &want) in outer[0].iter().zip(tag) {
             lanes &= _mm512_cmpeq_epi32_mask(*word, _mm512_set1_epi32(want as i32));
