@@ -40,7 +40,7 @@ fn load(name: &str) -> Vec<keys::Key> {
 
 fn source() -> Source {
     Source {
-        input: "stdin".into(),
+        input: "stdin",
         line: Some(1),
         header: None,
         key: None,

@@ -1,10 +1,9 @@
 //! Where tokens come from: arguments, `-`, `@PATH` and stdin, read as streams, and the scanner
 //! that finds every compact JWS and JWE in any text, with a label saying where each was found.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
 use std::io::{self, BufRead};
-use std::sync::Arc;
 
 /// The largest token accepted by default; a longer one is refused without being held whole.
 pub const DEFAULT_MAX_TOKEN: usize = 1024 * 1024;
@@ -14,11 +13,27 @@ const HEAD_CAP: usize = 512;
 /// How many bytes before a token are kept to find its JSON key or parameter name.
 const RECENT_CAP: usize = 256;
 
+/// `name` as a string that lives as long as the process, made once for each name: every
+/// token's [`Source`] holds its input's name, and a shared `Arc` cost two locked updates of its
+/// count a token (~2% of a batch). An input's name is made when it is opened, so a run keeps
+/// one copy per input it names on its command line.
+pub fn intern(name: &str) -> &'static str {
+    static NAMES: std::sync::Mutex<BTreeSet<&'static str>> = std::sync::Mutex::new(BTreeSet::new());
+    let mut names = NAMES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(&kept) = names.get(name) {
+        return kept;
+    }
+    let kept: &'static str = Box::leak(name.into());
+    names.insert(kept);
+    kept
+}
+
 /// Where a token was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
-    /// `argument 1`, `stdin`, or a file's path (shared by the tokens of one input).
-    pub input: Arc<str>,
+    /// `argument 1`, `stdin`, or a file's path, made once for all the tokens of an input (see
+    /// [`intern`]).
+    pub input: &'static str,
     pub line: Option<u64>,
     /// The HTTP header (or `Name:` field) the token stood in.
     pub header: Option<String>,
@@ -35,7 +50,7 @@ pub enum KeyKind {
 
 impl fmt::Display for Source {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&crate::escape::text(&self.input))?;
+        f.write_str(&crate::escape::text(self.input))?;
         if let Some(line) = self.line {
             write!(f, " line {line}")?;
         }
@@ -200,7 +215,7 @@ const TOKEN_BYTES: [bool; 256] = {
 /// The scanner's state between chunks: everything it needs fits in a few small buffers, so
 /// memory is bounded by the largest token whatever the size of the input.
 struct State {
-    name: Arc<str>,
+    name: &'static str,
     numbered: bool,
     max_token: usize,
     line: u64,
@@ -225,11 +240,11 @@ pub struct Scanner<R> {
 
 impl<R: BufRead> Scanner<R> {
     /// `name` labels the input (`stdin`, `argument 2`, a path); `numbered` adds line numbers.
-    pub fn new(reader: R, name: impl Into<Arc<str>>, numbered: bool, max_token: usize) -> Self {
+    pub fn new(reader: R, name: &'static str, numbered: bool, max_token: usize) -> Self {
         Scanner {
             reader,
             state: State {
-                name: name.into(),
+                name,
                 numbered,
                 max_token,
                 line: 1,
@@ -250,21 +265,15 @@ impl<R: BufRead> Scanner<R> {
     /// A scanner that starts at the beginning of line `line` of an input already partly read,
     /// `http` saying whether an HTTP line was seen before: how a block of whole lines cut from a
     /// longer input is scanned on its own, with the labels a scan of the whole would give.
-    pub fn resume(
-        reader: R,
-        name: impl Into<Arc<str>>,
-        max_token: usize,
-        line: u64,
-        http: bool,
-    ) -> Self {
+    pub fn resume(reader: R, name: &'static str, max_token: usize, line: u64, http: bool) -> Self {
         let mut s = Scanner::new(reader, name, true, max_token);
         s.state.line = line;
         s.state.http = http;
         s
     }
 
-    pub fn name(&self) -> &str {
-        &self.state.name
+    pub fn name(&self) -> &'static str {
+        self.state.name
     }
 
     /// Whether an HTTP request or status line was seen.
@@ -460,7 +469,7 @@ impl State {
             None
         };
         Source {
-            input: self.name.clone(),
+            input: self.name,
             line: self.numbered.then_some(self.line),
             header,
             key,

@@ -328,7 +328,7 @@ proptest! {
         );
         for text in [raw.as_str(), garbage.as_str()] {
             let source = jwtctl::input::Source {
-                input: name.as_str().into(),
+                input: jwtctl::input::intern(&name),
                 line: Some(3),
                 // Without a header, a printable name takes the writer's direct path.
                 header: (name.len() % 2 == 0).then(|| "Authorization".into()),
@@ -371,7 +371,7 @@ proptest! {
         // The same claims with a space after the brace are never plain: the tree path.
         let spaced = format!("{{ {}", &payload[1..]);
         let (fast, slow) = (token(&payload), token(&spaced));
-        let source = || jwtctl::input::Source { input: "t".into(), line: None, header: None, key: None };
+        let source = || jwtctl::input::Source { input: "t", line: None, header: None, key: None };
         let a = inspect(fast.clone(), source(), Clock { now, leeway });
         let b = inspect(slow.clone(), source(), Clock { now, leeway });
         let (ta, tb) = (a.token.as_ref().unwrap(), b.token.as_ref().unwrap());

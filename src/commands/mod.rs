@@ -386,7 +386,7 @@ pub fn each_token(
                     let name = format!("argument {i}");
                     if let Some(word) = word_candidate(text) {
                         let source = Source {
-                            input: name.into(),
+                            input: input::intern(&name),
                             line: None,
                             header: None,
                             key: None,
@@ -399,7 +399,12 @@ pub fn each_token(
                         })
                     } else {
                         run.scan(
-                            Scanner::new(text.as_bytes(), name, text.contains('\n'), max_token),
+                            Scanner::new(
+                                text.as_bytes(),
+                                input::intern(&name),
+                                text.contains('\n'),
+                                max_token,
+                            ),
                             Blocking::Never,
                         )
                     }
@@ -421,7 +426,7 @@ pub fn each_token(
                         _ => {
                             let reader = BufReader::with_capacity(64 * 1024, f);
                             run.scan(
-                                Scanner::new(reader, path.clone(), true, max_token),
+                                Scanner::new(reader, input::intern(path), true, max_token),
                                 Blocking::Maybe,
                             )
                         }
@@ -565,7 +570,7 @@ enum Job {
 /// A block of whole lines, with the scanner's state at its start.
 struct Block {
     bytes: Vec<u8>,
-    name: std::sync::Arc<str>,
+    name: &'static str,
     line: u64,
     http: bool,
     skew: Skew,
@@ -821,7 +826,7 @@ impl Worker<'_> {
     /// unnumbered. A panic (a bug) becomes an error in the block's place; once counted, its
     /// tokens' numbers are skipped.
     fn block(self, block: Block, first: impl FnOnce(usize) -> Option<usize>) -> Vec<Done> {
-        let (name, line) = (block.name.clone(), block.line);
+        let (name, line) = (block.name, block.line);
         let counted = std::cell::Cell::new(0);
         let judged = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             // A block yields tokens and refusals only: one report each.
@@ -846,7 +851,7 @@ impl Worker<'_> {
                     Done::Problem(Problem {
                         message: format!(
                             "internal error while judging the tokens from line {line} of {}: please report it",
-                            crate::escape::text(&name)
+                            crate::escape::text(name)
                         ),
                         hint: None,
                         exit: Exit::BadInput,
@@ -907,10 +912,7 @@ fn scan_block(block: &Block) -> Result<Vec<Job>, usize> {
 fn block_scanner(block: &Block) -> Scanner<&[u8]> {
     Scanner::resume(
         &block.bytes[..],
-        // A copy of the input's name for the block's tokens alone: every token's source holds
-        // it, and a count of holders shared by all blocks went back and forth between the cores
-        // at every token (two threads took ~3% more CPU time with it).
-        std::sync::Arc::from(&*block.name),
+        block.name,
         block.max_token,
         block.line,
         block.http,
@@ -931,7 +933,7 @@ fn block_job(block: &Block, event: Event) -> Option<Job> {
 /// shared by [`Run::scan_file`] and the threads of [`Run::parallel_blocks`].
 struct FileBlocks<R> {
     reader: R,
-    name: std::sync::Arc<str>,
+    name: &'static str,
     max_token: usize,
     /// Read: what is not yet taken starts at `start` (see [`FileBlocks::take`]).
     pending: Vec<u8>,
@@ -1116,7 +1118,7 @@ impl<R: io::Read> FileBlocks<R> {
     fn block(&self, bytes: Vec<u8>, line: u64) -> Block {
         Block {
             bytes,
-            name: self.name.clone(),
+            name: self.name,
             line,
             http: self.http,
             skew: block_copy(&self.skew),
@@ -1137,7 +1139,7 @@ impl<R: io::Read> FileBlocks<R> {
         };
         let mut scanner = Scanner::resume(
             &rest[..=end],
-            self.name.clone(),
+            self.name,
             self.max_token,
             self.line,
             self.http,
@@ -1593,10 +1595,10 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         max_token: usize,
         blocking: Blocking,
     ) -> io::Result<()> {
-        let name: std::sync::Arc<str> = name.into();
+        let name = input::intern(&name);
         let mut file = FileBlocks {
             reader,
-            name: name.clone(),
+            name,
             max_token,
             pending: Vec::new(),
             start: 0,
@@ -1641,9 +1643,9 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             if let Some(e) = file.failed.take() {
                 self.drain()?;
                 // What was read before the error is still scanned.
-                let s = Scanner::resume(file.rest(), name.clone(), max_token, file.line, file.http);
+                let s = Scanner::resume(file.rest(), name, max_token, file.line, file.http);
                 self.scan_events(s, Blocking::Never, file.skew.clone(), first)?;
-                return self.problem(read_problem(&name, &e));
+                return self.problem(read_problem(name, &e));
             }
             if file.rest().is_empty() {
                 break;
@@ -1665,7 +1667,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     64 * 1024,
                     io::Read::chain(io::Cursor::new(pending), reader),
                 );
-                let s = Scanner::resume(rest, name.clone(), max_token, line, http);
+                let s = Scanner::resume(rest, name, max_token, line, http);
                 let end = self.scan_events(s, blocking, skew, first)?;
                 self.found |= end.jobs > 0;
                 if end.failed {
@@ -1690,7 +1692,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             if first || changes {
                 // Tokens scanned by workers come first: wait for them.
                 self.drain()?;
-                let s = Scanner::resume(&block[..], name.clone(), max_token, line, file.http);
+                let s = Scanner::resume(&block[..], name, max_token, line, file.http);
                 let end = self.scan_events(s, Blocking::Never, file.skew.clone(), first)?;
                 if end.jobs > 0 {
                     // (A line read alone, a `Date:`, says nothing of the tokens' size.)
@@ -1709,7 +1711,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         }
         self.drain()?;
         if !self.found {
-            self.no_token(&name)?;
+            self.no_token(name)?;
         }
         Ok(())
     }
@@ -2184,7 +2186,7 @@ mod tests {
         let token = "eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.c2ln";
         let block = Block {
             bytes: format!("{token}\nno token here\n{token}\n").into_bytes(),
-            name: "tokens.txt".into(),
+            name: "tokens.txt",
             line: 41,
             http: false,
             skew: None,
@@ -2219,7 +2221,7 @@ mod tests {
                 .map(|&n| format!("{}\n", [token; 1000][..n].join(" ")))
                 .collect::<String>()
                 .into_bytes(),
-            name: "t".into(),
+            name: "t",
             line: 1,
             http: false,
             skew: None,
@@ -2269,7 +2271,7 @@ mod tests {
         );
         let file = |pending: &[u8], eof| FileBlocks {
             reader: io::Cursor::new(Vec::new()),
-            name: "t".into(),
+            name: "t",
             max_token: input::DEFAULT_MAX_TOKEN,
             pending: pending.to_vec(),
             start: 0,
