@@ -523,15 +523,23 @@ fn dots(bytes: &[u8]) -> usize {
 /// with an HTTP request or status). Lines that change nothing can be scanned apart, in any
 /// order. Errs on the side of a change.
 pub fn survey(block: &[u8], http: bool, most: u64) -> (usize, u64, Option<usize>) {
+    #[cfg(target_arch = "x86_64")]
+    if crate::cpu::known(crate::cpu::AVX2) {
+        // SAFETY: the CPU has AVX2 (with BMI1) and the system saves its registers.
+        return unsafe { survey_avx2(block, http, most) };
+    }
+    survey_in(block, http, most)
+}
+
+/// [`survey`]'s portable body: a search for each line's end, then one for `HTTP/` in the lines
+/// surveyed.
+fn survey_in(block: &[u8], http: bool, most: u64) -> (usize, u64, Option<usize>) {
     let (mut lines, mut start) = (0, 0);
     let mut date = None;
     let mut surveyed = block.len();
     for end in crate::bytes::positions(b'\n', block).chain(std::iter::once(block.len())) {
-        if date.is_none() {
-            let line = strip_marker(&block[start..end]);
-            if line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"date:") {
-                date = Some(start);
-            }
+        if date.is_none() && date_line(&block[start..end]) {
+            date = Some(start);
         }
         if end == block.len() {
             break;
@@ -549,6 +557,103 @@ pub fn survey(block: &[u8], http: bool, most: u64) -> (usize, u64, Option<usize>
         .flatten()
         .map(|at| crate::bytes::rfind(b'\n', &head[..at]).map_or(0, |p| p + 1));
     (surveyed, lines, request.or(date))
+}
+
+/// [`survey`] with AVX2, in one pass: each 64 bytes become a mask of their newlines and, while
+/// no HTTP line is known, a mask of the places where an `H` has a `/` four bytes on (each
+/// `HTTP/`, and little else in a file of tokens, whose alphabet has no `/`). The lines are
+/// walked by their newlines' bits instead of a search for each end, and the block is not read
+/// a second time for `HTTP/`. The last bytes are read from a zero-padded copy.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,bmi1")]
+unsafe fn survey_avx2(block: &[u8], http: bool, most: u64) -> (usize, u64, Option<usize>) {
+    use std::arch::x86_64::*;
+    const STEP: usize = 64;
+    let len = block.len();
+    let newline = _mm256_set1_epi8(b'\n' as i8);
+    let (h, slash) = (_mm256_set1_epi8(b'H' as i8), _mm256_set1_epi8(b'/' as i8));
+    // The newlines of the 64 bytes at `p`, and the places where an `H` has a `/` four bytes on
+    // (when `look`), as bits. `p` has 68 bytes.
+    let masks = |p: *const u8, look: bool| -> (u64, u64) {
+        // SAFETY: bytes p..p + 68 are readable (the callers' sizes); the loads are unaligned.
+        let v: [__m256i; 4] =
+            unsafe { [0, 32, 4, 36].map(|offset| _mm256_loadu_si256(p.add(offset).cast())) };
+        let bits = |lo: __m256i, hi: __m256i| {
+            u64::from(_mm256_movemask_epi8(lo) as u32)
+                | u64::from(_mm256_movemask_epi8(hi) as u32) << 32
+        };
+        let lines = bits(
+            _mm256_cmpeq_epi8(v[0], newline),
+            _mm256_cmpeq_epi8(v[1], newline),
+        );
+        if !look {
+            return (lines, 0);
+        }
+        let at = |x: __m256i, y: __m256i| {
+            _mm256_and_si256(_mm256_cmpeq_epi8(x, h), _mm256_cmpeq_epi8(y, slash))
+        };
+        (lines, bits(at(v[0], v[2]), at(v[1], v[3])))
+    };
+    let (mut lines, mut start) = (0u64, 0usize);
+    // The first line starting with `Date:`, the end of the `most`-th line if it came, and the
+    // first `HTTP/`.
+    let (mut date, mut stopped, mut first_http) = (None, None, None);
+    let mut look = !http;
+    let mut at = 0;
+    'steps: while at < len {
+        let (mut newlines, mut maybe) = if at + STEP + 4 <= len {
+            // SAFETY: bytes at..at + 68 are within `block`.
+            masks(unsafe { block.as_ptr().add(at) }, look)
+        } else {
+            // Fewer than 68 bytes left: zeros after them, which match nothing looked for.
+            let mut padded = [0u8; STEP + 4];
+            padded[..len - at].copy_from_slice(&block[at..]);
+            masks(padded.as_ptr(), look)
+        };
+        while maybe != 0 {
+            let p = at + maybe.trailing_zeros() as usize;
+            if block.get(p..p + 5) == Some(b"HTTP/") {
+                first_http = Some(p);
+                look = false;
+                break;
+            }
+            maybe &= maybe - 1;
+        }
+        while newlines != 0 {
+            let end = at + newlines.trailing_zeros() as usize;
+            if date.is_none() && date_line(&block[start..end]) {
+                date = Some(start);
+            }
+            lines += 1;
+            start = end + 1;
+            if lines >= most {
+                stopped = Some(start);
+                break 'steps;
+            }
+            newlines &= newlines - 1;
+        }
+        at += STEP;
+    }
+    let surveyed = stopped.unwrap_or_else(|| {
+        // The last line, without a line end, is looked at but not counted.
+        if date.is_none() && date_line(&block[start..]) {
+            date = Some(start);
+        }
+        len
+    });
+    // An `HTTP/` counts within the lines before a `Date:` (or all those surveyed): the first
+    // one found is in them if any is.
+    let head = date.unwrap_or(surveyed);
+    let request = first_http
+        .filter(|&p| p + 5 <= head)
+        .map(|p| crate::bytes::rfind(b'\n', &block[..p]).map_or(0, |q| q + 1));
+    (surveyed, lines, request.or(date))
+}
+
+/// Whether a line is a `Date:` header (after any `curl -v` marker).
+fn date_line(line: &[u8]) -> bool {
+    let line = strip_marker(line);
+    line.len() >= 5 && line[..5].eq_ignore_ascii_case(b"date:")
 }
 
 /// Drops leading space and a `curl -v` direction marker (`> `, `< `).
@@ -862,6 +967,57 @@ mod tests {
         assert_eq!(survey(date, false, 3), (40, 3, Some(4)));
         assert_eq!(survey(b"a\nb", false, 1), (2, 1, None));
         assert_eq!(survey(b"a\nb", false, 2), (3, 1, None));
+    }
+
+    /// The one-pass survey with AVX2 finds what the portable one does: random blocks made of
+    /// the bytes that matter (newlines, `HTTP/`, `Date:` in both cases, markers, spaces, token
+    /// text), every length up to 300, with and without a known HTTP line and line limits.
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn the_vector_survey_agrees_with_the_portable_one() {
+        if !crate::cpu::offers(crate::cpu::AVX2) {
+            return;
+        }
+        let pieces: [&[u8]; 12] = [
+            b"\n",
+            b"HTTP/",
+            b"HTTP",
+            b"H",
+            b"/",
+            b"Date:",
+            b"dAtE: x",
+            b"< ",
+            b"  ",
+            b"eyJ",
+            b"abc.def",
+            b"GET /x HTTP/1.1",
+        ];
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        for round in 0..20_000 {
+            let mut block = Vec::new();
+            let len = round % 300;
+            while block.len() < len {
+                block.extend_from_slice(pieces[next(pieces.len())]);
+            }
+            block.truncate(len);
+            let most = [u64::MAX, 1, 2, 3, next(8) as u64][round % 5];
+            for http in [false, true] {
+                // SAFETY: the CPU has AVX2 (asked above).
+                let fast = unsafe { survey_avx2(&block, http, most) };
+                assert_eq!(
+                    fast,
+                    survey_in(&block, http, most),
+                    "{:?} http {http} most {most}",
+                    String::from_utf8_lossy(&block)
+                );
+            }
+        }
     }
 
     const T: &str = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln";
