@@ -644,8 +644,8 @@ struct Unnumbered {
 /// Done with a rendered report: its token's buffers are kept for the thread's next tokens
 /// ([`crate::spare`]), and the report itself for the next token made in its slot.
 fn recycle(slot: &mut Option<Report>) {
-    if let Some(token) = slot.as_mut().and_then(|r| r.token.take()) {
-        token.recycle();
+    if let Some(report) = slot {
+        token::Token::recycle(&mut report.token);
     }
 }
 
