@@ -138,8 +138,9 @@ impl Token {
         // A header the memo (or another token) holds too goes back for the next token that has
         // it (see [`SPARE_HEADERS`]); one held by this token alone is dropped.
         let keep = Arc::strong_count(&token.header) > 1;
-        let Some(token) = slot.take() else { return };
-        if keep {
+        if let Some(token) = slot.take()
+            && keep
+        {
             SPARE_HEADERS.with_borrow_mut(|spare| {
                 if spare.len() == SPARE_HEADERS_MAX {
                     // Full of headers no token takes back any more: let them go.
