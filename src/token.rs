@@ -823,22 +823,25 @@ thread_local! {
 /// Handles kept by [`SPARE_HEADERS`] at most: more than the tokens a thread judges together.
 const SPARE_HEADERS_MAX: usize = 64;
 
+/// A handle to `h` for a new token: the last one recycled when it is `h`'s (taken back with its
+/// count as it is), else a new one.
+fn spare_or_clone(h: &Header) -> Header {
+    SPARE_HEADERS
+        .with_borrow_mut(|spare| match spare.last() {
+            Some(last) if Arc::ptr_eq(last, h) => spare.pop(),
+            _ => None,
+        })
+        .unwrap_or_else(|| Arc::clone(h))
+}
+
 /// The header of a token of `n` segments, from its first segment.
 fn header(segment: &str, n: usize) -> Result<Header, ParseError> {
     let memo = segment.len() <= HEADER_MEMO_LEN;
     if memo
         && let Some(h) = HEADERS.with_borrow(|m| {
-            m.iter().find(|(text, _)| **text == *segment).map(|(_, h)| {
-                SPARE_HEADERS
-                    .with_borrow_mut(|spare| {
-                        spare
-                            .last()
-                            .is_some_and(|last| Arc::ptr_eq(last, h))
-                            .then(|| spare.pop())
-                            .flatten()
-                    })
-                    .unwrap_or_else(|| Arc::clone(h))
-            })
+            m.iter()
+                .find(|(text, _)| **text == *segment)
+                .map(|(_, h)| spare_or_clone(h))
         })
     {
         return Ok(h);
