@@ -69,11 +69,38 @@ impl fmt::Display for Source {
     }
 }
 
+/// The places of a JWS's two dots in its text, as the scanner found them: in one word, which
+/// keeps a batch's job (its text, source and skew) within the 128 bytes that are moved without
+/// a call to copy memory (two words made it 144, and `memcpy` 2% of a batch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dots(std::num::NonZeroU64);
+
+impl Dots {
+    /// The two places, if both fit 32 bits (a text read whole is far shorter) and are not both
+    /// zero (two dots are not in one place).
+    pub fn new([first, second]: [usize; 2]) -> Option<Dots> {
+        let (first, second) = (u32::try_from(first).ok()?, u32::try_from(second).ok()?);
+        std::num::NonZeroU64::new(u64::from(first) | u64::from(second) << 32).map(Dots)
+    }
+
+    pub fn places(self) -> [usize; 2] {
+        let word = self.0.get();
+        [(word & 0xffff_ffff) as usize, (word >> 32) as usize]
+    }
+}
+
 /// What the scanner reports, in input order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
-    /// A token candidate (it may still turn out malformed).
-    Token { text: String, source: Source },
+    /// A token candidate (it may still turn out malformed). `dots`: the places of its two
+    /// dots, when it has exactly two and the scanner placed them on its way (a line that is a
+    /// token alone): reading it then needs no search for them (see
+    /// [`crate::token::parse_placed`]).
+    Token {
+        text: String,
+        source: Source,
+        dots: Option<Dots>,
+    },
     /// A candidate longer than the size limit; only its length was counted.
     TooLarge { len: usize, source: Source },
     /// An HTTP `Date:` header, as Unix seconds.
@@ -85,25 +112,25 @@ fn is_token_byte(b: u8) -> bool {
 }
 
 /// How many bytes at the start of `bytes` are token bytes, and how many of those are dots (a
-/// token's segments are its dots plus one). With AVX2, once a batch has asked the CPU (see
-/// [`crate::cpu`]), 32 bytes at a time as bit masks (the scanner's share of a verify run fell
-/// from ~6% to ~2.5%).
-fn token_span(bytes: &[u8]) -> (usize, usize) {
+/// token's segments are its dots plus one); the places of the first two dots go to `first`
+/// (as many as there are). With AVX2, once a batch has asked the CPU (see [`crate::cpu`]), 32
+/// bytes at a time as bit masks (the scanner's share of a verify run fell from ~6% to ~2.5%).
+fn token_span(bytes: &[u8], first: &mut [usize; 2]) -> (usize, usize) {
     #[cfg(target_arch = "x86_64")]
     if crate::cpu::known(crate::cpu::AVX2) {
         // SAFETY: the CPU has AVX2 and the system saves its registers.
-        return unsafe { token_span_avx2(bytes) };
+        return unsafe { token_span_avx2(bytes, first) };
     }
-    token_span_in(bytes)
+    token_span_in(bytes, first)
 }
 
 /// [`token_span`] with AVX2: each 32 bytes become a mask of the bytes that are not token bytes
 /// and a mask of the dots; the first set bit of the one ends the span, the other is counted up
-/// to it. The last bytes are read as the last 32 of the input, those already counted shifted
-/// out; fewer than 32 in all, one at a time.
+/// to it (the first two placed). The last bytes are read as the last 32 of the input, those
+/// already counted shifted out; fewer than 32 in all, one at a time.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,popcnt,bmi1")]
-unsafe fn token_span_avx2(bytes: &[u8]) -> (usize, usize) {
+unsafe fn token_span_avx2(bytes: &[u8], first: &mut [usize; 2]) -> (usize, usize) {
     use std::arch::x86_64::*;
     const LANES: usize = 32;
     let masks = |v: __m256i| -> (u32, u32) {
@@ -131,10 +158,20 @@ unsafe fn token_span_avx2(bytes: &[u8]) -> (usize, usize) {
     let end = |other: u32, dot: u32| {
         let k = other.trailing_zeros();
         let before = if k >= 32 { u32::MAX } else { (1u32 << k) - 1 };
-        (k as usize, (dot & before).count_ones() as usize)
+        (k as usize, dot & before)
+    };
+    // The dots of a mask (bit `i` is byte `at + i`) after `dots` others: placed while fewer
+    // than two are, and counted.
+    let mut take = |mut dots: usize, at: usize, mut dot: u32| {
+        while dot != 0 && dots < first.len() {
+            first[dots] = at + dot.trailing_zeros() as usize;
+            dots += 1;
+            dot &= dot - 1;
+        }
+        dots + dot.count_ones() as usize
     };
     if bytes.len() < LANES {
-        return token_span_in(bytes);
+        return token_span_in(bytes, first);
     }
     let (mut n, mut dots) = (0, 0);
     while n + LANES <= bytes.len() {
@@ -142,11 +179,13 @@ unsafe fn token_span_avx2(bytes: &[u8]) -> (usize, usize) {
         let v = unsafe { _mm256_loadu_si256(bytes.as_ptr().add(n).cast()) };
         let (other, dot) = masks(v);
         if other != 0 {
-            let (k, d) = end(other, dot);
-            return (n + k, dots + d);
+            let (k, dot) = end(other, dot);
+            return (n + k, take(dots, n, dot));
+        }
+        if dot != 0 {
+            dots = take(dots, n, dot);
         }
         n += LANES;
-        dots += dot.count_ones() as usize;
     }
     let rest = bytes.len() - n;
     if rest == 0 {
@@ -157,15 +196,15 @@ unsafe fn token_span_avx2(bytes: &[u8]) -> (usize, usize) {
     let (other, dot) = masks(v);
     // The first 32 - rest bytes were counted above; the input ends after `rest` more.
     let shift = LANES - rest;
-    let (k, d) = end(other >> shift | 1 << rest, dot >> shift);
-    (n + k, dots + d)
+    let (k, dot) = end(other >> shift | 1 << rest, dot >> shift);
+    (n + k, take(dots, n, dot))
 }
 
 /// [`token_span`]'s portable body. Tokens are hundreds of bytes long: 32 bytes are checked and
 /// their dots counted at a time, all of them, so that both are vectorized; then 16, 8, and one
 /// at a time.
 #[inline(always)]
-fn token_span_in(bytes: &[u8]) -> (usize, usize) {
+fn token_span_in(bytes: &[u8], first: &mut [usize; 2]) -> (usize, usize) {
     let all = |chunk: &[u8]| chunk.iter().fold(true, |all, &b| all & token_byte(b));
     let dots_in =
         |chunk: &[u8]| usize::from(chunk.iter().fold(0u8, |d, &b| d + u8::from(b == b'.')));
@@ -191,6 +230,14 @@ fn token_span_in(bytes: &[u8]) -> (usize, usize) {
         }
         n += 1;
         dots += usize::from(b == b'.');
+    }
+    if dots > 0 {
+        for (place, dot) in first
+            .iter_mut()
+            .zip(crate::bytes::positions(b'.', &bytes[..n]))
+        {
+            *place = dot;
+        }
     }
     (n, dots)
 }
@@ -343,9 +390,12 @@ impl State {
         while i < buf.len() {
             // A span of token bytes, taken whole.
             let start = i;
-            let (len, span_dots) = token_span(&buf[i..]);
+            let mut first = [0; 2];
+            let (len, span_dots) = token_span(&buf[i..], &mut first);
             i += len;
-            if i > start && buf.get(i) == Some(&b'\n') && self.whole_line(&buf[start..i], span_dots)
+            if i > start
+                && buf.get(i) == Some(&b'\n')
+                && self.whole_line(&buf[start..i], span_dots, first)
             {
                 i += 1;
                 continue;
@@ -382,7 +432,7 @@ impl State {
     /// the copies and checks that a line with context needs: what [`State::end_run`] and
     /// [`State::end_line`] would find for it (no label, no context, no Date, no HTTP line),
     /// straight from the buffer. False, with nothing done, for any other line.
-    fn whole_line(&mut self, span: &[u8], dots: usize) -> bool {
+    fn whole_line(&mut self, span: &[u8], dots: usize, first: [usize; 2]) -> bool {
         if self.run_len > 0
             || !self.head.is_empty()
             || !self.recent.is_empty()
@@ -393,7 +443,9 @@ impl State {
         }
         if let Some(text) = candidate_text(span, dots + 1) {
             let source = self.source(0);
-            self.queue.push_back(Event::Token { text, source });
+            // Three segments are kept whole (`candidate_text`): the dots are where they were.
+            let dots = if dots == 2 { Dots::new(first) } else { None };
+            self.queue.push_back(Event::Token { text, source, dots });
         }
         self.line += 1;
         true
@@ -444,7 +496,11 @@ impl State {
                 };
                 if let Some(text) = candidate_text(cand, segments) {
                     let source = self.source(p);
-                    self.queue.push_back(Event::Token { text, source });
+                    self.queue.push_back(Event::Token {
+                        text,
+                        source,
+                        dots: None,
+                    });
                 }
             }
         }
@@ -842,8 +898,49 @@ mod tests {
         assert_eq!(events, Vec::from(whole));
     }
 
+    /// Two dots' places go into one word and come out as they went in; places past 32 bits are
+    /// not kept (the dots are then searched for).
+    #[test]
+    fn dot_places_in_one_word() {
+        for places in [
+            [3, 40],
+            [0, 1],
+            [36, 352],
+            [u32::MAX as usize - 1, u32::MAX as usize],
+        ] {
+            assert_eq!(Dots::new(places).map(Dots::places), Some(places));
+        }
+        assert_eq!(Dots::new([3, u32::MAX as usize + 1]), None);
+        assert_eq!(Dots::new([0, 0]), None);
+    }
+
+    /// What a span function answers for `bytes`, with the places it gave of the first two dots.
+    fn placed(
+        span: impl Fn(&[u8], &mut [usize; 2]) -> (usize, usize),
+        bytes: &[u8],
+    ) -> (usize, usize, Vec<usize>) {
+        let mut first = [usize::MAX; 2];
+        let (len, dots) = span(bytes, &mut first);
+        (len, dots, first[..dots.min(2)].to_vec())
+    }
+
+    /// The span of `bytes` byte by byte: its length, its dots, the places of the first two.
+    fn expected(bytes: &[u8]) -> (usize, usize, Vec<usize>) {
+        let len = bytes.iter().take_while(|&&b| is_token_byte(b)).count();
+        let dots: Vec<usize> = (0..len).filter(|&i| bytes[i] == b'.').collect();
+        (len, dots.len(), dots.into_iter().take(2).collect())
+    }
+
+    /// The span as the batch's vectorized scanner finds it (with AVX2).
+    #[cfg(target_arch = "x86_64")]
+    fn avx2(bytes: &[u8], first: &mut [usize; 2]) -> (usize, usize) {
+        assert!(crate::cpu::offers(crate::cpu::AVX2));
+        // SAFETY: the CPU has AVX2.
+        unsafe { token_span_avx2(bytes, first) }
+    }
+
     /// The vectorized span agrees with the byte table for every byte value, wherever it sits
-    /// against the 32-byte chunks.
+    /// against the 32-byte chunks, and places the first two dots.
     #[test]
     fn token_span_agrees_with_the_table() {
         for b in 0..=255u8 {
@@ -858,17 +955,17 @@ mod tests {
                 }
                 let want = if is_token_byte(b) { 120 } else { at };
                 let want_dots = bytes[..want].iter().filter(|&&c| c == b'.').count();
-                assert_eq!(token_span_in(&bytes), (want, want_dots), "byte {b} at {at}");
+                let (len, dots, _) = expected(&bytes);
+                assert_eq!((len, dots), (want, want_dots), "byte {b} at {at}");
+                assert_eq!(placed(token_span_in, &bytes), expected(&bytes));
                 // Every length: each of the 32-, 16- and 8-byte steps and the bytes after them.
                 for len in [at, at + 1, 119] {
-                    let want = want.min(len);
-                    let want_dots = bytes[..want].iter().filter(|&&c| c == b'.').count();
-                    assert_eq!(token_span_in(&bytes[..len]), (want, want_dots));
+                    let bytes = &bytes[..len];
+                    assert_eq!(placed(token_span_in, bytes), expected(bytes));
                     #[cfg(target_arch = "x86_64")]
                     if crate::cpu::offers(crate::cpu::AVX2) {
-                        // SAFETY: the CPU has AVX2.
-                        let avx2 = unsafe { token_span_avx2(&bytes[..len]) };
-                        assert_eq!(avx2, (want, want_dots), "byte {b} at {at} of {len}");
+                        let e = expected(bytes);
+                        assert_eq!(placed(avx2, bytes), e, "byte {b} at {at} of {len}");
                     }
                 }
             }
@@ -881,8 +978,10 @@ mod tests {
             let dots = run[..len].iter().filter(|&&c| c == b'.').count();
             let mut text = run[..len].to_vec();
             text.extend_from_slice(b" y.z");
-            assert_eq!(token_span(&text), (len, dots), "{len}");
-            assert_eq!(token_span_in(&text), (len, dots), "{len}");
+            let first_two = [3, 10][..dots.min(2)].to_vec();
+            assert_eq!(expected(&text), (len, dots, first_two));
+            assert_eq!(placed(token_span, &text), expected(&text), "{len}");
+            assert_eq!(placed(token_span_in, &text), expected(&text), "{len}");
         }
         // Random text of token bytes, dots and others, every length, both compilations.
         #[cfg(target_arch = "x86_64")]
@@ -890,35 +989,39 @@ mod tests {
             let alphabet = b"aZ09-_..  \n/:=+\x00\x7f\x80\xff`@[{";
             let mut x = 0x2545_f491_4f6c_dd1du64;
             for len in 0..200 {
-                for _ in 0..50 {
+                for round in 0..50 {
                     let text: Vec<u8> = (0..len)
                         .map(|_| {
                             x ^= x << 13;
                             x ^= x >> 7;
                             x ^= x << 17;
-                            // Mostly token bytes, so that spans run long.
+                            // Mostly token bytes, so that spans run long; in every other text
+                            // dots are rare, so that the first two fall anywhere (a JWS's are
+                            // hundreds of bytes apart).
                             let i = (x % 64) as usize;
-                            if i < 48 {
+                            if round % 2 == 1 {
+                                [b'.', b'a', b'Z', b'-'][usize::from(i > 1) * (1 + i % 3)]
+                            } else if i < 48 {
                                 alphabet[i % 8]
                             } else {
                                 alphabet[i % alphabet.len()]
                             }
                         })
                         .collect();
-                    // SAFETY: the CPU has AVX2.
-                    let avx2 = unsafe { token_span_avx2(&text) };
-                    assert_eq!(avx2, token_span_in(&text), "{text:?}");
+                    assert_eq!(placed(avx2, &text), expected(&text), "{text:?}");
+                    assert_eq!(placed(token_span_in, &text), expected(&text), "{text:?}");
                 }
             }
         }
         // A candidate's text is taken as UTF-8 without a check (`candidate_text`).
         assert!((0..=255u8).all(|b| !is_token_byte(b) || b.is_ascii()));
-        assert_eq!(token_span(b""), (0, 0));
-        assert_eq!(token_span(&[b'.'; 300]), (300, 300));
+        assert_eq!(placed(token_span, b""), (0, 0, vec![]));
+        assert_eq!(placed(token_span, &[b'.'; 300]), (300, 300, vec![0, 1]));
     }
 
     /// A line that is a token alone is found straight from the buffer; read a byte at a time,
-    /// the same text goes the long way (a run across reads). Both find the same events.
+    /// the same text goes the long way (a run across reads). Both find the same events, the
+    /// first with the places of a JWS's two dots (and only of a JWS's).
     #[test]
     fn whole_line_tokens_are_found_as_the_long_way_finds_them() {
         let long = format!("eyJ{}.eyJ.sig", "A".repeat(90));
@@ -931,7 +1034,15 @@ mod tests {
             let slow = io::BufReader::with_capacity(1, text.as_bytes());
             let mut slow = Scanner::new(slow, "t", true, max);
             let (mut a, mut b) = (Vec::new(), Vec::new());
-            while let Some(e) = fast.next_event().unwrap() {
+            let mut placed = 0;
+            while let Some(mut e) = fast.next_event().unwrap() {
+                if let Event::Token { text, dots, .. } = &mut e
+                    && let Some(places) = dots.take().map(Dots::places)
+                {
+                    let all: Vec<usize> = crate::bytes::positions(b'.', text.as_bytes()).collect();
+                    assert_eq!(all, places, "{text}");
+                    placed += 1;
+                }
                 a.push(e);
             }
             while let Some(e) = slow.next_event().unwrap() {
@@ -939,6 +1050,8 @@ mod tests {
             }
             assert_eq!(a, b, "max {max}");
             assert!(a.len() >= 9, "{a:?}");
+            // The first line's token, and the long one's where the limit lets it be one.
+            assert_eq!(placed, if max == 100 { 1 } else { 2 }, "max {max}");
         }
     }
 
@@ -1039,7 +1152,7 @@ mod tests {
         scan(text)
             .into_iter()
             .filter_map(|e| match e {
-                Event::Token { text, source } => Some((text, source.to_string())),
+                Event::Token { text, source, .. } => Some((text, source.to_string())),
                 _ => None,
             })
             .collect()

@@ -876,73 +876,16 @@ fn header(segment: &str, n: usize) -> Result<Header, ParseError> {
     Ok(h)
 }
 
-/// How many dots a token's text has, in one pass, the places of the first four (the ends of
-/// its first four segments) put in `ends`: with AVX2 (once a batch asked the CPU, see
-/// [`crate::cpu`]) 32 bytes at a time as bit masks, else a search for each dot. (The places are
-/// written where the caller reads them: an array returned was copied out as one wide load of
-/// the narrow stores just made, which waited for them.)
+/// How many dots a token's text has; the places of the first four (the ends of its first four
+/// segments) are put in `ends`. (A batch's tokens mostly come with their two dots placed by the
+/// scanner: see [`parse_placed`].)
 fn dots(raw: &[u8], ends: &mut [usize; 4]) -> usize {
-    #[cfg(target_arch = "x86_64")]
-    if crate::cpu::known(crate::cpu::AVX2) {
-        // SAFETY: the CPU has AVX2 (with BMI1 and POPCNT) and the system saves its registers.
-        return unsafe { dots_avx2(raw, ends) };
-    }
-    dots_in(raw, ends)
-}
-
-/// [`dots`]' portable body.
-fn dots_in(raw: &[u8], ends: &mut [usize; 4]) -> usize {
     let mut dots = 0;
     for dot in crate::bytes::positions(b'.', raw) {
         if let Some(end) = ends.get_mut(dots) {
             *end = dot;
         }
         dots += 1;
-    }
-    dots
-}
-
-/// [`dots`] with AVX2: a mask of the dots of each 32 bytes, the last 32 read as the input's
-/// last 32 with those already counted shifted out (a text shorter than 32 bytes goes to
-/// [`dots_in`]). A search for each dot, as memchr's, cost three calls a token and ~1% of a batch.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2,bmi1,popcnt")]
-unsafe fn dots_avx2(raw: &[u8], ends: &mut [usize; 4]) -> usize {
-    use std::arch::x86_64::*;
-    const LANES: usize = 32;
-    if raw.len() < LANES {
-        return dots_in(raw, ends);
-    }
-    let dot = _mm256_set1_epi8(b'.' as i8);
-    let mask_at = |at: usize| {
-        // SAFETY: bytes at..at + 32 are within `raw` (the callers' bounds); the load is
-        // unaligned.
-        let v = unsafe { _mm256_loadu_si256(raw.as_ptr().add(at).cast()) };
-        _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, dot)) as u32
-    };
-    let mut dots = 0;
-    // The dots of the bits of `mask`, bit `i` being byte `at + i`: the first four placed, the
-    // rest counted.
-    let mut take = |at: usize, mut mask: u32| {
-        while mask != 0 && dots < ends.len() {
-            ends[dots] = at + mask.trailing_zeros() as usize;
-            dots += 1;
-            mask &= mask - 1;
-        }
-        dots += mask.count_ones() as usize;
-    };
-    let mut at = 0;
-    while at + LANES <= raw.len() {
-        let mask = mask_at(at);
-        if mask != 0 {
-            take(at, mask);
-        }
-        at += LANES;
-    }
-    let rest = raw.len() - at;
-    if rest > 0 {
-        // The last 32 bytes: the first 32 - rest of them were counted above.
-        take(at, mask_at(raw.len() - LANES) >> (LANES - rest));
     }
     dots
 }
@@ -954,8 +897,29 @@ pub fn parse(raw: &str) -> Result<Token, ParseError> {
 
 /// [`parse`], keeping the text it is given as the token's `raw` instead of a copy.
 pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
+    parse_placed(raw, None)
+}
+
+/// [`parse_owned`] of a text whose dots may be known: `dots`, the places of its two dots when
+/// it has exactly two and no other (the scanner finds them on its way through a line that is a
+/// token alone, see [`crate::input::Event::Token`]); else they are looked for here, as they are
+/// when the places given are not two dots in order.
+pub fn parse_placed(raw: String, dots: Option<[usize; 2]>) -> Result<Token, ParseError> {
     let mut ends = [0; 4];
-    let dots = dots(raw.as_bytes(), &mut ends);
+    let bytes = raw.as_bytes();
+    let dots = match dots {
+        Some([first, second])
+            if first < second
+                && bytes.get(first) == Some(&b'.')
+                && bytes.get(second) == Some(&b'.') =>
+        {
+            debug_assert_eq!(self::dots(bytes, &mut [0; 4]), 2, "{raw}");
+            ends[0] = first;
+            ends[1] = second;
+            2
+        }
+        _ => self::dots(bytes, &mut ends),
+    };
     let n = dots + 1;
     if n != 3 && n != 5 {
         return Err(error(format!(
@@ -1058,6 +1022,43 @@ mod tests {
         }
         let jwe = parse(&format!("{h}.ZW5j.aXY.Y3Q.dGFn")).unwrap();
         assert_eq!(jwe.kind, Kind::Jwe);
+    }
+
+    /// A token read with its two dots' places given (as the scanner gives them) is the token
+    /// read with them searched for, whole or malformed.
+    #[test]
+    fn placed_dots_read_as_searched_ones() {
+        let (h, p, sig) = (
+            "eyJhbGciOiJIUzI1NiJ9",
+            "eyJzdWIiOiIxIiwiZXhwIjoxODAwMDAwOTAwfQ",
+            "c2ln",
+        );
+        for text in [
+            format!("{h}.{p}.{sig}"),
+            format!("{h}.{p}."),
+            format!("{h}..{sig}"),
+            format!(".{p}.{sig}"),
+            format!("{h}.{p}x.{sig}"),
+            format!("{h}.e30.{sig}"),
+        ] {
+            let places: Vec<usize> = crate::bytes::positions(b'.', text.as_bytes()).collect();
+            let placed = parse_placed(text.clone(), Some([places[0], places[1]]));
+            let searched = parse_owned(text.clone());
+            assert_eq!(format!("{placed:?}"), format!("{searched:?}"), "{text}");
+        }
+        let text = format!("{h}.{p}.{sig}");
+        let t = parse_placed(text.clone(), Some([h.len(), h.len() + 1 + p.len()])).unwrap();
+        assert_eq!(t.signing_input_len, h.len() + 1 + p.len());
+        assert_eq!(t.signature, b"sig");
+        // Places that are not two dots in order are not taken: the dots are searched for.
+        for wrong in [
+            [0, 1],
+            [h.len() + 1 + p.len(), h.len()],
+            [h.len(), text.len()],
+        ] {
+            let t = parse_placed(text.clone(), Some(wrong)).unwrap();
+            assert_eq!(t.signing_input_len, h.len() + 1 + p.len(), "{wrong:?}");
+        }
     }
 
     /// `Claims::new` takes a plain payload as UTF-8 without checking it again: `plain` must
@@ -1354,42 +1355,6 @@ mod tests {
         let t5 = token(a);
         assert_eq!(t5.kid(), Some("spare-a"));
         assert_eq!(t5.alg(), Some("HS256"));
-    }
-
-    /// The dots found 32 bytes at a time are those a search for each finds: random texts of
-    /// dots and other bytes, every length up to 200.
-    #[test]
-    #[cfg(target_arch = "x86_64")]
-    fn the_vector_dot_search_agrees_with_the_portable_one() {
-        if !crate::cpu::offers(crate::cpu::AVX2) {
-            return;
-        }
-        let mut state = 0x2545_F491_4F6C_DD1D_u64;
-        for round in 0..20_000 {
-            let text: Vec<u8> = (0..round % 200)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    // Dots one time in eight, one in two for some texts.
-                    let one_in = if round % 3 == 0 { 2 } else { 8 };
-                    if state.is_multiple_of(one_in) {
-                        b'.'
-                    } else {
-                        b'a'
-                    }
-                })
-                .collect();
-            let (mut fast, mut slow) = ([0; 4], [0; 4]);
-            // SAFETY: the CPU has AVX2 (asked above).
-            let n = unsafe { dots_avx2(&text, &mut fast) };
-            assert_eq!(
-                (n, fast),
-                (dots_in(&text, &mut slow), slow),
-                "{:?}",
-                String::from_utf8_lossy(&text)
-            );
-        }
     }
 
     /// Checking a long segment in pieces gives what decoding it whole gives: the length, or the

@@ -395,7 +395,7 @@ pub fn each_token(
                         run.push(if word.len() > max_token {
                             too_large(word.len(), max_token, source)
                         } else {
-                            Job::Token(word.to_string(), source, None)
+                            Job::Token(word.to_string(), None, source, None)
                         })
                     } else {
                         run.scan(
@@ -557,8 +557,9 @@ fn block_copy(skew: &Skew) -> Skew {
 
 /// What waits to be judged and written, in input order.
 enum Job {
-    /// A token candidate, where it was found, and the clock_skew warning of its input.
-    Token(String, Source, Skew),
+    /// A token candidate, its dots' places if the scanner found them (see [`Event::Token`]),
+    /// where it was found, and the clock_skew warning of its input.
+    Token(String, Option<input::Dots>, Source, Skew),
     /// A report made without judging (a refused token).
     Ready(Box<Report>),
     /// An error about an input as a whole, kept in its place among the reports.
@@ -650,15 +651,25 @@ fn recycle(slot: &mut Option<Report>) {
 }
 
 /// A token's report made in `slot`: in the report already there, if any (see [`inspect_in`]),
-/// else in a new one.
-fn made_in(slot: &mut Option<Report>, text: String, source: Source, clock: Clock) -> &mut Report {
+/// else in a new one. `dots`: its dots' places, if the scanner found them.
+fn made_in(
+    slot: &mut Option<Report>,
+    text: String,
+    dots: Option<input::Dots>,
+    source: Source,
+    clock: Clock,
+) -> &mut Report {
     match slot {
         Some(report) => {
             report.source = source;
-            inspect_in(report, text, clock);
+            inspect_in(report, text, dots, clock);
             report
         }
-        None => slot.insert(inspect(text, source, clock)),
+        None => {
+            let mut report = Report::malformed(source, String::new());
+            inspect_in(&mut report, text, dots, clock);
+            slot.insert(report)
+        }
     }
 }
 
@@ -676,7 +687,9 @@ impl Worker<'_> {
             .into_iter()
             .map(|(index, job)| {
                 let report = match job {
-                    Job::Token(text, source, skew) => self.judge_in(&mut slot, text, source, skew),
+                    Job::Token(text, dots, source, skew) => {
+                        self.judge_in(&mut slot, text, dots, source, skew)
+                    }
                     Job::Ready(r) => slot.insert(*r),
                     Job::Problem(p) => return Done::Problem(p),
                     Job::Scan(block) => {
@@ -708,10 +721,11 @@ impl Worker<'_> {
         self,
         slot: &mut Option<Report>,
         text: String,
+        dots: Option<input::Dots>,
         source: Source,
         skew: Skew,
     ) -> &mut Report {
-        let r = made_in(slot, text, source, self.build.clock());
+        let r = made_in(slot, text, dots, source, self.build.clock());
         self.build.judge(r);
         r.warnings.extend(skew.map(std::sync::Arc::unwrap_or_clone));
         r
@@ -728,7 +742,7 @@ impl Worker<'_> {
         slot: &mut Option<Report>,
     ) -> Option<Unnumbered> {
         let report = match job {
-            Job::Token(text, source, skew) => self.judge_in(slot, text, source, skew),
+            Job::Token(text, dots, source, skew) => self.judge_in(slot, text, dots, source, skew),
             Job::Ready(r) => slot.insert(*r),
             Job::Problem(_) | Job::Scan(_) => return None,
         };
@@ -786,10 +800,10 @@ impl Worker<'_> {
                 let mut skews: [Skew; TOGETHER] = Default::default();
                 for (slot, skew) in judged[..together].iter_mut().zip(&mut skews) {
                     // `together` tokens were seen just above.
-                    let Some(Job::Token(text, source, warning)) = rest.next() else {
+                    let Some(Job::Token(text, dots, source, warning)) = rest.next() else {
                         unreachable!("the tokens in a row")
                     };
-                    made_in(slot, text, source, self.build.clock());
+                    made_in(slot, text, dots, source, self.build.clock());
                     *skew = warning;
                 }
                 self.build.judge_together(&mut judged[..together]);
@@ -922,7 +936,9 @@ fn block_scanner(block: &Block) -> Scanner<&[u8]> {
 /// The job of an event of a plain block's scanner.
 fn block_job(block: &Block, event: Event) -> Option<Job> {
     match event {
-        Event::Token { text, source } => Some(Job::Token(text, source, block.skew.clone())),
+        Event::Token { text, source, dots } => {
+            Some(Job::Token(text, dots, source, block.skew.clone()))
+        }
         Event::TooLarge { len, source } => Some(too_large(len, block.max_token, source)),
         // A plain block has no Date line.
         Event::Date(_) => None,
@@ -1973,9 +1989,9 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     skew = claims::clock_skew(date, self.clock.now).map(std::sync::Arc::new);
                     self.release(&mut waiting, &skew)?;
                 }
-                Event::Token { text, source } => {
+                Event::Token { text, source, dots } => {
                     jobs += 1;
-                    let job = Job::Token(text, source, skew.clone());
+                    let job = Job::Token(text, dots, source, skew.clone());
                     match &mut waiting {
                         Some(w) => w.push(job),
                         None => self.push(job)?,
@@ -2006,7 +2022,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     /// Closes the Date window: the tokens that waited get the skew known now.
     fn release(&mut self, waiting: &mut Option<Vec<Job>>, skew: &Skew) -> io::Result<()> {
         for mut job in waiting.take().unwrap_or_default() {
-            if let Job::Token(_, _, s) = &mut job {
+            if let Job::Token(_, _, _, s) = &mut job {
                 s.clone_from(skew);
             }
             self.push(job)?;
@@ -2027,20 +2043,21 @@ pub fn add_lint(r: &mut Report, weak: &crate::lint::WeakSecrets) {
 /// for the command to decide, except for a malformed token (3).
 pub fn inspect(text: String, source: Source, clock: Clock) -> Report {
     let mut report = Report::malformed(source, String::new());
-    inspect_in(&mut report, text, clock);
+    inspect_in(&mut report, text, None, clock);
     report
 }
 
 /// [`inspect`] into `report`, whose source is already the token's: a batch's worker keeps a few
 /// reports and makes each token's in one of them, instead of moving a new report (hundreds of
-/// bytes) into place, and their warning lists keep their room between tokens.
-pub fn inspect_in(report: &mut Report, text: String, clock: Clock) {
+/// bytes) into place, and their warning lists keep their room between tokens. `dots`: the
+/// places of the token's two dots, if the scanner found them (see [`token::parse_placed`]).
+pub fn inspect_in(report: &mut Report, text: String, dots: Option<input::Dots>, clock: Clock) {
     report.index = 0;
     report.signature = Signature::default();
     claims::recycle(&mut report.warnings);
     report.reasons.clear();
     // The token goes into its place in the report at once, and is read there.
-    let t = match token::parse_owned(text) {
+    let t = match token::parse_placed(text, dots.map(input::Dots::places)) {
         Ok(t) => &*report.token.insert(t),
         Err(e) => {
             report.token = None;
