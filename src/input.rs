@@ -71,7 +71,8 @@ impl fmt::Display for Source {
 
 /// The places of a JWS's two dots in its text, as the scanner found them: in one word, which
 /// keeps a batch's job (its text, source and skew) within the 128 bytes that are moved without
-/// a call to copy memory (two words made it 144, and `memcpy` 2% of a batch).
+/// a call to copy memory (as two words they made it 144 bytes, and `memmove` went from ~8% to
+/// ~15% of a batch's samples).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dots(std::num::NonZeroU64);
 
@@ -83,6 +84,7 @@ impl Dots {
         std::num::NonZeroU64::new(u64::from(first) | u64::from(second) << 32).map(Dots)
     }
 
+    /// The first dot's place, then the second's.
     pub fn places(self) -> [usize; 2] {
         let word = self.0.get();
         [(word & 0xffff_ffff) as usize, (word >> 32) as usize]
