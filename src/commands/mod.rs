@@ -945,8 +945,6 @@ fn block_job(block: &Block, event: Event) -> Option<Job> {
     }
 }
 
-/// A file read in blocks of whole lines, and the scanner's state where what is pending starts:
-/// shared by [`Run::scan_file`] and the threads of [`Run::parallel_blocks`].
 /// How [`FileBlocks`] reads: onto the end of a buffer, into its spare room. A file on Unix is
 /// read there as it is; any other reader is given the room zeroed first (zeroing it before every
 /// read of a file was ~1% of a batch).
@@ -981,6 +979,8 @@ impl ReadOnto for std::fs::File {
     }
 }
 
+/// A file read in blocks of whole lines, and the scanner's state where what is pending starts:
+/// shared by [`Run::scan_file`] and the threads of [`Run::parallel_blocks`].
 struct FileBlocks<R> {
     reader: R,
     name: &'static str,
