@@ -659,18 +659,15 @@ fn made_in(
     source: Source,
     clock: Clock,
 ) -> &mut Report {
-    match slot {
+    let report = match slot {
         Some(report) => {
             report.source = source;
-            inspect_in(report, text, dots, clock);
             report
         }
-        None => {
-            let mut report = Report::malformed(source, String::new());
-            inspect_in(&mut report, text, dots, clock);
-            slot.insert(report)
-        }
-    }
+        None => slot.insert(Report::malformed(source, String::new())),
+    };
+    inspect_in(report, text, dots, clock);
+    report
 }
 
 /// Judges and renders numbered jobs: what each thread runs.
@@ -961,6 +958,7 @@ trait ReadOnto: io::Read {
 
 impl ReadOnto for io::Stdin {}
 
+#[cfg(test)]
 impl<T: AsRef<[u8]>> ReadOnto for io::Cursor<T> {}
 
 impl ReadOnto for std::fs::File {
