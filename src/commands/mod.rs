@@ -373,6 +373,7 @@ pub fn each_token(
             inline: Worker { view, build },
             found: false,
             retired: false,
+            hold_pool: false,
             threads,
             cores: None,
             pool: Pool::Later {
@@ -1246,6 +1247,32 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// How long a thread waiting for [`lock_soon`]'s mutex spins before it sleeps.
+const SPIN: std::time::Duration = std::time::Duration::from_micros(200);
+
+/// A mutex's guard, waited for by spinning a while before sleeping: for a lock held a few tens
+/// of microseconds by a thread on another core, longer than the standard mutex spins. A thread
+/// put to sleep waits for its wake-up besides (on a virtual machine, that of its idle core).
+/// The read lock of [`Run::parallel_blocks`], held for a read and a block's cut: two threads
+/// decoding 200,000 tokens made ~280 futex calls, ~17 spinning, in ~3.5% less time.
+fn lock_soon<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    let mut since = None;
+    loop {
+        match m.try_lock() {
+            Ok(guard) => return guard,
+            Err(std::sync::TryLockError::Poisoned(e)) => return e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {}
+        }
+        let start = *since.get_or_insert_with(std::time::Instant::now);
+        if start.elapsed() >= SPIN {
+            return lock(m);
+        }
+        for _ in 0..16 {
+            std::hint::spin_loop();
+        }
+    }
+}
+
 type Numbered = Vec<(usize, Job)>;
 type Queue = Mutex<Option<mpsc::Receiver<(u64, Numbered)>>>;
 
@@ -1291,6 +1318,9 @@ struct Run<'a, 'o, 'scope, 'env> {
     found: bool,
     /// Whether the pool was ended once already (see [`Run::retire_pool`]).
     retired: bool,
+    /// Whether a full batch is judged here instead of starting the pool: the Date window of
+    /// a file whose plain blocks get threads of their own (see [`Run::scan_file`]).
+    hold_pool: bool,
 }
 
 impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
@@ -1314,7 +1344,10 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         if self.jobs.is_empty() {
             return Ok(());
         }
-        if full && let Pool::Later { .. } = self.pool {
+        if full
+            && !self.hold_pool
+            && let Pool::Later { .. } = self.pool
+        {
             self.start_pool();
         }
         let jobs = std::mem::take(&mut self.jobs);
@@ -1737,7 +1770,13 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 // Tokens scanned by workers come first: wait for them.
                 self.drain()?;
                 let s = Scanner::resume(&block[..], name, max_token, line, file.http);
-                let end = self.scan_events(s, Blocking::Never, file.skew.clone(), first)?;
+                // The Date window of a file read in blocks is judged here: the pool's threads
+                // would serve it alone before the blocks after it get threads of their own (two
+                // threads, 300 tokens: 17% less time; 2,000 tokens: 6%).
+                self.hold_pool = first && matches!(blocking, Blocking::Never);
+                let end = self.scan_events(s, Blocking::Never, file.skew.clone(), first);
+                self.hold_pool = false;
+                let end = end?;
                 if end.jobs > 0 {
                     // (A line read alone, a `Date:`, says nothing of the tokens' size.)
                     scanned(block.len(), end.jobs);
@@ -1873,7 +1912,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                             return;
                         }
                         drop(o);
-                        let mut r = lock(&reading);
+                        let mut r = lock_soon(&reading);
                         if full() {
                             // Another thread read a block meanwhile: wait again.
                             continue;
@@ -2210,6 +2249,39 @@ pub fn load_keys(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `lock_soon` gives the lock once its holder lets it go, whether that is while it spins
+    /// or after it has gone to sleep, and a lock whose holder panicked.
+    #[test]
+    fn lock_soon_waits_for_the_holder() {
+        for hold in [std::time::Duration::ZERO, SPIN / 4, SPIN * 5] {
+            let m = Mutex::new(0);
+            let (held, told) = mpsc::channel();
+            std::thread::scope(|s| {
+                s.spawn(|| {
+                    let mut g = m.lock().unwrap();
+                    held.send(()).unwrap();
+                    std::thread::sleep(hold);
+                    *g = 1;
+                });
+                told.recv().unwrap();
+                let mut g = lock_soon(&m);
+                assert_eq!(*g, 1, "taken while held ({hold:?})");
+                *g = 2;
+            });
+            assert_eq!(*m.lock().unwrap(), 2);
+        }
+        let m = Mutex::new(7);
+        let _ = std::thread::scope(|s| {
+            s.spawn(|| {
+                let _g = m.lock().unwrap();
+                panic!("poisons the lock");
+            })
+            .join()
+        });
+        assert!(m.is_poisoned());
+        assert_eq!(*lock_soon(&m), 7);
+    }
 
     /// A job moves from the scanner to a batch or block and to the thread that judges it: at
     /// 144 bytes (the dots' places as two words), copying jobs took ~15% of a batch's time
