@@ -1,6 +1,7 @@
 //! Where tokens come from: arguments, `-`, `@PATH` and stdin, read as streams, and the scanner
 //! that finds every compact JWS and JWE in any text, with a label saying where each was found.
 
+use crate::token::Dots;
 use std::collections::{BTreeSet, VecDeque};
 use std::fmt;
 use std::io::{self, BufRead};
@@ -66,28 +67,6 @@ impl fmt::Display for Source {
             }
         }
         Ok(())
-    }
-}
-
-/// The places of a JWS's two dots in its text, as the scanner found them: in one word, which
-/// keeps a batch's job (its text, source and skew) within the 128 bytes that are moved without
-/// a call to copy memory (as two words they made it 144 bytes, and `memmove` went from ~8% to
-/// ~15% of a batch's samples).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Dots(std::num::NonZeroU64);
-
-impl Dots {
-    /// The two places, if both fit 32 bits (a text read whole is far shorter) and are not both
-    /// zero (two dots are not in one place).
-    pub fn new([first, second]: [usize; 2]) -> Option<Dots> {
-        let (first, second) = (u32::try_from(first).ok()?, u32::try_from(second).ok()?);
-        std::num::NonZeroU64::new(u64::from(first) | u64::from(second) << 32).map(Dots)
-    }
-
-    /// The first dot's place, then the second's.
-    pub fn places(self) -> [usize; 2] {
-        let word = self.0.get();
-        [(word & 0xffff_ffff) as usize, (word >> 32) as usize]
     }
 }
 
@@ -898,22 +877,6 @@ mod tests {
         };
         assert_eq!(events.len(), 5001);
         assert_eq!(events, Vec::from(whole));
-    }
-
-    /// Two dots' places go into one word and come out as they went in; places past 32 bits are
-    /// not kept (the dots are then searched for).
-    #[test]
-    fn dot_places_in_one_word() {
-        for places in [
-            [3, 40],
-            [0, 1],
-            [36, 352],
-            [u32::MAX as usize - 1, u32::MAX as usize],
-        ] {
-            assert_eq!(Dots::new(places).map(Dots::places), Some(places));
-        }
-        assert_eq!(Dots::new([3, u32::MAX as usize + 1]), None);
-        assert_eq!(Dots::new([0, 0]), None);
     }
 
     /// What a span function answers for `bytes`, with the places it gave of the first two dots.

@@ -876,6 +876,29 @@ fn header(segment: &str, n: usize) -> Result<Header, ParseError> {
     Ok(h)
 }
 
+/// The places of a JWS's two dots in its text, as the scanner finds them (see
+/// [`crate::input::Event::Token`]) and [`parse_placed`] takes them: in one word, which
+/// keeps a batch's job (its text, source and skew) within the 128 bytes that are moved without
+/// a call to copy memory (as two words they made it 144 bytes, and `memmove` went from ~8% to
+/// ~15% of a batch's samples).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dots(std::num::NonZeroU64);
+
+impl Dots {
+    /// The two places, if both fit 32 bits (a text read whole is far shorter) and are not both
+    /// zero (two dots are not in one place).
+    pub fn new([first, second]: [usize; 2]) -> Option<Dots> {
+        let (first, second) = (u32::try_from(first).ok()?, u32::try_from(second).ok()?);
+        std::num::NonZeroU64::new(u64::from(first) | u64::from(second) << 32).map(Dots)
+    }
+
+    /// The first dot's place, then the second's.
+    pub fn places(self) -> [usize; 2] {
+        let word = self.0.get();
+        [(word & 0xffff_ffff) as usize, (word >> 32) as usize]
+    }
+}
+
 /// How many dots a token's text has; the places of the first four (the ends of its first four
 /// segments) are put in `ends`. (A batch's tokens mostly come with their two dots placed by the
 /// scanner: see [`parse_placed`].)
@@ -904,10 +927,10 @@ pub fn parse_owned(raw: String) -> Result<Token, ParseError> {
 /// it has exactly two and no other (the scanner finds them on its way through a line that is a
 /// token alone, see [`crate::input::Event::Token`]); else they are looked for here, as they are
 /// when the places given are not two dots in order.
-pub fn parse_placed(raw: String, dots: Option<[usize; 2]>) -> Result<Token, ParseError> {
+pub fn parse_placed(raw: String, dots: Option<Dots>) -> Result<Token, ParseError> {
     let mut ends = [0; 4];
     let bytes = raw.as_bytes();
-    let dots = match dots {
+    let dots = match dots.map(Dots::places) {
         Some([first, second])
             if first < second
                 && bytes.get(first) == Some(&b'.')
@@ -1024,6 +1047,22 @@ mod tests {
         assert_eq!(jwe.kind, Kind::Jwe);
     }
 
+    /// Two dots' places go into one word and come out as they went in; places past 32 bits are
+    /// not kept (the dots are then searched for).
+    #[test]
+    fn dot_places_in_one_word() {
+        for places in [
+            [3, 40],
+            [0, 1],
+            [36, 352],
+            [u32::MAX as usize - 1, u32::MAX as usize],
+        ] {
+            assert_eq!(Dots::new(places).map(Dots::places), Some(places));
+        }
+        assert_eq!(Dots::new([3, u32::MAX as usize + 1]), None);
+        assert_eq!(Dots::new([0, 0]), None);
+    }
+
     /// A token read with its two dots' places given (as the scanner gives them) is the token
     /// read with them searched for, whole or malformed.
     #[test]
@@ -1042,12 +1081,12 @@ mod tests {
             format!("{h}.e30.{sig}"),
         ] {
             let places: Vec<usize> = crate::bytes::positions(b'.', text.as_bytes()).collect();
-            let placed = parse_placed(text.clone(), Some([places[0], places[1]]));
+            let placed = parse_placed(text.clone(), Dots::new([places[0], places[1]]));
             let searched = parse_owned(text.clone());
             assert_eq!(format!("{placed:?}"), format!("{searched:?}"), "{text}");
         }
         let text = format!("{h}.{p}.{sig}");
-        let t = parse_placed(text.clone(), Some([h.len(), h.len() + 1 + p.len()])).unwrap();
+        let t = parse_placed(text.clone(), Dots::new([h.len(), h.len() + 1 + p.len()])).unwrap();
         assert_eq!(t.signing_input_len, h.len() + 1 + p.len());
         assert_eq!(t.signature, b"sig");
         // Places that are not two dots in order are not taken: the dots are searched for.
@@ -1056,7 +1095,7 @@ mod tests {
             [h.len() + 1 + p.len(), h.len()],
             [h.len(), text.len()],
         ] {
-            let t = parse_placed(text.clone(), Some(wrong)).unwrap();
+            let t = parse_placed(text.clone(), Dots::new(wrong)).unwrap();
             assert_eq!(t.signing_input_len, h.len() + 1 + p.len(), "{wrong:?}");
         }
     }

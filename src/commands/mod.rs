@@ -572,7 +572,7 @@ enum Job {
 /// where it was found, and the clock_skew warning of its input.
 struct Found {
     text: String,
-    dots: Option<input::Dots>,
+    dots: Option<token::Dots>,
     source: Source,
     skew: Skew,
 }
@@ -588,7 +588,7 @@ struct Block {
 }
 
 impl Job {
-    fn token(text: String, dots: Option<input::Dots>, source: Source, skew: Skew) -> Job {
+    fn token(text: String, dots: Option<token::Dots>, source: Source, skew: Skew) -> Job {
         Job::Token(Found {
             text,
             dots,
@@ -2096,13 +2096,13 @@ pub fn inspect(text: String, source: Source, clock: Clock) -> Report {
 /// reports and makes each token's in one of them, instead of moving a new report (hundreds of
 /// bytes) into place, and their warning lists keep their room between tokens. `dots`: the
 /// places of the token's two dots, if the scanner found them (see [`token::parse_placed`]).
-pub fn inspect_in(report: &mut Report, text: String, dots: Option<input::Dots>, clock: Clock) {
+pub fn inspect_in(report: &mut Report, text: String, dots: Option<token::Dots>, clock: Clock) {
     report.index = 0;
     report.signature = Signature::default();
     claims::recycle(&mut report.warnings);
     report.reasons.clear();
     // The token goes into its place in the report at once, and is read there.
-    let t = match token::parse_placed(text, dots.map(input::Dots::places)) {
+    let t = match token::parse_placed(text, dots) {
         Ok(t) => &*report.token.insert(t),
         Err(e) => {
             report.token = None;
