@@ -85,8 +85,8 @@ pub fn this_cpu() -> Option<usize> {
 /// may run anywhere again. Linux often puts a new thread of a young process beside its parent
 /// (the process's load is not yet counted), where it waits until the parent's time slice ends
 /// or a load balance moves it: on a two-vCPU VM its first instruction came 2–4 ms after the
-/// spawn in about half of the runs, against ~0.1 ms once it moves itself (see
-/// [`let_spawned_start`]).
+/// spawn in half of a test program's runs and in six of eight of jwtctl's two-thread runs, and
+/// within ~0.1 ms once it moves itself (see [`let_spawned_start`]).
 pub fn move_off(parent: Option<usize>) {
     #[cfg(target_os = "linux")]
     {
