@@ -84,9 +84,9 @@ pub fn this_cpu() -> Option<usize> {
 /// spawned: if this thread starts on that same CPU, it moves to another one it may run on, then
 /// may run anywhere again. Linux often puts a new thread of a young process beside its parent
 /// (the process's load is not yet counted), where it waits until the parent's time slice ends
-/// or a load balance moves it: on a two-vCPU VM its first instruction came 2–4 ms after the
-/// spawn in half of a test program's runs and in six of eight of jwtctl's two-thread runs, and
-/// within ~0.1 ms once it moves itself (see [`let_spawned_start`]).
+/// or a load balance moves it. On a two-vCPU VM its first instruction came 2.3–4.1 ms after
+/// the spawn in half of a test program's runs, and 1.8–7.7 ms after in six of eight of
+/// jwtctl's two-thread runs; within ~0.1 ms once it moves itself (see [`let_spawned_start`]).
 pub fn move_off(parent: Option<usize>) {
     #[cfg(target_os = "linux")]
     {

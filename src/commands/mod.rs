@@ -1977,7 +1977,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         };
         std::thread::scope(|s| {
             // A new thread that Linux put beside this one moves to another CPU at once (see
-            // `start::move_off`): waiting there for a load balance cost 2–4 ms of two threads'
+            // `start::move_off`): waiting there for a load balance cost 2–8 ms of two threads'
             // work in most runs on a two-vCPU VM (20,000 tokens: 11% of the run).
             let cpu = crate::start::this_cpu();
             for _ in 1..threads {
