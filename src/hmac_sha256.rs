@@ -5,8 +5,8 @@
 //! hashed (the message is padded once; each key costs the message's blocks and one outer block).
 //! With AVX-512 the search runs sixteen keys to a vector, and verify sixteen tokens (`x16`);
 //! with the SHA extensions eight keys, or four tokens, at a time (`x4`), which go first on AMD's
-//! CPUs, whose SHA unit is the faster (see [`crate::cpu::SHA_AHEAD`]). Tests hold both paths to
-//! the one-key path, which a test holds to aws-lc's HMAC.
+//! CPUs before Zen 5, whose SHA unit is the faster (see [`crate::cpu::SHA_AHEAD`]). Tests hold
+//! both paths to the one-key path, which a test holds to aws-lc's HMAC.
 
 use aws_lc_rs::digest;
 
@@ -222,8 +222,8 @@ impl Key {
 }
 
 /// How many messages [`Key::macs_at_once`] hashes together on this CPU: sixteen in AVX-512's
-/// lanes, four with the SHA extensions (first on AMD's CPUs: see [`crate::cpu::SHA_AHEAD`]), else
-/// one (nothing is gained together).
+/// lanes, four with the SHA extensions (first on AMD's CPUs before Zen 5: see
+/// [`crate::cpu::SHA_AHEAD`]), else one (nothing is gained together).
 pub fn at_once() -> usize {
     if sixteen_at_once() {
         16
@@ -368,10 +368,11 @@ impl Message {
     /// build script lays out the weak-secret list), under which the message's HMAC is `tag`:
     /// sixteen keys to a vector with AVX-512 where the CPU has it, else eight keys at a time
     /// with the SHA extensions, else one at a time. Of the CPUs of bench/RESULTS.md that have
-    /// both, an AMD EPYC searched the list in ~0.23 ms with AVX-512 and ~0.20 ms with the SHA
-    /// extensions, an Intel Xeon (family 6, model 207) ~0.45 ms faster with AVX-512 (a
-    /// one-token decode of an HS256 token 2.10 -> 1.65 ms): AVX-512 goes first but on AMD's
-    /// CPUs ([`crate::cpu::SHA_AHEAD`]).
+    /// both, an AMD EPYC of family 0x19 searched the list in ~0.23 ms with AVX-512 and ~0.20 ms
+    /// with the SHA extensions, an Intel Xeon (family 6, model 207) ~0.45 ms faster with
+    /// AVX-512 (a one-token decode of an HS256 token 2.10 -> 1.65 ms), an AMD EPYC of family
+    /// 0x1A (Zen 5) ~0.2 ms faster with AVX-512: AVX-512 goes first but on AMD's CPUs before
+    /// Zen 5 ([`crate::cpu::SHA_AHEAD`]).
     pub fn position_in(&self, groups: &[Keys16], count: usize, tag: &[u8]) -> Option<usize> {
         assert!(count <= groups.len() * 16);
         if crate::cpu::offers(crate::cpu::SHA_AHEAD)
