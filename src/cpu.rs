@@ -16,11 +16,11 @@ pub const AVX512VL: u8 = 1 << 3;
 pub const AVX2: u8 = 1 << 4;
 /// An AMD CPU with the SHA extensions from before Zen 5 (family 0x1A), whose SHA unit outruns
 /// AVX-512's sixteen lanes (Zen 4 runs 512-bit instructions in two halves): of the CPUs of
-/// bench/RESULTS.md with both, an AMD EPYC of family 0x19 hashed a block and message in ~20 ns
-/// with the SHA extensions (four messages at a time), an Intel Xeon (family 6, model 207) in
-/// ~47 ns with them and ~23 ns in the lanes, and an AMD EPYC of family 0x1A (Zen 5, whole
-/// 512-bit units) in ~19 ns with them and ~13.5 ns in the lanes (with the lanes, a one-token
-/// decode of an HS256 token took 17% less time and verify of HS256 tokens 11% less).
+/// bench/RESULTS.md with both, the AMD EPYC of its early rounds (family not recorded) hashed a
+/// block and message in ~20 ns with the SHA extensions (four messages at a time), an Intel Xeon
+/// (family 6, model 207) in ~47 ns with them and ~23 ns in the lanes, and an AMD EPYC of family
+/// 0x1A (Zen 5, whole 512-bit units) in ~19 ns with them and ~13.5 ns in the lanes (with the
+/// lanes, a one-token decode of an HS256 token took 17% less time, verify of HS256 tokens 11%).
 pub const SHA_AHEAD: u8 = 1 << 5;
 
 /// AVX-512F, BW and VBMI (byte permutations), the system saving their registers.

@@ -368,8 +368,8 @@ impl Message {
     /// build script lays out the weak-secret list), under which the message's HMAC is `tag`:
     /// sixteen keys to a vector with AVX-512 where the CPU has it, else eight keys at a time
     /// with the SHA extensions, else one at a time. Of the CPUs of bench/RESULTS.md that have
-    /// both, an AMD EPYC of family 0x19 searched the list in ~0.23 ms with AVX-512 and ~0.20 ms
-    /// with the SHA extensions, an Intel Xeon (family 6, model 207) ~0.45 ms faster with
+    /// both, the AMD EPYC of its early rounds (family not recorded) searched the list in ~0.23
+    /// ms with AVX-512 and ~0.20 ms with the SHA extensions, an Intel Xeon (family 6, model 207) ~0.45 ms faster with
     /// AVX-512 (a one-token decode of an HS256 token 2.10 -> 1.65 ms), an AMD EPYC of family
     /// 0x1A (Zen 5) ~0.2 ms faster with AVX-512: AVX-512 goes first but on AMD's CPUs before
     /// Zen 5 ([`crate::cpu::SHA_AHEAD`]).
