@@ -369,10 +369,11 @@ impl Message {
     /// sixteen keys to a vector with AVX-512 where the CPU has it, else eight keys at a time
     /// with the SHA extensions, else one at a time. Of the CPUs of bench/RESULTS.md that have
     /// both, the AMD EPYC of its early rounds (family not recorded) searched the list in ~0.23
-    /// ms with AVX-512 and ~0.20 ms with the SHA extensions, an Intel Xeon (family 6, model 207) ~0.45 ms faster with
-    /// AVX-512 (a one-token decode of an HS256 token 2.10 -> 1.65 ms), an AMD EPYC of family
-    /// 0x1A (Zen 5) ~0.2 ms faster with AVX-512: AVX-512 goes first but on AMD's CPUs before
-    /// Zen 5 ([`crate::cpu::SHA_AHEAD`]).
+    /// ms with AVX-512 and ~0.20 ms with the SHA extensions, an Intel Xeon (family 6, model
+    /// 207) ~0.45 ms faster with AVX-512 (a one-token decode of an HS256 token 2.10 -> 1.65
+    /// ms), an AMD EPYC of family 0x1A (Zen 5) ~0.18 ms faster with AVX-512 (3,000 searches
+    /// 925 -> 374 ms): AVX-512 goes first but on AMD's CPUs before Zen 5
+    /// ([`crate::cpu::SHA_AHEAD`]).
     pub fn position_in(&self, groups: &[Keys16], count: usize, tag: &[u8]) -> Option<usize> {
         assert!(count <= groups.len() * 16);
         if crate::cpu::offers(crate::cpu::SHA_AHEAD)
