@@ -14,6 +14,7 @@ pub mod input;
 pub mod keys;
 pub mod lint;
 pub mod manual;
+pub mod p256;
 pub mod render;
 pub mod report;
 pub mod spare;

@@ -341,6 +341,8 @@ pub enum Prepared {
     Hmac(Box<aws_lc_rs::hmac::Key>),
     /// HS256, the common HMAC, with its pad blocks hashed once.
     Hmac256(Box<crate::hmac_sha256::Key>),
+    /// ES256: aws-lc's key, and the same point for [`crate::p256`] once it has a table.
+    P256(Box<(aws_lc_rs::signature::ParsedPublicKey, crate::p256::Key)>),
 }
 
 /// Prepares `material` for `alg`, or None where only [`check`] can do it (legacy-size RSA).
@@ -382,6 +384,16 @@ pub fn prepare(alg: Alg, material: &Material) -> Option<Prepared> {
             };
             public(params, &der)
         }
+        Material::Ec {
+            curve: Curve::P256,
+            point,
+        } if alg == Alg::ES256 => {
+            let parsed = ParsedPublicKey::new(&s::ECDSA_P256_SHA256_FIXED, point).ok()?;
+            Some(match crate::p256::Key::new(point) {
+                Some(key) => Prepared::P256(Box::new((parsed, key))),
+                None => Prepared::Public(parsed),
+            })
+        }
         Material::Ec { curve, point } => {
             let algorithm: &'static dyn VerificationAlgorithm = match curve {
                 Curve::P256 => &s::ECDSA_P256_SHA256_FIXED,
@@ -402,6 +414,10 @@ pub fn check_prepared(key: &Prepared, message: &[u8], signature: &[u8]) -> bool 
             Prepared::Hmac(k) => aws_lc_rs::hmac::verify(k, message, signature).is_ok(),
             Prepared::Hmac256(k) => k.verify(message, signature),
             Prepared::Public(k) => k.verify_sig(message, signature).is_ok(),
+            Prepared::P256(k) => {
+                k.1.verify(message, signature)
+                    .unwrap_or_else(|| k.0.verify_sig(message, signature).is_ok())
+            }
         }
 }
 

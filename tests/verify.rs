@@ -649,3 +649,83 @@ fn weak_secret_is_said_whether_or_not_the_signature_verifies() {
     // The secret never appears in the output.
     assert!(!report.to_string().contains(strong));
 }
+
+/// ES256 tokens by the hundred under one key: after its first tokens the key verifies through a
+/// table of its own (src/p256.rs). Every verdict is the one each token gets alone, good
+/// signatures and bad (a changed byte, another token's signature, s replaced by n - s, which
+/// ECDSA also accepts), on one thread and two.
+#[test]
+fn es256_in_bulk_gives_each_token_its_verdict_alone() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let n: [u8; 32] = [
+        0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        0xff, 0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63,
+        0x25, 0x51,
+    ];
+    let good: Vec<String> = (0..120)
+        .map(|i| {
+            es256(&format!(
+                r#"{{"sub":"u{i}","iat":{T0},"exp":{}}}"#,
+                T0 + 900
+            ))
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    let mut expected = Vec::new();
+    for (i, t) in good.iter().enumerate() {
+        let (input, signature) = t.rsplit_once('.').unwrap();
+        let mut sig = b64.decode(signature).unwrap();
+        let (token, ok) = match i % 4 {
+            0 | 1 => (t.clone(), true),
+            2 if i % 8 == 2 => {
+                sig[(i * 7) % 64] ^= 0x10;
+                (format!("{input}.{}", b64.encode(&sig)), false)
+            }
+            2 => {
+                let other = good[(i + 1) % good.len()].rsplit_once('.').unwrap().1;
+                (format!("{input}.{other}"), false)
+            }
+            _ => {
+                // n - s, big-endian.
+                let mut borrow = 0i16;
+                for k in (0..32).rev() {
+                    let d = i16::from(n[k]) - i16::from(sig[32 + k]) - borrow;
+                    sig[32 + k] = d.rem_euclid(256) as u8;
+                    borrow = i16::from(d < 0);
+                }
+                (format!("{input}.{}", b64.encode(&sig)), true)
+            }
+        };
+        tokens.push(token);
+        expected.push(ok);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tokens.txt");
+    std::fs::write(&file, tokens.join("\n") + "\n").unwrap();
+    let key = fixture_path("keys/ec256.pub.pem");
+    let input = format!("@{}", file.display());
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let out = jwtctl()
+            .args(["verify", "--json", "--now", NOW, "--threads", threads])
+            .args(["--key", &key, &input])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "some signatures are bad");
+        let reports = json_lines(&out.stdout);
+        let verdicts: Vec<bool> = reports
+            .iter()
+            .map(|r| r["signature"]["verified"] == true)
+            .collect();
+        assert_eq!(verdicts, expected, "{threads} thread(s)");
+        outputs.push(out.stdout);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    // Each verdict is also the one the token gets alone (before any table).
+    for (token, ok) in tokens.iter().zip(&expected).step_by(5) {
+        let (code, report, _) = verify_json(&["--key", &key, token]);
+        assert_eq!(report["signature"]["verified"] == true, *ok, "{token}");
+        assert_eq!(code, if *ok { 0 } else { 1 });
+    }
+}
