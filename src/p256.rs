@@ -162,10 +162,11 @@ mod field {
         unsafe { asm::ord_mul_mont(&mut r, a, b) };
         r
     }
-    /// a^-1 mod m (plain, not Montgomery), for 0 < a < m; callers check AVX first.
+    /// a^-1 mod m (plain, not Montgomery), for 0 < a < m, on a CPU with AVX.
     pub fn inverse_vartime(a: &Limbs, m: &Limbs) -> Option<Limbs> {
         let mut r = [0; 4];
-        // SAFETY: as in `mul`; the CPU has AVX (checked by `Key::verify`'s caller path).
+        // SAFETY: as in `mul`. The function uses AVX: it runs only with a table, and
+        // `Key::table_now` makes none on a CPU without AVX (tests check before they call it).
         (unsafe { asm::beeu_mod_inverse_vartime(&mut r, a, m) } == 1).then_some(r)
     }
     pub fn double(a: &Jacobian) -> Jacobian {
