@@ -479,23 +479,21 @@ fn below(a: &Limbs, b: &Limbs) -> bool {
 
 /// a - b and whether it borrowed.
 fn subtract(a: &Limbs, b: &Limbs) -> (Limbs, bool) {
-    let mut r = [0; 4];
-    let mut borrow = false;
-    for k in 0..4 {
-        let (d, b1) = a[k].overflowing_sub(b[k]);
-        let (d, b2) = d.overflowing_sub(u64::from(borrow));
-        (r[k], borrow) = (d, b1 || b2);
-    }
-    (r, borrow)
+    with_carries(a, b, u64::overflowing_sub)
 }
 
 /// a + b and whether it carried.
 fn add_limbs(a: &Limbs, b: &Limbs) -> (Limbs, bool) {
+    with_carries(a, b, u64::overflowing_add)
+}
+
+/// `step` (an overflowing add or subtract) limb by limb, each carry or borrow into the next.
+fn with_carries(a: &Limbs, b: &Limbs, step: fn(u64, u64) -> (u64, bool)) -> (Limbs, bool) {
     let mut r = [0; 4];
     let mut carry = false;
     for k in 0..4 {
-        let (d, c1) = a[k].overflowing_add(b[k]);
-        let (d, c2) = d.overflowing_add(u64::from(carry));
+        let (d, c1) = step(a[k], b[k]);
+        let (d, c2) = step(d, u64::from(carry));
         (r[k], carry) = (d, c1 || c2);
     }
     (r, carry)
