@@ -748,6 +748,51 @@ mod tests {
         assert_eq!(key.verify(message, &other), Some(false));
     }
 
+    /// Wycheproof's ECDSA P-256/SHA-256 cases (raw r ‖ s), each key with its table: every
+    /// verdict as the case says, and as aws-lc's.
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[test]
+    fn wycheproof_p256_cases_through_the_tables() {
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
+        if !std::arch::is_x86_feature_detected!("avx") {
+            return;
+        }
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/vectors/wycheproof/ecdsa_secp256r1_sha256_p1363_test.json"
+        );
+        let set: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let hex = |v: &serde_json::Value| -> Vec<u8> {
+            let text = v.as_str().unwrap();
+            (0..text.len())
+                .step_by(2)
+                .map(|k| u8::from_str_radix(&text[k..k + 2], 16).unwrap())
+                .collect()
+        };
+        let (mut cases, mut valid) = (0, 0);
+        for group in set["testGroups"].as_array().unwrap() {
+            let point = hex(&group["publicKey"]["uncompressed"]);
+            let key = Key::with_table(&point).expect("a key and its table");
+            let aws = UnparsedPublicKey::new(&ECDSA_P256_SHA256_FIXED, &point);
+            for case in group["tests"].as_array().unwrap() {
+                let (message, signature) = (hex(&case["msg"]), hex(&case["sig"]));
+                let verdict = key.verify(&message, &signature);
+                let aws = aws.verify(&message, &signature).is_ok();
+                let id = &case["tcId"];
+                assert_eq!(verdict, Some(aws), "case {id}: not aws-lc's verdict");
+                match case["result"].as_str().unwrap() {
+                    "valid" => assert_eq!(verdict, Some(true), "case {id}"),
+                    "invalid" => assert_eq!(verdict, Some(false), "case {id}"),
+                    _ => {}
+                }
+                cases += 1;
+                valid += usize::from(verdict == Some(true));
+            }
+        }
+        assert_eq!((cases, valid), (252, 169));
+    }
+
     #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
     fn from_sec1(bytes: &[u8]) -> Affine {
         let (x, y) = bytes[1..].split_at(32);
