@@ -81,6 +81,13 @@ const ONE: Limbs = [
     0xffff_ffff_ffff_ffff,
     0x0000_0000_ffff_fffe,
 ];
+/// The curve's b: y² = x³ - 3x + b.
+const B: Limbs = [
+    0x3bce_3c3e_27d2_604b,
+    0x651d_06b0_cc53_b0f6,
+    0xb3eb_bd55_7698_86bc,
+    0x5ac6_35d8_aa3a_93e7,
+];
 /// The generator's coordinates.
 const GX: Limbs = [
     0xf4a1_3945_d898_c296,
@@ -334,8 +341,8 @@ pub struct Key {
 }
 
 impl Key {
-    /// The key of an uncompressed SEC1 point (0x04 ‖ x ‖ y) that aws-lc has already parsed
-    /// (so it is on the curve); None for any other form or where this module cannot run.
+    /// The key of an uncompressed SEC1 point (0x04 ‖ x ‖ y) on the curve; None for any other
+    /// point or form, or where this module cannot run.
     pub fn new(sec1: &[u8]) -> Option<Key> {
         if !cfg!(all(target_arch = "x86_64", target_os = "linux")) {
             return None;
@@ -348,8 +355,14 @@ impl Key {
         if !below(&x, &P) || !below(&y, &P) {
             return None;
         }
+        // aws-lc has checked it; a point off the curve would make every verdict meaningless, so
+        // this module checks again rather than trust its caller.
+        let q = to_montgomery(&x, &y);
+        if !on_curve(&q) {
+            return None;
+        }
         Some(Key {
-            q: to_montgomery(&x, &y),
+            q,
             uses: AtomicU32::new(0),
             table: OnceLock::new(),
         })
@@ -448,6 +461,37 @@ fn x_is(point: &Jacobian, r: &Limbs) -> bool {
     }
     let (r_n, carry) = add_limbs(r, &N);
     !carry && below(&r_n, &P) && field::mul(&r_n, &z2) == x
+}
+
+/// x³ - 3x + b, in the Montgomery domain: y² for a point of the curve.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn curve_rhs(x: &Limbs) -> Limbs {
+    let cube = field::mul(&field::sqr(x), x);
+    let three_x = add_mod(&add_mod(x, x), x);
+    add_mod(
+        &add_mod(&cube, &field::neg(&three_x)),
+        &field::mul(&B, &RR_P),
+    )
+}
+
+/// Whether the point (Montgomery domain) is on the curve.
+#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+fn on_curve(point: &Affine) -> bool {
+    field::sqr(&point.y) == curve_rhs(&point.x)
+}
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+fn on_curve(_: &Affine) -> bool {
+    false
+}
+
+/// a + b mod p, for a, b < p.
+fn add_mod(a: &Limbs, b: &Limbs) -> Limbs {
+    let (sum, carry) = add_limbs(a, b);
+    match carry || !below(&sum, &P) {
+        true => subtract(&sum, &P).0,
+        false => sum,
+    }
 }
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
@@ -678,14 +722,6 @@ mod tests {
         bytes
     }
 
-    fn add_mod(a: &Limbs, b: &Limbs, m: &Limbs) -> Limbs {
-        let (sum, carry) = add_limbs(a, b);
-        match carry || !below(&sum, m) {
-            true => subtract(&sum, m).0,
-            false => sum,
-        }
-    }
-
     fn be(limbs: &Limbs) -> Vec<u8> {
         limbs.iter().rev().flat_map(|l| l.to_be_bytes()).collect()
     }
@@ -699,13 +735,6 @@ mod tests {
         if !std::arch::is_x86_feature_detected!("avx") {
             return;
         }
-        const B: Limbs = [
-            0x3bce_3c3e_27d2_604b,
-            0x651d_06b0_cc53_b0f6,
-            0xb3eb_bd55_7698_86bc,
-            0x5ac6_35d8_aa3a_93e7,
-        ];
-        let (b, three) = (field::mul(&B, &RR_P), field::mul(&[3, 0, 0, 0], &RR_P));
         // (p + 1) / 4: square roots, as p ≡ 3 (mod 4).
         let mut root = add_limbs(&P, &[1, 0, 0, 0]).0;
         for k in 0..4 {
@@ -715,12 +744,7 @@ mod tests {
             .find_map(|t| {
                 let x = add_limbs(&N, &[t, 0, 0, 0]).0;
                 let xm = field::mul(&x, &RR_P);
-                let cube = field::mul(&field::sqr(&xm), &xm);
-                let rhs = add_mod(
-                    &add_mod(&cube, &field::neg(&field::mul(&three, &xm)), &P),
-                    &b,
-                    &P,
-                );
+                let rhs = curve_rhs(&xm);
                 let y = power(&rhs, &root);
                 (field::sqr(&y) == rhs).then_some(([t, 0, 0, 0], Jacobian { x: xm, y, z: ONE }))
             })
@@ -812,6 +836,9 @@ mod tests {
         let pair = aws_lc_rs::signature::EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref()).unwrap();
         let public = pair.public_key().as_ref();
         assert!(Key::new(&public[..64]).is_none());
+        let mut off = public.to_vec();
+        off[64] ^= 1;
+        assert!(Key::new(&off).is_none(), "a point off the curve");
         assert!(Key::new(&[&[2u8][..], &public[1..33]].concat()).is_none());
         let key = Key::with_table(public).unwrap();
         let message = b"a.b";
