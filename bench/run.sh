@@ -146,10 +146,20 @@ for ((r = 0; r < RUNS; r++)); do
     if [[ " ${fast[*]} " == *" $c "* ]]; then
       resident "$c"
       side_by_side[$c]+="$(echo "2 * ${pair[1]} / $(seconds twice ${cmds[${c}_1t]})" | bc -l) "
-      # And the work split between two processes instead of two threads: against the round's
-      # 2-thread run, what threads cost that separate processes do not (1.00x: nothing).
+      # And the work split between two processes instead of two threads, each timed with a
+      # 2-thread run of its own, back to back in either order: what threads cost that separate
+      # processes do not (1.00x: nothing).
       cat "$J" "$work"/HS256.half0? >/dev/null
-      split_work[$c]+="$(echo "$(seconds halves "$c") / ${pair[2]}" | bc -l) "
+      declare -A split=()
+      for how in $(printf 'threads\nprocesses\n' | shuf); do
+        if [ "$how" = threads ]; then
+          split[$how]=$(seconds ${cmds[${c}_2t]})
+        else
+          split[$how]=$(seconds halves "$c")
+        fi
+      done
+      split_work[$c]+="$(echo "${split[processes]} / ${split[threads]}" | bc -l) "
+      unset split
     fi
     if [ -n "${speed_cmd[$c]:-}" ]; then
       rate_now=$(${speed_cmd[$c]} 2>/dev/null | awk "${speed_awk[$c]}")
@@ -207,7 +217,7 @@ for c in "${fast[@]}"; do
   row "$c, two 1-thread runs at once" "" "$(spread "${side_by_side[$c]}") the throughput of one run: what the host gave two busy vCPUs"
 done
 for c in "${fast[@]}"; do
-  row "$c, the halves in two processes" "" "$(spread "${split_work[$c]}") the time of 2 threads: two 1-thread processes over the corpus's halves at once"
+  row "$c, the halves in two processes" "" "$(spread "${split_work[$c]}") the time of 2 threads: two 1-thread processes over the corpus's halves at once, timed back to back with a 2-thread run"
 done
 
 # Peers on the same corpus. PyJWT: a Python loop in one process. jwt-cli has no batch mode: one
