@@ -454,7 +454,8 @@ fn x_is(point: &Jacobian, r: &Limbs) -> bool {
         return false;
     }
     let z2 = field::sqr(&point.z);
-    // r·Z²·2^256·2^-256: r·Z² out of the Montgomery domain, as X is made.
+    // Both sides out of the Montgomery domain: X·2^256 times 1, and r times Z²·2^256, each
+    // product taking a 2^-256.
     let x = field::mul(&point.x, &[1, 0, 0, 0]);
     if field::mul(r, &z2) == x {
         return true;
