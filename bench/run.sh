@@ -117,14 +117,13 @@ declare -A speed_awk=(
 # on a file in memory, as `openssl speed` measures its own with no file at all.
 declare -A corpus=([decode]=HS256 [check]=HS256 [hs256]=HS256 [rs256]=RS256 [es256]=ES256 [eddsa]=EdDSA)
 resident() { cat "$J" "$work/${corpus[$1]}.txt" >/dev/null; } # case $1's binary and corpus in memory
-declare -A times=() pairs=() speeds=() against=() side_by_side=()
+declare -A times=() pairs=() speeds=() against=() side_by_side=() split_work=()
 fast=(decode check hs256) # the cases whose runs are short against the host's bursts
 twice() { "$@" & "$@" & wait; } # two runs of "$@" side by side
 halves() { # case $1's 1-thread command over each half of the HS256 corpus, side by side
   local one=${cmds[${1}_1t]}
   ${one/HS256.txt/HS256.half00} & ${one/HS256.txt/HS256.half01} & wait
 }
-declare -A split_work=()
 for ((r = 0; r < RUNS; r++)); do
   # Interleaved: every command once per round, in a new order each round, so that no command
   # always follows the same one (on this VM a 2-thread run right after a long 1-thread run

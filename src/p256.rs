@@ -102,8 +102,10 @@ const GY: Limbs = [
     0x4fe3_42e2_fe1a_7f9b,
 ];
 
-/// Windows of 7 bits over a 256-bit scalar, with signed digits (|digit| <= 64).
+/// Windows of 7 bits over a 256-bit scalar, with signed digits (|digit| <= 64)…
 const WINDOWS: usize = 37;
+/// …so a table holds 64 multiples of each window's point.
+const MULTIPLES: usize = 64;
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 mod asm {
@@ -197,29 +199,29 @@ mod field {
 }
 
 /// For each window i, the multiples 1..=64 of 2^(7i)·B of a point B, affine.
-struct Table(Box<[[Affine; 64]]>);
+struct Table(Box<[[Affine; MULTIPLES]]>);
 
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 impl Table {
     /// The table of `base` (affine, Montgomery domain, on the curve and not infinity).
     fn new(base: &Affine) -> Table {
         use field::{add, double, mul, sqr};
-        let mut rows = vec![[Affine::default(); 64]; WINDOWS].into_boxed_slice();
+        let mut rows = vec![[Affine::default(); MULTIPLES]; WINDOWS].into_boxed_slice();
         let mut b = Jacobian {
             x: base.x,
             y: base.y,
             z: ONE,
         };
-        let mut row = [Jacobian::default(); 64];
-        let mut running = [ONE; 64];
+        let mut row = [Jacobian::default(); MULTIPLES];
+        let mut running = [ONE; MULTIPLES];
         for affine in rows.iter_mut() {
             row[0] = b;
             row[1] = double(&b);
-            for j in 2..64 {
+            for j in 2..MULTIPLES {
                 row[j] = add(&row[j - 1], &b);
             }
             // 2^7·b is twice the row's last, 64·b.
-            b = double(&row[63]);
+            b = double(&row[MULTIPLES - 1]);
             // One inversion for the row: the running products of its Z's, inverted once and
             // unwound. No Z is zero: d·2^(7i)·B is never infinity for 1 <= d <= 64 (n is a
             // prime above 2^255).
@@ -229,7 +231,7 @@ impl Table {
                 *r = product;
             }
             let mut inverse = invert(&product);
-            for j in (0..64).rev() {
+            for j in (0..MULTIPLES).rev() {
                 let z_inv = match j {
                     0 => inverse,
                     _ => mul(&inverse, &running[j - 1]),
@@ -347,11 +349,7 @@ impl Key {
         if !cfg!(all(target_arch = "x86_64", target_os = "linux")) {
             return None;
         }
-        let (&[4], coordinates) = sec1.split_at_checked(1)? else {
-            return None;
-        };
-        let (x, y) = coordinates.split_at_checked(32)?;
-        let (x, y) = (from_be(x.try_into().ok()?), from_be(y.try_into().ok()?));
+        let (x, y) = halves(sec1.strip_prefix(&[4])?)?;
         if !below(&x, &P) || !below(&y, &P) {
             return None;
         }
@@ -414,14 +412,9 @@ impl Key {
 /// ECDSA verification (FIPS 186-5 §6.4.2) with the key's table.
 #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
 fn verify_with(table: &Table, message: &[u8], signature: &[u8]) -> bool {
-    let Ok(signature) = <&[u8; 64]>::try_from(signature) else {
+    let Some((r, s)) = halves(signature) else {
         return false;
     };
-    let (r, s) = signature.split_at(32);
-    let (r, s) = (
-        from_be(r.try_into().unwrap()),
-        from_be(s.try_into().unwrap()),
-    );
     if r == [0; 4] || s == [0; 4] || !below(&r, &N) || !below(&s, &N) {
         return false;
     }
@@ -515,6 +508,13 @@ fn from_be(bytes: &[u8; 32]) -> Limbs {
         *limb = u64::from_be_bytes(chunk.try_into().unwrap());
     }
     limbs
+}
+
+/// 64 bytes as two 32-byte big-endian numbers (a point's x and y, a signature's r and s);
+/// None for any other length.
+fn halves(bytes: &[u8]) -> Option<(Limbs, Limbs)> {
+    let (a, b) = bytes.split_first_chunk::<32>()?;
+    Some((from_be(a), from_be(b.try_into().ok()?)))
 }
 
 /// a < b.

@@ -415,8 +415,10 @@ pub fn check_prepared(key: &Prepared, message: &[u8], signature: &[u8]) -> bool 
             Prepared::Hmac256(k) => k.verify(message, signature),
             Prepared::Public(k) => k.verify_sig(message, signature).is_ok(),
             Prepared::P256(k) => {
-                k.1.verify(message, signature)
-                    .unwrap_or_else(|| k.0.verify_sig(message, signature).is_ok())
+                let (aws_lc, table) = &**k;
+                table
+                    .verify(message, signature)
+                    .unwrap_or_else(|| aws_lc.verify_sig(message, signature).is_ok())
             }
         }
 }
