@@ -5,6 +5,9 @@
 //!
 //! In release builds for Linux x86_64 with glibc, also hands the linker src/startup-order.txt,
 //! the functions one-token runs execute, to lay out together (`startup_order`).
+//!
+//! On Linux x86_64, turns on src/p256.rs's key tables (`cfg(p256_asm)`) when the aws-lc library
+//! aws-lc-sys built holds the functions that module calls by name (`p256_asm`).
 
 use std::fmt::Write as _;
 
@@ -46,6 +49,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/sha256_constants.rs");
     let dir = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
     startup_order(&dir);
+    p256_asm(&dir);
     let list = std::fs::read_to_string(format!("{dir}/src/weak_secrets.txt"))
         .expect("src/weak_secrets.txt");
     let secrets: Vec<&str> = list
@@ -170,6 +174,79 @@ fn startup_order(dir: &str) {
             println!("cargo:rustc-link-arg-bins={arg}");
         }
     }
+}
+
+/// Sets `cfg(p256_asm)` when the target is Linux x86_64 and the static library aws-lc-sys links
+/// (its `libcrypto_path`) defines every function src/p256.rs names in a `link_name`: aws-lc-sys
+/// builds them with its assembly and its symbol prefix, which a build without assembly
+/// (`AWS_LC_SYS_NO_ASM`), without the prefix (`AWS_LC_SYS_NO_PREFIX`) or a system aws-lc may
+/// lack. Otherwise the module's tables are left out (with a warning on Linux x86_64) and aws-lc
+/// verifies every ES256 token: a slower build, never a link error.
+fn p256_asm(dir: &str) {
+    println!("cargo:rustc-check-cfg=cfg(p256_asm)");
+    println!("cargo:rerun-if-changed=src/p256.rs");
+    let var = |name: &str| std::env::var(name).unwrap_or_default();
+    if var("CARGO_CFG_TARGET_ARCH") != "x86_64" || var("CARGO_CFG_TARGET_OS") != "linux" {
+        return;
+    }
+    let source = std::fs::read_to_string(format!("{dir}/src/p256.rs")).expect("src/p256.rs");
+    let names: Vec<&str> = source
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("#[link_name = \""))
+        .filter_map(|rest| rest.strip_suffix("\"]"))
+        .collect();
+    assert!(!names.is_empty(), "src/p256.rs: no link_name found");
+    // aws-lc-sys's `links` name carries its version, pinned in Cargo.toml like the link names.
+    let path = var("DEP_AWS_LC_0_47_0_LIBCRYPTO_PATH");
+    let missing = match std::fs::read(&path) {
+        Ok(archive) => {
+            println!("cargo:rerun-if-changed={path}");
+            let defined = archive_symbols(&archive).unwrap_or_default();
+            names
+                .iter()
+                .find(|name| !defined.contains(&name.as_bytes()))
+                .copied()
+        }
+        Err(_) => Some(names[0]),
+    };
+    match missing {
+        None => println!("cargo:rustc-cfg=p256_asm"),
+        Some(name) => println!(
+            "cargo:warning=ES256 key tables left out: aws-lc's library ({}) defines no {name} \
+             (built without its assembly or its symbol prefix, or not a static library?); aws-lc \
+             verifies every ES256 token",
+            if path.is_empty() {
+                "not named by aws-lc-sys"
+            } else {
+                &path
+            },
+        ),
+    }
+}
+
+/// The names a static library (a System V / GNU `ar` archive) defines, from its symbol table:
+/// the first member, `/` (32-bit offsets) or `/SYM64/` (64-bit), a big-endian count, the
+/// offsets, and the names, each ended by a NUL. None for anything else (a shared library).
+fn archive_symbols(archive: &[u8]) -> Option<Vec<&[u8]>> {
+    let rest = archive.strip_prefix(b"!<arch>\n")?;
+    let header = rest.get(..60)?;
+    let width = match &header[..16] {
+        name if name.starts_with(b"/SYM64/ ") => 8,
+        name if name.starts_with(b"/ ") => 4,
+        _ => return None,
+    };
+    let size: usize = std::str::from_utf8(&header[48..58])
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let table = rest.get(60..60 + size)?;
+    let count = table
+        .get(..width)?
+        .iter()
+        .fold(0usize, |n, &b| n << 8 | usize::from(b));
+    let names = table.get(width.checked_mul(count.checked_add(1)?)?..)?;
+    Some(names.split(|&b| b == 0).take(count).collect())
 }
 
 /// Whether an empty program for the target being built links with `args` given to the linker,

@@ -9,12 +9,10 @@
 //! The arithmetic is aws-lc's own P-256 assembly (the `ecp_nistz256_*` field, order and point
 //! functions its ECDSA runs on), linked from aws-lc-sys by name; this module only arranges the
 //! calls. Verification handles public data only: nothing here needs to run in constant time.
-//! Where those functions are not built (other targets) or the CPU lacks AVX (the order inverse
-//! needs it), [`Key::verify`] declines and aws-lc verifies as before.
-#![cfg_attr(
-    not(all(target_arch = "x86_64", target_os = "linux")),
-    allow(dead_code)
-)]
+//! build.rs sets `cfg(p256_asm)` only where the aws-lc library linked defines those functions
+//! (Linux x86_64, aws-lc-sys's default build). Without it, or where the CPU lacks AVX (the order
+//! inverse needs it), [`Key::verify`] declines and aws-lc verifies as before.
+#![cfg_attr(not(p256_asm), allow(dead_code))]
 
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering::Relaxed};
@@ -107,10 +105,11 @@ const WINDOWS: usize = 37;
 /// …so a table holds 64 multiples of each window's point.
 const MULTIPLES: usize = 64;
 
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(p256_asm)]
 mod asm {
     //! aws-lc's P-256 functions, by the names aws-lc-sys gives them (its version is part of
-    //! each name: Cargo.toml pins aws-lc-sys so that a new one is a link error, not a surprise).
+    //! each name, and Cargo.toml pins it). build.rs reads these `link_name`s and looks each up
+    //! in the library before it sets `cfg(p256_asm)`.
     //! Inputs and outputs are fully reduced; every function may be called in place.
     use super::{Affine, Jacobian, Limbs};
 
@@ -142,7 +141,7 @@ mod asm {
     }
 }
 
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(p256_asm)]
 mod field {
     //! Safe wrappers: every pointer is a live reference of the right type.
     use super::{Affine, Jacobian, Limbs, asm};
@@ -201,7 +200,7 @@ mod field {
 /// For each window i, the multiples 1..=64 of 2^(7i)·B of a point B, affine.
 struct Table(Box<[[Affine; MULTIPLES]]>);
 
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(p256_asm)]
 impl Table {
     /// The table of `base` (affine, Montgomery domain, on the curve and not infinity).
     fn new(base: &Affine) -> Table {
@@ -299,7 +298,7 @@ fn digit(bits: u32) -> (u32, bool) {
 }
 
 /// a^(p-2) = a^-1 in the Montgomery domain (a != 0).
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(p256_asm)]
 fn invert(a: &Limbs) -> Limbs {
     let mut e = P;
     e[0] -= 2;
@@ -307,7 +306,7 @@ fn invert(a: &Limbs) -> Limbs {
 }
 
 /// a^e in the Montgomery domain.
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(p256_asm)]
 fn power(a: &Limbs, e: &Limbs) -> Limbs {
     let mut r = ONE;
     for bit in (0..256).rev() {
@@ -320,7 +319,7 @@ fn power(a: &Limbs, e: &Limbs) -> Limbs {
 }
 
 /// The generator's table, made when the first key earns its own.
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(p256_asm)]
 fn generator() -> &'static Table {
     static G: OnceLock<Table> = OnceLock::new();
     G.get_or_init(|| {
@@ -346,7 +345,7 @@ impl Key {
     /// The key of an uncompressed SEC1 point (0x04 ‖ x ‖ y) on the curve; None for any other
     /// point or form, or where this module cannot run.
     pub fn new(sec1: &[u8]) -> Option<Key> {
-        if !cfg!(all(target_arch = "x86_64", target_os = "linux")) {
+        if !cfg!(p256_asm) {
             return None;
         }
         let (x, y) = halves(sec1.strip_prefix(&[4])?)?;
@@ -394,7 +393,7 @@ impl Key {
         self.table_now()
     }
 
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[cfg(p256_asm)]
     fn table_now(&self) -> Option<Table> {
         if !std::arch::is_x86_feature_detected!("avx") {
             return None;
@@ -403,14 +402,14 @@ impl Key {
         Some(Table::new(&self.q))
     }
 
-    #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+    #[cfg(not(p256_asm))]
     fn table_now(&self) -> Option<Table> {
         None
     }
 }
 
 /// ECDSA verification (FIPS 186-5 §6.4.2) with the key's table.
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(p256_asm)]
 fn verify_with(table: &Table, message: &[u8], signature: &[u8]) -> bool {
     let Some((r, s)) = halves(signature) else {
         return false;
@@ -434,14 +433,14 @@ fn verify_with(table: &Table, message: &[u8], signature: &[u8]) -> bool {
     x_is(&point, &r)
 }
 
-#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+#[cfg(not(p256_asm))]
 fn verify_with(_: &Table, _: &[u8], _: &[u8]) -> bool {
     unreachable!("no table is made on this target")
 }
 
 /// Whether the point is not infinity and its x coordinate, reduced mod n, is r: X = r·Z²
 /// (mod p), or X = (r + n)·Z² where r + n < p.
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(p256_asm)]
 fn x_is(point: &Jacobian, r: &Limbs) -> bool {
     if point.z == [0; 4] {
         return false;
@@ -458,7 +457,7 @@ fn x_is(point: &Jacobian, r: &Limbs) -> bool {
 }
 
 /// x³ - 3x + b, in the Montgomery domain: y² for a point of the curve.
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(p256_asm)]
 fn curve_rhs(x: &Limbs) -> Limbs {
     let cube = field::mul(&field::sqr(x), x);
     let three_x = add_mod(&add_mod(x, x), x);
@@ -469,12 +468,12 @@ fn curve_rhs(x: &Limbs) -> Limbs {
 }
 
 /// Whether the point (Montgomery domain) is on the curve.
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(p256_asm)]
 fn on_curve(point: &Affine) -> bool {
     field::sqr(&point.y) == curve_rhs(&point.x)
 }
 
-#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+#[cfg(not(p256_asm))]
 fn on_curve(_: &Affine) -> bool {
     false
 }
@@ -488,7 +487,7 @@ fn add_mod(a: &Limbs, b: &Limbs) -> Limbs {
     }
 }
 
-#[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+#[cfg(p256_asm)]
 fn to_montgomery(x: &Limbs, y: &Limbs) -> Affine {
     Affine {
         x: field::mul(x, &RR_P),
@@ -496,7 +495,7 @@ fn to_montgomery(x: &Limbs, y: &Limbs) -> Affine {
     }
 }
 
-#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+#[cfg(not(p256_asm))]
 fn to_montgomery(_: &Limbs, _: &Limbs) -> Affine {
     Affine::default()
 }
@@ -547,6 +546,22 @@ fn with_carries(a: &Limbs, b: &Limbs, step: fn(u64, u64) -> (u64, bool)) -> (Lim
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A default build for Linux x86_64 has the tables: build.rs found every function
+    /// (otherwise its warning says which it missed, and ES256 runs at aws-lc's speed).
+    #[test]
+    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    fn linux_x86_64_builds_the_tables() {
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+        let rng = aws_lc_rs::rand::SystemRandom::new();
+        let alg = &ECDSA_P256_SHA256_FIXED_SIGNING;
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, &rng).unwrap();
+        let pair = EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref()).unwrap();
+        assert!(
+            Key::new(pair.public_key().as_ref()).is_some(),
+            "build.rs left the ES256 key tables out: see its warning"
+        );
+    }
 
     /// The value of k's digits, Σ d_i·2^(7i), mod 2^256.
     fn sum_of_digits(k: &Limbs) -> Limbs {
@@ -613,7 +628,7 @@ mod tests {
         );
     }
 
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[cfg(p256_asm)]
     #[test]
     fn the_montgomery_constants_agree_with_the_field() {
         // ONE is 2^256 mod p: 1 in the domain, leaving it as 1.
@@ -634,7 +649,7 @@ mod tests {
         key.verify(message, signature)
     }
 
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[cfg(p256_asm)]
     #[test]
     fn a_key_gets_its_table_once_it_has_verified_enough_tokens() {
         use aws_lc_rs::signature::KeyPair;
@@ -655,7 +670,7 @@ mod tests {
         assert_eq!(key.verify(b"a.c", signature.as_ref()), Some(false));
     }
 
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[cfg(p256_asm)]
     #[test]
     fn verdicts_agree_with_aws_lc_on_good_and_altered_signatures() {
         use aws_lc_rs::rand::SystemRandom;
@@ -704,7 +719,7 @@ mod tests {
     }
 
     /// The point's affine coordinates, out of the Montgomery domain, as SEC1 bytes.
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[cfg(p256_asm)]
     fn sec1(point: &Jacobian) -> Vec<u8> {
         let z_inv = invert(&point.z);
         let z_inv2 = field::sqr(&z_inv);
@@ -729,7 +744,7 @@ mod tests {
 
     /// The rare case of ECDSA: the point's x is n or more, so r is x - n. A key is made for
     /// such a point R (Q = u2^-1·(R - u1·G) for a chosen s), since no signing finds one.
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[cfg(p256_asm)]
     #[test]
     fn an_x_coordinate_above_the_order_is_compared_reduced() {
         use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
@@ -775,7 +790,7 @@ mod tests {
 
     /// Wycheproof's ECDSA P-256/SHA-256 cases (raw r ‖ s), each key with its table: every
     /// verdict as the case says, and as aws-lc's.
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[cfg(p256_asm)]
     #[test]
     fn wycheproof_p256_cases_through_the_tables() {
         use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
@@ -818,7 +833,7 @@ mod tests {
         assert_eq!((cases, valid), (252, 169));
     }
 
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[cfg(p256_asm)]
     fn from_sec1(bytes: &[u8]) -> Affine {
         let (x, y) = bytes[1..].split_at(32);
         to_montgomery(
@@ -827,7 +842,7 @@ mod tests {
         )
     }
 
-    #[cfg(all(target_arch = "x86_64", target_os = "linux"))]
+    #[cfg(p256_asm)]
     #[test]
     fn out_of_range_parts_and_other_forms_are_refused() {
         use aws_lc_rs::signature::KeyPair;
