@@ -177,6 +177,74 @@ fn wrong_keys_and_tampering_fail() {
 }
 
 #[test]
+fn each_key_tried_says_why_it_did_not_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let jwks = dir.path().join("keys.jwks");
+    let oct = |secret: &[u8], alg: Option<&str>| {
+        let mut key = serde_json::json!({"kty": "oct", "k": b64_bytes(secret)});
+        if let Some(alg) = alg {
+            key["alg"] = alg.into();
+        }
+        key
+    };
+    let keys = [
+        oct(b"short", None),
+        oct(&[b'x'; 40], None),
+        oct(&[b'y'; 40], Some("HS512")),
+    ];
+    std::fs::write(&jwks, serde_json::json!({ "keys": keys }).to_string()).unwrap();
+    let jwks = jwks.to_str().unwrap();
+    let from = format!("HMAC secret key from {jwks}");
+    let header = r#"{"alg":"HS256","typ":"JWT"}"#;
+    let payload = r#"{"sub":"a","exp":1800000900}"#;
+    let forged = hs256_signed(&[b'z'; 40], header, payload);
+    let expected = format!(
+        "bad signature: {from}: weak key refused: the HMAC secret is 5 bytes, shorter than the 32 \
+         bytes HS256 needs; {from}: the signature does not match; {from}: the key is for HS512, \
+         not HS256"
+    );
+    // One token, and many through two threads: each its own message, whole.
+    let batch = format!("{}\n", [forged.as_str(); 300].join("\n"));
+    let path = dir.path().join("tokens.txt");
+    std::fs::write(&path, batch).unwrap();
+    let tokens = format!("@{}", path.display());
+    for args in [vec![forged.as_str()], vec!["--threads", "2", &tokens]] {
+        let out = jwtctl()
+            .args(["verify", "--json", "--now", NOW, "--jwks", jwks])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let reports = json_lines(&out.stdout);
+        assert_eq!(reports.len(), if args.len() == 1 { 1 } else { 300 });
+        for r in reports {
+            assert_eq!(r["signature"]["error"], expected.as_str());
+        }
+    }
+    // The strong key's own token verifies; with only the weak key, none can try.
+    let good = hs256_signed(&[b'x'; 40], header, payload);
+    let (code, v, _) = verify_json(&["--jwks", jwks, &good]);
+    assert_eq!((code, &v["signature"]["verified"]), (0, &Value::Bool(true)));
+    let weak = dir.path().join("weak.jwks");
+    std::fs::write(
+        &weak,
+        serde_json::json!({ "keys": [oct(b"short", None)] }).to_string(),
+    )
+    .unwrap();
+    let weak = weak.to_str().unwrap();
+    let (code, v, _) = verify_json(&["--jwks", weak, &forged]);
+    assert_eq!(code, 6);
+    assert_eq!(
+        v["signature"]["error"],
+        format!(
+            "no key can verify HS256: HMAC secret key from {weak}: weak key refused: the HMAC \
+             secret is 5 bytes, shorter than the 32 bytes HS256 needs (--allow-weak-key accepts \
+             weak keys)"
+        )
+    );
+}
+
+#[test]
 fn algorithm_confusion_is_refused_and_explained() {
     // An HS256 token whose "secret" is the RSA public key's PEM text: the classic attack.
     let pem = std::fs::read(fixture_path("keys/rsa.pub.pem")).unwrap();

@@ -107,6 +107,18 @@ impl Ready {
     }
 }
 
+/// Adds why `key` did not verify a token to `refusals` (`key: why`, after a `; `).
+fn refuse(refusals: &mut String, key: &Ready, why: impl std::fmt::Display) {
+    use std::fmt::Write as _;
+    if !refusals.is_empty() {
+        refusals.push_str("; ");
+    }
+    // Room for the reason and the message's start (see `Policy::signature`) at once.
+    refusals.reserve(key.described.text.len() + 96);
+    // Writing to a String cannot fail.
+    let _ = write!(refusals, "{}: {why}", key.described.text);
+}
+
 impl std::ops::Deref for Ready {
     type Target = Key;
     fn deref(&self) -> &Key {
@@ -387,34 +399,36 @@ impl Policy<'_> {
                 ),
             ));
         }
-        let mut refusals = Vec::new();
+        // Why each candidate did not verify, as one string (not a list joined, each key
+        // described again): in an audit of a rotated key most tokens come this way.
+        let mut refusals = String::new();
         let mut weak_refused = false;
         let mut tried = 0;
         for key in candidates() {
             if !alg.fits(&key.material) {
-                refusals.push(format!(
-                    "{}: a {} key cannot verify {}",
-                    key.describe(),
-                    key.material.family(),
-                    alg.name()
-                ));
+                let family = key.material.family();
+                refuse(
+                    &mut refusals,
+                    key,
+                    format_args!("a {family} key cannot verify {}", alg.name()),
+                );
                 continue;
             }
             if let Err(why) = verify::permits(key, alg) {
-                refusals.push(format!("{}: {why}", key.describe()));
+                refuse(&mut refusals, key, why);
                 continue;
             }
             if let Some(why) = key.weakness(alg) {
                 if !self.allow_weak_key {
                     weak_refused = true;
-                    refusals.push(format!("{}: weak key refused: {why}", key.describe()));
+                    refuse(&mut refusals, key, format_args!("weak key refused: {why}"));
                     continue;
                 }
                 warnings.push(Warning::new(
                     "weak_key",
                     format!(
                         "{} is weak: {why}. It was used because of --allow-weak-key; replace it.",
-                        key.describe()
+                        key.described.text
                     ),
                 ));
             }
@@ -445,25 +459,23 @@ impl Policy<'_> {
             match outcome {
                 Ok(true) => return Ok(key),
                 Ok(false) => {
-                    let why = verify::signature_shape_problem(alg, &key.material, &token.signature)
-                        .unwrap_or_else(|| "the signature does not match".into());
-                    refusals.push(format!("{}: {why}", key.describe()));
+                    match verify::signature_shape_problem(alg, &key.material, &token.signature) {
+                        Some(why) => refuse(&mut refusals, key, why),
+                        None => refuse(&mut refusals, key, "the signature does not match"),
+                    }
                 }
-                Err(why) => refusals.push(format!("{}: {why}", key.describe())),
+                Err(why) => refuse(&mut refusals, key, why),
             }
         }
         if tried == 0 {
-            let mut why = format!("no key can verify {}: {}", alg.name(), refusals.join("; "));
+            let mut why = format!("no key can verify {}: {refusals}", alg.name());
             if weak_refused {
                 why.push_str(" (--allow-weak-key accepts weak keys)");
             }
             return Err((Exit::KeyProblem, None, why));
         }
-        Err((
-            Exit::Invalid,
-            Some(false),
-            format!("bad signature: {}", refusals.join("; ")),
-        ))
+        refusals.insert_str(0, "bad signature: ");
+        Err((Exit::Invalid, Some(false), refusals))
     }
 
     /// The claim checks; reasons go into the report, the exit code comes back.
