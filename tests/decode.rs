@@ -649,6 +649,58 @@ fn a_paused_stream_gets_its_reports_at_once() {
     }
 }
 
+/// Past its first block, a pipe is read by all the threads while it keeps coming; when it
+/// pauses, every report of what came is written before jwtctl waits, in order, and the tokens
+/// after the pause follow theirs.
+#[test]
+fn a_pipe_that_pauses_after_many_blocks_gets_every_report_at_once() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::{Command, Stdio};
+    // ~300 KiB before the pause: the first block and then blocks for the threads.
+    let lines: Vec<String> = (0..2000)
+        .map(|i| {
+            format!(
+                "line {i} token={}",
+                hs(&format!(r#"{{"exp":1800000600,"n":{i}}}"#))
+            )
+        })
+        .collect();
+    for threads in ["1", "2"] {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
+            .args(["decode", "--json", "--now", &at(0), "--threads", threads])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                tx.send(line.unwrap()).unwrap();
+            }
+        });
+        let wait = std::time::Duration::from_secs(20);
+        stdin
+            .write_all((lines[..1999].join("\n") + "\n").as_bytes())
+            .unwrap();
+        stdin.flush().unwrap();
+        for n in 0..1999 {
+            let report = rx.recv_timeout(wait).unwrap_or_else(|_| {
+                panic!("--threads {threads}: report {n} not written while the input stays open")
+            });
+            assert!(report.contains(&format!(r#""n":{n}}}"#)), "{report}");
+        }
+        writeln!(stdin, "{}", lines[1999]).unwrap();
+        stdin.flush().unwrap();
+        let report = rx.recv_timeout(wait).expect("the report after the pause");
+        assert!(report.contains(r#""n":1999}"#), "{report}");
+        drop(stdin);
+        assert_eq!(child.wait().unwrap().code(), Some(0), "threads {threads}");
+        assert!(rx.recv_timeout(wait).is_err(), "nothing more");
+    }
+}
+
 /// Standard streams closed when jwtctl starts are open on /dev/null while it runs, so that no
 /// file or socket it opens later (a token file, a JWKS connection) takes their place and
 /// receives what is written to them. Seen from outside: the descriptors of a run waiting on its

@@ -332,8 +332,9 @@ pub type Build<'a> = &'a dyn Judge;
 ///
 /// With more than one thread, the calling thread scans the input and writes reports while the
 /// workers judge and render batches; the pool starts with the first full batch, so a few tokens
-/// never pay for threads. The plain blocks of a regular file are instead read, judged and written
-/// by all the threads in turn (see [`Run::parallel_blocks`]).
+/// never pay for threads. The plain blocks of a regular file, or of stdin's pipe while it keeps
+/// coming, are instead read, judged and written by all the threads in turn (see
+/// [`Run::parallel_blocks`]).
 pub fn each_token(
     args: &[String],
     batch: Batch,
@@ -537,6 +538,26 @@ fn stdin_ready(ms: i32) -> bool {
 fn stdin_ready(_ms: i32) -> bool {
     false
 }
+
+/// What stdin's pipe is widened to for threads: Linux's most for an unprivileged process by
+/// default (`/proc/sys/fs/pipe-max-size`).
+#[cfg(target_os = "linux")]
+const PIPE_BYTES: libc::c_int = 1024 * 1024;
+
+/// Asks for a wider pipe on stdin, so that its writer (`cat`, `zcat`) is woken to fill it about
+/// once a megabyte instead of every 64 KiB: on two cores it shares them with the threads, and
+/// with the default pipe the thread reading waited for it at every block (`cat` of 200,000
+/// tokens into `decode --json` on two threads: ~1.07x the speed of one thread with the default
+/// pipe, ~1.6x with the wider one). A pipe holds its bytes in the kernel, not in this process.
+/// Not a pipe, or over the user's limit: nothing changes.
+#[cfg(target_os = "linux")]
+fn widen_stdin_pipe() {
+    // SAFETY: fcntl on fd 0 with an int argument; it fails harmlessly on anything else.
+    unsafe { libc::fcntl(libc::STDIN_FILENO, libc::F_SETPIPE_SZ, PIPE_BYTES) };
+}
+
+#[cfg(not(target_os = "linux"))]
+fn widen_stdin_pipe() {}
 
 /// A pipe that stays empty this long is a pause, not a writer between two writes: what is
 /// ready is written before the read waits.
@@ -999,13 +1020,16 @@ struct FileBlocks<R> {
     line: u64,
     http: bool,
     skew: Skew,
-    /// A pipe or terminal on stdin, whose reads may wait for its writer: read once at a time.
-    waits: bool,
+    /// Whether reads may wait for a writer (a pipe or terminal): then read once at a time, and
+    /// [`FileBlocks::next_plain`] declines when the input pauses.
+    blocking: Blocking,
     /// The time a `Date:` read here is compared with (see [`FileBlocks::read_context_line`]).
     now: i64,
     /// Set when [`FileBlocks::next_plain`] declines: what is pending is left to
     /// [`Run::scan_file`], with the read error met, if any.
     declined: bool,
+    /// Set with `declined` when a pipe paused: [`Run::scan_file`] writes what is ready at once.
+    paused: bool,
     failed: Option<io::Error>,
 }
 
@@ -1027,7 +1051,7 @@ impl<R: ReadOnto> FileBlocks<R> {
     /// read reads nothing); from a file, at least [`READ_PIECE`].
     fn read_more(&mut self, size: usize) -> io::Result<()> {
         self.compact();
-        if !self.waits {
+        if matches!(self.blocking, Blocking::Never) {
             // One read of the whole size (a file gives less than asked only at its end).
             // Reading into the room as it is, std's read_to_end reads a bounded piece in
             // growing steps (8, 16, 32 KiB...): four or five system calls a block, made under
@@ -1128,12 +1152,25 @@ impl<R: ReadOnto> FileBlocks<R> {
     /// and the state it is read in (HTTP or not, the last `Date:`'s skew). A block is cut before
     /// a line that changes that state; such a line is read here if it holds no token (see
     /// [`FileBlocks::read_context_line`]). Otherwise declines, now and until reset: a line that
-    /// changes the state and holds a token, a line longer than a block, a read error and the
-    /// end are left to [`Run::scan_file`].
+    /// changes the state and holds a token, a line longer than a block, a read error, the end
+    /// and a pause of a pipe are left to [`Run::scan_file`].
     fn next_plain(&mut self) -> Option<Block> {
         loop {
             let want = block_bytes(PARALLEL_BLOCK_BYTES);
             while !self.declined && !self.has_block(want) {
+                // A pipe with nothing more ready: its whole lines are a block now, as in
+                // `Run::scan_file`. One that stays empty has paused: the threads stop, so that
+                // what is ready is written before a read waits (see `FileBlocks::paused`).
+                if self.blocking.within(0) {
+                    if crate::bytes::rfind(b'\n', self.rest()).is_some() {
+                        break;
+                    }
+                    if self.blocking.within(FLUSH_PAUSE_MS) {
+                        self.paused = true;
+                        self.declined = true;
+                        break;
+                    }
+                }
                 if let Err(e) = self.read_more(want) {
                     self.failed = Some(e);
                     self.declined = true;
@@ -1664,7 +1701,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     /// others here, in order. The first block (the Date window, at least 64 KiB) is always
     /// scanned here. With one thread the blocks are scanned in the same way, so the output does
     /// not depend on the thread count. A regular file's plain blocks (stdin's too when it is
-    /// one) go to [`Run::parallel_blocks`] when there are threads.
+    /// one, or a pipe) go to [`Run::parallel_blocks`] when there are threads.
     fn scan_file<R: ReadOnto + Send>(
         &mut self,
         reader: R,
@@ -1683,9 +1720,10 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             line: 1,
             http: false,
             skew: None,
-            waits: !matches!(blocking, Blocking::Never),
+            blocking,
             now: self.clock.now,
             declined: false,
+            paused: false,
             failed: None,
         };
         // Set by the blocks scanned here and by those the workers scanned (see `write`).
@@ -1786,6 +1824,10 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 (file.http, file.skew) = (end.http, end.skew);
             } else if let Some(threads) = self.parallel(blocking) {
                 self.parallel_blocks(threads, &mut file, block, line)?;
+                if std::mem::take(&mut file.paused) {
+                    // Written before the read waits, as a pause of one thread's input is.
+                    self.out.flush()?;
+                }
             } else {
                 self.push(Job::Scan(file.block(block, line)))?;
                 self.dispatch(true)?;
@@ -1800,13 +1842,18 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     }
 
     /// The threads to read a file's plain blocks with, if more than one: `--threads`, at most
-    /// one per core; only for input that never waits (a reader that may pause has what came
-    /// written first).
+    /// one per core. Also stdin's pipe while it keeps coming: a pause ends the threads' run (see
+    /// [`FileBlocks::next_plain`]). Not another input that may wait (a FIFO named by @PATH),
+    /// which cannot be asked whether data is ready.
     fn parallel(&mut self, blocking: Blocking) -> Option<usize> {
-        if !matches!(blocking, Blocking::Never) {
+        if matches!(blocking, Blocking::Maybe) {
             return None;
         }
         let threads = self.workers();
+        if threads > 1 && matches!(blocking, Blocking::Stdin) {
+            static WIDENED: std::sync::Once = std::sync::Once::new();
+            WIDENED.call_once(widen_stdin_pipe);
+        }
         (threads > 1).then_some(threads)
     }
 
@@ -2454,9 +2501,10 @@ mod tests {
             line: 1,
             http: false,
             skew: None,
-            waits: false,
+            blocking: Blocking::Never,
             now: 0,
             declined: false,
+            paused: false,
             failed: None,
         };
         let lines = b"aaaa\nbbbb\ncccc\ndddd".as_slice();
