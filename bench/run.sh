@@ -94,7 +94,10 @@ for t in 1 2; do
   cmds[rs256_${t}t]="$J verify --json --threads $t --now $NOW --key $K/rsa.pub.pem @$work/RS256.txt"
   cmds[es256_${t}t]="$J verify --json --threads $t --now $NOW --key $K/ec256.pub.pem @$work/ES256.txt"
   cmds[eddsa_${t}t]="$J verify --json --threads $t --now $NOW --key $K/ed25519.pub.pem @$work/EdDSA.txt"
+  cmds[pipe_${t}t]="piped $t"
 done
+# decode --json of the HS256 corpus through a pipe from cat, which shares the cores.
+piped() { cat "$work/HS256.txt" | $J decode --json --threads "$1" --now $NOW -; }
 # openssl's rate for each verify case, measured in every round right after that case's runs
 # (one second each): the host's speed drifts, and a ratio of two runs taken together drifts
 # less than one of figures taken minutes apart.
@@ -115,7 +118,7 @@ declare -A speed_awk=(
 # losing ~30% of its pages within two minutes), and a run that reads the dropped part back from
 # disk spends up to half again its time in the kernel: the timed runs measure jwtctl's work
 # on a file in memory, as `openssl speed` measures its own with no file at all.
-declare -A corpus=([decode]=HS256 [check]=HS256 [hs256]=HS256 [rs256]=RS256 [es256]=ES256 [eddsa]=EdDSA)
+declare -A corpus=([decode]=HS256 [check]=HS256 [hs256]=HS256 [rs256]=RS256 [es256]=ES256 [eddsa]=EdDSA [pipe]=HS256)
 resident() { cat "$J" "$work/${corpus[$1]}.txt" >/dev/null; } # case $1's binary and corpus in memory
 declare -A times=() pairs=() speeds=() against=() side_by_side=() split_work=()
 fast=(decode check hs256) # the cases whose runs are short against the host's bursts
@@ -130,7 +133,7 @@ for ((r = 0; r < RUNS; r++)); do
   # is sometimes slower). A command's 1- and 2-thread runs go back to back, in either order:
   # the host's speed drifts over minutes, and the ratio of a pair taken together drifts less
   # than the ratio of medians taken minutes apart.
-  mapfile -t order < <(printf '%s\n' decode check hs256 rs256 es256 eddsa | shuf)
+  mapfile -t order < <(printf '%s\n' decode check hs256 rs256 es256 eddsa pipe | shuf)
   for c in "${order[@]}"; do
     declare -A pair=()
     for t in $(printf '1\n2\n' | shuf); do
@@ -208,9 +211,12 @@ row "verify HS256, 1 thread" "$(rate hs256_1t)" "openssl HMAC-SHA256 (448 B) $hm
 row "verify RS256, 1 thread" "$(rate rs256_1t)" "openssl RSA-2048 verify $rsa/s: $(ratio "$(rate rs256_1t)" "$rsa"), $(paired_against rs256) (target 0.9x)"
 row "verify ES256, 1 thread" "$(rate es256_1t)" "openssl P-256 verify $p256/s: $(ratio "$(rate es256_1t)" "$p256"), $(paired_against es256) (target 1.0x)"
 row "verify EdDSA, 1 thread" "$(rate eddsa_1t)" "openssl Ed25519 verify $ed/s: $(ratio "$(rate eddsa_1t)" "$ed"), $(paired_against eddsa)"
+row "decode --json from cat |, 1 thread" "$(rate pipe_1t)" "the corpus on stdin's pipe; cat shares the cores"
 paired() { spread "${pairs[$1]}"; } # the rounds' 1-thread/2-thread time ratios of $1
-for c in decode check hs256 rs256 es256 eddsa; do
-  row "$c, 2 threads" "$(rate ${c}_2t)" "$(ratio "$(rate ${c}_2t)" "$(rate ${c}_1t)") of 1 thread; paired rounds $(paired $c) (target 1.8x)"
+for c in decode check hs256 rs256 es256 eddsa pipe; do
+  target="(target 1.8x)"
+  [ "$c" != pipe ] || target="(cat shares the cores: no target)"
+  row "$c, 2 threads" "$(rate ${c}_2t)" "$(ratio "$(rate ${c}_2t)" "$(rate ${c}_1t)") of 1 thread; paired rounds $(paired $c) $target"
 done
 for c in "${fast[@]}"; do
   row "$c, two 1-thread runs at once" "" "$(spread "${side_by_side[$c]}") the throughput of one run: what the host gave two busy vCPUs"
