@@ -1842,9 +1842,10 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     }
 
     /// The threads to read a file's plain blocks with, if more than one: `--threads`, at most
-    /// one per core. Also stdin's pipe while it keeps coming: a pause ends the threads' run (see
-    /// [`FileBlocks::next_plain`]). Not another input that may wait (a FIFO named by @PATH),
-    /// which cannot be asked whether data is ready.
+    /// one per core. Also stdin's pipe while it keeps coming, widened for them first (see
+    /// [`widen_stdin_pipe`]): a pause ends the threads' run (see [`FileBlocks::next_plain`]).
+    /// Not another input that may wait (a FIFO named by @PATH), which cannot be asked whether
+    /// data is ready.
     fn parallel(&mut self, blocking: Blocking) -> Option<usize> {
         if matches!(blocking, Blocking::Maybe) {
             return None;
