@@ -614,27 +614,43 @@ fn a_refused_token_keeps_its_place_and_the_date_window_stays_open() {
     );
 }
 
+/// `jwtctl decode --json --threads THREADS` reading a pipe this test writes: the process, the
+/// pipe, and each line it writes as it comes.
+fn decode_on_a_pipe(
+    threads: &str,
+) -> (
+    std::process::Child,
+    std::process::ChildStdin,
+    std::sync::mpsc::Receiver<String>,
+) {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
+        .args(["decode", "--json", "--now", &at(0), "--threads", threads])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    (child, stdin, rx)
+}
+
 /// A report is written as soon as its token is read when the input pauses (`tail -f | jwtctl`),
 /// not when the input ends.
 #[test]
 fn a_paused_stream_gets_its_reports_at_once() {
-    use std::io::{BufRead, BufReader, Write};
-    use std::process::{Command, Stdio};
+    use std::io::Write;
     for threads in ["1", "2"] {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
-            .args(["decode", "--json", "--now", &at(0), "--threads", threads])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            BufReader::new(stdout).read_line(&mut line).unwrap();
-            tx.send(line).unwrap();
-        });
+        let (mut child, mut stdin, rx) = decode_on_a_pipe(threads);
         writeln!(stdin, "token={}", hs(r#"{"exp":1800000600}"#)).unwrap();
         stdin.flush().unwrap();
         let line = rx
@@ -654,8 +670,7 @@ fn a_paused_stream_gets_its_reports_at_once() {
 /// after the pause follow theirs.
 #[test]
 fn a_pipe_that_pauses_after_many_blocks_gets_every_report_at_once() {
-    use std::io::{BufRead, BufReader, Write};
-    use std::process::{Command, Stdio};
+    use std::io::Write;
     // ~300 KiB before the pause: the first block and then blocks for the threads.
     let lines: Vec<String> = (0..2000)
         .map(|i| {
@@ -666,20 +681,7 @@ fn a_pipe_that_pauses_after_many_blocks_gets_every_report_at_once() {
         })
         .collect();
     for threads in ["1", "2"] {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
-            .args(["decode", "--json", "--now", &at(0), "--threads", threads])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                tx.send(line.unwrap()).unwrap();
-            }
-        });
+        let (mut child, mut stdin, rx) = decode_on_a_pipe(threads);
         let wait = std::time::Duration::from_secs(20);
         stdin
             .write_all((lines[..1999].join("\n") + "\n").as_bytes())
