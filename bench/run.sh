@@ -349,3 +349,25 @@ for k in range(60):
 PY
 row "large, small by turns, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/by-turns.txt) KiB" ""
 row "  the same on a pipe, 2 threads" "$(cat "$work/by-turns.txt" | rss $J decode --json --threads 2 --now $NOW) KiB" ""
+# A hostile log: tokens, random bytes, Date: and HTTP lines, lines of 60-300 KB of base64url
+# letters before a token, truncated tokens, JSON bodies, invalid UTF-8.
+python3 - "$work/HS256.txt" > "$work/hostile.bin" <<'PY'
+import random, sys
+random.seed(7)
+toks = open(sys.argv[1]).read(8_000_000).splitlines()[:20000]
+out = sys.stdout.buffer
+for i in range(60000):
+    t = toks[i % len(toks)].encode()
+    r = random.random()
+    if r < 0.5: line = b'tok=' + t
+    elif r < 0.6: line = bytes(random.getrandbits(8) for _ in range(random.randint(0, 200))).replace(b'\n', b' ')
+    elif r < 0.62: line = b'Date: Fri, 15 Jan 2027 08:0%d:00 GMT' % random.randint(0, 9)
+    elif r < 0.63: line = b'HTTP/1.1 200 OK'
+    elif r < 0.64: line = b'x' * random.randint(60000, 300000) + b' ' + t
+    elif r < 0.7: line = t[:random.randint(10, 300)]
+    elif r < 0.75: line = b'{"access_token":"%s","id_token":"%s"}' % (t, toks[(i + 1) % len(toks)].encode())
+    else: line = b'plain log line %d with eyJ and dots.. and \xff\xfe bytes' % i
+    out.write(line + b'\n')
+PY
+row "a hostile log, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/hostile.bin) KiB" "$(($(stat -c %s "$work/hostile.bin") / 1000000)) MB"
+row "  the same on a pipe, 2 threads" "$(cat "$work/hostile.bin" | rss $J decode --json --threads 2 --now $NOW) KiB" ""
