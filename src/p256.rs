@@ -835,11 +835,8 @@ mod tests {
 
     #[cfg(p256_asm)]
     fn from_sec1(bytes: &[u8]) -> Affine {
-        let (x, y) = bytes[1..].split_at(32);
-        to_montgomery(
-            &from_be(x.try_into().unwrap()),
-            &from_be(y.try_into().unwrap()),
-        )
+        let (x, y) = halves(&bytes[1..]).unwrap();
+        to_montgomery(&x, &y)
     }
 
     #[cfg(p256_asm)]

@@ -1033,6 +1033,12 @@ struct FileBlocks<R> {
     failed: Option<io::Error>,
 }
 
+/// See [`FileBlocks::idle`].
+enum Idle {
+    Lines,
+    Paused,
+}
+
 impl<R: ReadOnto> FileBlocks<R> {
     /// What is read and not yet taken.
     fn rest(&self) -> &[u8] {
@@ -1076,6 +1082,19 @@ impl<R: ReadOnto> FileBlocks<R> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// What a pipe with nothing more to read at once holds: whole lines to judge now, or none
+    /// after [`FLUSH_PAUSE_MS`] of waiting (a pause: what is ready is written before a read
+    /// waits). None when more can be read, and always for a file.
+    fn idle(&self) -> Option<Idle> {
+        if !self.blocking.within(0) {
+            return None;
+        }
+        if crate::bytes::rfind(b'\n', self.rest()).is_some() {
+            return Some(Idle::Lines);
+        }
+        self.blocking.within(FLUSH_PAUSE_MS).then_some(Idle::Paused)
     }
 
     /// Whether `pending` holds a block of `want` bytes or more, or cannot grow into one.
@@ -1159,17 +1178,16 @@ impl<R: ReadOnto> FileBlocks<R> {
             let want = block_bytes(PARALLEL_BLOCK_BYTES);
             while !self.declined && !self.has_block(want) {
                 // A pipe with nothing more ready: its whole lines are a block now, as in
-                // `Run::scan_file`. One that stays empty has paused: the threads stop, so that
-                // what is ready is written before a read waits (see `FileBlocks::paused`).
-                if self.blocking.within(0) {
-                    if crate::bytes::rfind(b'\n', self.rest()).is_some() {
-                        break;
-                    }
-                    if self.blocking.within(FLUSH_PAUSE_MS) {
+                // `Run::scan_file`. One that has paused stops the threads, so that what is ready
+                // is written before a read waits (see `FileBlocks::paused`).
+                match self.idle() {
+                    Some(Idle::Lines) => break,
+                    Some(Idle::Paused) => {
                         self.paused = true;
                         self.declined = true;
                         break;
                     }
+                    None => {}
                 }
                 if let Err(e) = self.read_more(want) {
                     self.failed = Some(e);
@@ -1741,15 +1759,13 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 // A pipe that pauses: what has come is judged and written before the read
                 // waits, as the streaming scanner does. The Date window first waits a moment
                 // for the Date that may follow (curl -v prints the request, then waits).
-                if matches!(blocking, Blocking::Stdin) && blocking.within(0) {
-                    if crate::bytes::rfind(b'\n', file.rest()).is_some() {
-                        if !first || blocking.within(DATE_PAUSE_MS) {
-                            break;
-                        }
-                    } else if blocking.within(FLUSH_PAUSE_MS) {
+                match file.idle() {
+                    Some(Idle::Lines) if !first || blocking.within(DATE_PAUSE_MS) => break,
+                    Some(Idle::Paused) => {
                         self.drain()?;
                         self.out.flush()?;
                     }
+                    _ => {}
                 }
                 if let Err(e) = file.read_more(read) {
                     file.failed = Some(e);

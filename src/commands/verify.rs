@@ -107,18 +107,6 @@ impl Ready {
     }
 }
 
-/// Adds why `key` did not verify a token to `refusals` (`key: why`, after a `; `).
-fn refuse(refusals: &mut String, key: &Ready, why: impl std::fmt::Display) {
-    use std::fmt::Write as _;
-    if !refusals.is_empty() {
-        refusals.push_str("; ");
-    }
-    // Room for the reason and the message's start (see `Policy::signature`) at once.
-    refusals.reserve(key.described.text.len() + 96);
-    // Writing to a String cannot fail.
-    let _ = write!(refusals, "{}: {why}", key.described.text);
-}
-
 impl std::ops::Deref for Ready {
     type Target = Key;
     fn deref(&self) -> &Key {
@@ -226,6 +214,18 @@ fn hs256_signing_input(r: &Report) -> Option<&[u8]> {
 
 /// An HS256 token's HMAC under a key, computed before its report is finished.
 type Computed<'k> = Option<(&'k Ready, [u8; 32])>;
+
+/// Adds why `key` did not verify a token to `refusals` (`key: why`, after a `; `).
+fn refuse(refusals: &mut String, key: &Ready, why: impl std::fmt::Display) {
+    use std::fmt::Write as _;
+    if !refusals.is_empty() {
+        refusals.push_str("; ");
+    }
+    // Room for the reason and the message's start (see `Policy::signature`) at once.
+    refusals.reserve(key.described.text.len() + 96);
+    // Writing to a String cannot fail.
+    let _ = write!(refusals, "{}: {why}", key.described.text);
+}
 
 impl Policy<'_> {
     /// The lint's warnings but the weak-secret one, added to a read token's report; where they
