@@ -9,8 +9,9 @@ use std::process::Command;
 
 /// A log of ~1.6 MB: HTTP exchanges with `Date:` headers at its start and in its middle (each
 /// changes the clock_skew of what follows), header, JSON, cookie and parameter labels, a
-/// malformed token, candidates over --max-token-size, and near its end a line longer than a
-/// block, after which the rest is read as a stream.
+/// malformed token, candidates over --max-token-size, and lines longer than a block (each read
+/// as a stream, the blocks going on after it): one before the second `Date:`, one whose token
+/// comes before its length, one near the end.
 fn log() -> String {
     let mut s = String::from("HTTP/1.1 200 OK\r\nDate: Fri, 15 Jan 2027 08:02:00 GMT\r\n\r\n");
     let token = |i: i64| {
@@ -35,8 +36,18 @@ fn log() -> String {
                 token(i)
             )),
         }
+        if i == 2990 {
+            s.push_str(&format!("{} {}\n", "y".repeat(400_000), token(i)));
+        }
         if i == 3000 {
             s.push_str("< HTTP/1.1 401 Unauthorized\n< date: Fri, 15 Jan 2027 07:50:00 GMT\n");
+        }
+        if i == 4000 {
+            s.push_str(&format!(
+                "> X-Trace: {} {}\n",
+                token(i),
+                "z".repeat(300_000)
+            ));
         }
     }
     s.push_str(&format!("{} {}\n", "x".repeat(1_200_000), token(7)));
@@ -132,7 +143,7 @@ fn a_file_in_blocks_reads_as_one_stream_on_any_number_of_threads() {
     // What the blocks hold is all there: every token, each skew, every label kind.
     let (_, out, _) = call_json(&file, &now);
     let reports = json_lines(out.as_bytes());
-    assert_eq!(reports.len(), 6000 - 60 + 1 + 50);
+    assert_eq!(reports.len(), 6000 - 60 + 3 + 50);
     // Both Date headers speak: 2 minutes ahead at the start, 10 minutes behind from the middle.
     let skew = |r: &serde_json::Value| {
         r["warnings"]
@@ -148,7 +159,7 @@ fn a_file_in_blocks_reads_as_one_stream_on_any_number_of_threads() {
     let last = &reports[reports.len() - 1];
     assert_eq!(
         last["source"],
-        format!("{} line 6056, parameter token", path.display())
+        format!("{} line 6058, parameter token", path.display())
     );
     for label in [
         "header Authorization",

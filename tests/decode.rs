@@ -644,6 +644,51 @@ fn decode_on_a_pipe(
     (child, stdin, rx)
 }
 
+/// A named pipe's reports are written when it ends, not after the next input, which may be
+/// another pipe that nobody has opened yet.
+#[test]
+fn a_named_pipes_reports_come_before_the_next_input_opens() {
+    use std::io::BufRead;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = |name: &str| {
+        let path = dir.path().join(name);
+        let made = Command::new("mkfifo").arg(&path).status().unwrap();
+        assert!(made.success());
+        path
+    };
+    let (first, second) = (fifo("first"), fifo("second"));
+    let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
+        .args(["decode", "--json", "--now", &at(0)])
+        .args([first.as_os_str(), second.as_os_str()].map(|p| {
+            let mut arg = std::ffi::OsString::from("@");
+            arg.push(p);
+            arg
+        }))
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let _ = tx.send(line.unwrap());
+        }
+    });
+    let token = hs(r#"{"exp":1800000600}"#);
+    std::fs::write(&first, format!("token={token}\n")).unwrap();
+    let report = rx.recv_timeout(std::time::Duration::from_secs(20));
+    if report.is_err() {
+        child.kill().unwrap();
+    }
+    let report = report.expect("the first pipe's report waited for the second pipe");
+    assert!(report.contains("first line 1, parameter token"), "{report}");
+    std::fs::write(&second, format!("{token}\n")).unwrap();
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let last = rx.recv_timeout(std::time::Duration::from_secs(20)).unwrap();
+    assert!(last.contains("second line 1"), "{last}");
+}
+
 /// A report is written as soon as its token is read when the input pauses (`tail -f | jwtctl`),
 /// not when the input ends.
 #[test]

@@ -1262,6 +1262,30 @@ impl<R: ReadOnto> FileBlocks<R> {
     }
 }
 
+/// What is pending and what follows it, read as a stream (see [`Scanner::line_only`]).
+impl<R: ReadOnto> io::Read for FileBlocks<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let rest = io::BufRead::fill_buf(self)?;
+        let n = rest.len().min(buf.len());
+        buf[..n].copy_from_slice(&rest[..n]);
+        self.skip(n);
+        Ok(n)
+    }
+}
+
+impl<R: ReadOnto> io::BufRead for FileBlocks<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.rest().is_empty() && !self.eof {
+            self.read_more(READ_BYTES)?;
+        }
+        Ok(self.rest())
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.skip(n);
+    }
+}
+
 /// The blocks of [`Run::parallel_blocks`] done and waiting for their turn to be written.
 struct Order {
     /// Each block's reports, and the bytes of input it was.
@@ -1698,6 +1722,12 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         if !end.failed && end.jobs == 0 {
             self.no_token(&name)?;
         }
+        if !matches!(blocking, Blocking::Never) {
+            // Its last reports are written now: the next input may be a named pipe whose
+            // opening waits for a writer.
+            self.drain()?;
+            self.out.flush()?;
+        }
         Ok(())
     }
 
@@ -1782,29 +1812,21 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 break;
             }
             let Some(cut) = file.cut(cut_at) else {
-                // A line longer than a block: the rest of the input is scanned here as one
-                // stream, starting with what was read.
+                // A line longer than a block: scanned here as a stream, to its end; the blocks
+                // go on after it. (Scanning the rest of the input as a stream held ~1.5 MiB more
+                // memory on a log with such lines here and there.)
                 self.drain()?;
-                file.compact();
-                let FileBlocks {
-                    reader,
-                    pending,
-                    line,
-                    http,
-                    skew,
-                    ..
-                } = file;
-                let rest = io::BufReader::with_capacity(
-                    64 * 1024,
-                    io::Read::chain(io::Cursor::new(pending), reader),
-                );
-                let s = Scanner::resume(rest, name, max_token, line, http);
+                let (line, http, skew) = (file.line, file.http, file.skew.clone());
+                let s = Scanner::resume(&mut file, name, max_token, line, http).line_only();
                 let end = self.scan_events(s, blocking, skew, first)?;
                 self.found |= end.jobs > 0;
                 if end.failed {
                     return Ok(());
                 }
-                break;
+                file.line += 1;
+                (file.http, file.skew) = (end.http, end.skew);
+                first = false;
+                continue;
             };
             let (cut, lines, changes) = if first {
                 // The Date window is scanned here whole.
@@ -2508,22 +2530,6 @@ mod tests {
             part_of(PARALLEL_BLOCK_BYTES, 1000, MIN_BLOCK_BYTES),
             MIN_BLOCK_BYTES
         );
-        let file = |pending: &[u8], eof| FileBlocks {
-            reader: io::Cursor::new(Vec::new()),
-            name: "t",
-            max_token: input::DEFAULT_MAX_TOKEN,
-            pending: pending.to_vec(),
-            start: 0,
-            eof,
-            line: 1,
-            http: false,
-            skew: None,
-            blocking: Blocking::Never,
-            now: 0,
-            declined: false,
-            paused: false,
-            failed: None,
-        };
         let lines = b"aaaa\nbbbb\ncccc\ndddd".as_slice();
         assert_eq!(file(lines, false).cut(12), Some(10));
         assert_eq!(file(lines, false).cut(10), Some(10));
@@ -2622,6 +2628,58 @@ mod tests {
         let y = ("y\n".to_string(), 3, true, false);
         assert_eq!(got, [("x\n".to_string(), 1, false, false), y]);
         assert_eq!(line, 4);
+    }
+
+    /// A file whose first bytes, `pending`, are read (all of it if `eof`), the rest in `reader`.
+    fn file(pending: &[u8], eof: bool) -> FileBlocks<io::Cursor<Vec<u8>>> {
+        FileBlocks {
+            reader: io::Cursor::new(Vec::new()),
+            name: "t",
+            max_token: input::DEFAULT_MAX_TOKEN,
+            pending: pending.to_vec(),
+            start: 0,
+            eof,
+            line: 1,
+            http: false,
+            skew: None,
+            blocking: Blocking::Never,
+            now: 0,
+            declined: false,
+            paused: false,
+            failed: None,
+        }
+    }
+
+    /// A line longer than a block is read as a stream to its end, from what is pending and
+    /// then the file; the lines after it are blocks again, numbered on.
+    #[test]
+    fn after_a_line_longer_than_a_block_come_blocks() {
+        let token = "eyJhbGciOiJub25lIn0.e30.";
+        let long = format!("{} {token}\n", "x".repeat(MAX_BLOCK_BYTES + READ_BYTES));
+        let after: String = (0..100).map(|i| format!("line {i} {token}\n")).collect();
+        let input = format!("{long}{after}");
+        let mut f = file(b"", false);
+        f.reader = io::Cursor::new(input.into_bytes());
+        f.line = 5;
+        while !f.has_block(MAX_BLOCK_BYTES) {
+            f.read_more(READ_BYTES).unwrap();
+        }
+        assert_eq!(f.cut(BLOCK_BYTES), None, "no line end read yet");
+        let mut s = Scanner::resume(&mut f, "t", 1000, 5, false).line_only();
+        let mut lines = Vec::new();
+        while let Some(Event::Token { source, .. }) = s.next_event().unwrap() {
+            lines.push(source.line);
+        }
+        assert_eq!(lines, [Some(5)]);
+        f.line += 1;
+        assert!(f.rest().starts_with(b"line 0 "));
+        let mut blocks = String::new();
+        while let Some(b) = f.next_plain() {
+            assert_eq!(b.line, 6 + blocks.lines().count() as u64);
+            blocks.push_str(std::str::from_utf8(&b.bytes).unwrap());
+        }
+        assert_eq!(blocks, after);
+        assert!(f.eof && f.rest().is_empty());
     }
 
     /// A block's output buffer is sized by the smaller of the two hints: where large tokens
