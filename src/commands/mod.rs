@@ -71,7 +71,7 @@ const BATCH_BYTES: usize = 128 * 1024;
 const BLOCK_BYTES: usize = 128 * 1024;
 /// …the first block read this much at a time (the others as much as they take)…
 const READ_BYTES: usize = 128 * 1024;
-/// …and a line longer than this is scanned as a stream instead.
+/// …and a line longer than this is scanned as a stream instead (that line alone).
 const MAX_BLOCK_BYTES: usize = 256 * 1024;
 
 /// The blocks of [`Run::parallel_blocks`] are at most this size: each thread holds one,
@@ -1395,7 +1395,7 @@ struct Run<'a, 'o, 'scope, 'env> {
     pool: Pool<'scope, 'env>,
     /// Whether a block scanned by a worker found a token (for "no token found").
     found: bool,
-    /// Whether the pool was ended once already (see [`Run::retire_pool`]).
+    /// Whether the pool was ended already, and not to be ended again (see [`Run::retire_pool`]).
     retired: bool,
     /// Whether a full batch is judged here instead of starting the pool: the Date window of
     /// a file whose plain blocks get threads of their own (see [`Run::scan_file`]).
@@ -1557,7 +1557,8 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     /// and an arena the new threads could not share (sixteen workers streaming a file: ~0.5
     /// MiB). A later full batch starts new ones, which stay: a file with a `Date:` every few
     /// hundred lines starts them again after every stretch of blocks, and ending them each time
-    /// cost it ~8% more CPU time on two threads.
+    /// cost it ~8% more CPU time on two threads. (A line longer than a block makes the next
+    /// stretch end them again: see [`Run::scan_file`].)
     fn retire_pool(&mut self) {
         if self.retired {
             return;
@@ -1813,8 +1814,9 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             }
             let Some(cut) = file.cut(cut_at) else {
                 // A line longer than a block: scanned here as a stream, to its end; the blocks
-                // go on after it. (Scanning the rest of the input as a stream held ~1.5 MiB more
-                // memory on a log with such lines here and there.)
+                // go on after it. (Scanning the rest of the input as a stream instead, a log
+                // with such lines here and there peaked ~1.3 MiB higher: bench/run.sh's
+                // hostile log.)
                 self.drain()?;
                 let (line, http, skew) = (file.line, file.http, file.skew.clone());
                 let s = Scanner::resume(&mut file, name, max_token, line, http).line_only();
@@ -1826,6 +1828,10 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 file.line += 1;
                 (file.http, file.skew) = (end.http, end.skew);
                 first = false;
+                // A pool started for this line's tokens ends when blocks get threads again
+                // (lines of 700 tokens between stretches of blocks: its idle threads held
+                // ~0.7 MiB more at the peak).
+                self.retired = false;
                 continue;
             };
             let (cut, lines, changes) = if first {
