@@ -371,3 +371,14 @@ for i in range(60000):
 PY
 row "a hostile log, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/hostile.bin) KiB" "$(($(stat -c %s "$work/hostile.bin") / 1000000)) MB"
 row "  the same on a pipe, 2 threads" "$(cat "$work/hostile.bin" | rss $J decode --json --threads 2 --now $NOW) KiB" ""
+# Lines longer than a block (700 tokens, ~280 KB), each after 200 lines of one token: each long
+# line is scanned as a stream, its tokens judged by the pool, and the blocks go on after it.
+python3 - "$work/HS256.txt" > "$work/long-lines.txt" <<'PY'
+import sys
+toks = open(sys.argv[1]).read(4_000_000).splitlines()[:8000]
+for k in range(40):
+    sys.stdout.write('\n'.join(toks[k * 200:(k + 1) * 200]) + '\n')
+    sys.stdout.write(' '.join(toks[(k * 700) % 7000:(k * 700) % 7000 + 700]) + '\n')
+PY
+row "lines of 700 tokens among short ones, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/long-lines.txt) KiB" ""
+row "  the same on a pipe, 2 threads" "$(cat "$work/long-lines.txt" | rss $J decode --json --threads 2 --now $NOW) KiB" ""
