@@ -380,5 +380,5 @@ for k in range(40):
     sys.stdout.write('\n'.join(toks[k * 200:(k + 1) * 200]) + '\n')
     sys.stdout.write(' '.join(toks[(k * 700) % 7000:(k * 700) % 7000 + 700]) + '\n')
 PY
-row "lines of 700 tokens among short ones, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/long-lines.txt) KiB" ""
+row "lines of 700 tokens, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/long-lines.txt) KiB" "each after 200 lines of one token"
 row "  the same on a pipe, 2 threads" "$(cat "$work/long-lines.txt" | rss $J decode --json --threads 2 --now $NOW) KiB" ""
