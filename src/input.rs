@@ -240,28 +240,6 @@ const TOKEN_BYTES: [bool; 256] = {
     t
 };
 
-thread_local! {
-    /// The run buffer of this thread's last scanner, for its next (see [`State::drop`]).
-    static SPARE_RUN: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
-}
-
-/// A run buffer larger than this is freed, not kept.
-const SPARE_RUN_BYTES: usize = 1024 * 1024;
-
-impl Drop for State {
-    /// Keeps the run buffer for this thread's next scanner: a block's scanner that met a run of
-    /// hundreds of KB grew a new one, mapped and unmapped by the allocator each time (with two
-    /// threads the unmapping stops the other CPU: a log with 60-300 KB lines took 0.11-0.13 s
-    /// instead of 0.08-0.09).
-    fn drop(&mut self) {
-        let mut run = std::mem::take(&mut self.run);
-        if run.capacity() <= SPARE_RUN_BYTES {
-            run.clear();
-            let _ = SPARE_RUN.try_with(|s| s.set(run));
-        }
-    }
-}
-
 /// The scanner's state between chunks: everything it needs fits in a few small buffers, so
 /// memory is bounded by the largest token whatever the size of the input.
 struct State {
@@ -302,9 +280,7 @@ impl<R: BufRead> Scanner<R> {
                 line: 1,
                 head: Vec::with_capacity(HEAD_CAP),
                 recent: Vec::with_capacity(RECENT_CAP * 2),
-                run: SPARE_RUN
-                    .try_with(std::cell::Cell::take)
-                    .unwrap_or_default(),
+                run: Vec::new(),
                 run_len: 0,
                 run_dots: 0,
                 http: false,
@@ -325,6 +301,19 @@ impl<R: BufRead> Scanner<R> {
         s.state.line = line;
         s.state.http = http;
         s
+    }
+
+    /// Collects a token's bytes in `run` (emptied): a buffer an earlier scanner grew (see
+    /// [`Scanner::into_run`]).
+    pub fn with_run(mut self, mut run: Vec<u8>) -> Self {
+        run.clear();
+        self.state.run = run;
+        self
+    }
+
+    /// The buffer that collected tokens' bytes, for a later scanner.
+    pub fn into_run(self) -> Vec<u8> {
+        self.state.run
     }
 
     /// Reads no further than the end of the line it starts in, leaving what follows in the
@@ -913,33 +902,6 @@ mod tests {
             io::Read::read_to_string(&mut reader, &mut rest).unwrap();
             assert_eq!(rest, format!("next {token}\n"), "read {cap} at a time");
         }
-    }
-
-    /// A scanner's run buffer, grown by a long run, is the next scanner's on the same thread;
-    /// one grown past SPARE_RUN_BYTES is freed.
-    #[test]
-    fn the_run_buffer_is_kept_for_the_next_scanner() {
-        let run = |len: usize| {
-            let text = format!("{}\n", "x".repeat(len));
-            let mut s = Scanner::new(text.as_bytes(), "t", false, 4 * SPARE_RUN_BYTES);
-            while s.next_event().unwrap().is_some() {}
-            s.state.run.capacity()
-        };
-        std::thread::spawn(move || {
-            let grown = run(200_000);
-            assert!(grown >= 200_000);
-            assert_eq!(
-                Scanner::new(&b""[..], "t", false, 9).state.run.capacity(),
-                grown
-            );
-            assert!(run(2 * SPARE_RUN_BYTES) > SPARE_RUN_BYTES);
-            assert_eq!(
-                Scanner::new(&b""[..], "t", false, 9).state.run.capacity(),
-                0
-            );
-        })
-        .join()
-        .unwrap();
     }
 
     /// A long line of tokens is fed a piece at a time: the events waiting stay few, and they
