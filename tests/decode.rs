@@ -623,7 +623,6 @@ fn decode_on_a_pipe(
     std::process::ChildStdin,
     std::sync::mpsc::Receiver<String>,
 ) {
-    use std::io::BufRead;
     use std::process::{Command, Stdio};
     let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
         .args(["decode", "--json", "--now", &at(0), "--threads", threads])
@@ -632,7 +631,13 @@ fn decode_on_a_pipe(
         .spawn()
         .unwrap();
     let stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
+    let lines = lines_as_they_come(child.stdout.take().unwrap());
+    (child, stdin, lines)
+}
+
+/// Each line `stdout` gives, sent as it comes.
+fn lines_as_they_come(stdout: std::process::ChildStdout) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in std::io::BufReader::new(stdout).lines() {
@@ -641,14 +646,13 @@ fn decode_on_a_pipe(
             }
         }
     });
-    (child, stdin, rx)
+    rx
 }
 
 /// A named pipe's reports are written when it ends, not after the next input, which may be
 /// another pipe that nobody has opened yet.
 #[test]
 fn a_named_pipes_reports_come_before_the_next_input_opens() {
-    use std::io::BufRead;
     use std::process::{Command, Stdio};
     let dir = tempfile::tempdir().unwrap();
     let fifo = |name: &str| {
@@ -668,13 +672,7 @@ fn a_named_pipes_reports_come_before_the_next_input_opens() {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stdout).lines() {
-            let _ = tx.send(line.unwrap());
-        }
-    });
+    let rx = lines_as_they_come(child.stdout.take().unwrap());
     let token = hs(r#"{"exp":1800000600}"#);
     std::fs::write(&first, format!("token={token}\n")).unwrap();
     let report = rx.recv_timeout(std::time::Duration::from_secs(20));

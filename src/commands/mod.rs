@@ -421,21 +421,7 @@ pub fn each_token(
                         run.scan(Scanner::new(reader, "stdin", true, max_token), blocking)
                     }
                 },
-                Input::File(_, path) => match std::fs::File::open(path) {
-                    Ok(f) => match f.metadata() {
-                        Ok(m) if m.is_file() => {
-                            run.scan_file(f, path.clone(), max_token, Blocking::Never)
-                        }
-                        _ => {
-                            let reader = BufReader::with_capacity(64 * 1024, f);
-                            run.scan(
-                                Scanner::new(reader, input::intern(path), true, max_token),
-                                Blocking::Maybe,
-                            )
-                        }
-                    },
-                    Err(e) => run.problem(read_problem(path, &e)),
-                },
+                Input::File(_, path) => run.scan_path(path, max_token),
             };
             match flow {
                 Ok(()) => {}
@@ -1747,13 +1733,27 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         if !end.failed && end.jobs == 0 {
             self.no_token(&name)?;
         }
-        if !matches!(blocking, Blocking::Never) {
-            // Its last reports are written now: the next input may be a named pipe whose
-            // opening waits for a writer.
-            self.drain()?;
-            self.out.flush()?;
-        }
         Ok(())
+    }
+
+    /// Scans the input @PATH names: a regular file in blocks, anything else (a named pipe, a
+    /// device) as a stream. Opening a named pipe waits for its writer: the reports before it
+    /// are written first.
+    fn scan_path(&mut self, path: &str, max_token: usize) -> io::Result<()> {
+        self.drain()?;
+        self.out.flush()?;
+        let f = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) => return self.problem(read_problem(path, &e)),
+        };
+        match f.metadata() {
+            Ok(m) if m.is_file() => self.scan_file(f, path.into(), max_token, Blocking::Never),
+            _ => {
+                let reader = BufReader::with_capacity(64 * 1024, f);
+                let s = Scanner::new(reader, input::intern(path), true, max_token);
+                self.scan(s, Blocking::Maybe)
+            }
+        }
     }
 
     fn no_token(&mut self, name: &str) -> io::Result<()> {
