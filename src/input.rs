@@ -273,19 +273,7 @@ impl<R: BufRead> Scanner<R> {
     pub fn new(reader: R, name: &'static str, numbered: bool, max_token: usize) -> Self {
         Scanner {
             reader,
-            state: State {
-                name,
-                numbered,
-                max_token,
-                line: 1,
-                head: Vec::with_capacity(HEAD_CAP),
-                recent: Vec::with_capacity(RECENT_CAP * 2),
-                run: Vec::new(),
-                run_len: 0,
-                run_dots: 0,
-                http: false,
-                queue: VecDeque::new(),
-            },
+            state: State::new(name, numbered, max_token),
             offset: 0,
             unfed: 0,
             done: false,
@@ -320,6 +308,16 @@ impl<R: BufRead> Scanner<R> {
     /// reader: how a line longer than a block is scanned on its own.
     pub fn line_only(mut self) -> Self {
         self.line_only = true;
+        self
+    }
+
+    /// Starts inside a line, in the state `within` holds (see [`Cutter`]), instead of at a
+    /// line's start.
+    pub fn within(mut self, within: &Within) -> Self {
+        self.state.head.clear();
+        self.state.head.extend_from_slice(&within.head);
+        self.state.recent.clear();
+        self.state.recent.extend_from_slice(&within.recent);
         self
     }
 
@@ -382,6 +380,88 @@ impl<R: BufRead> Scanner<R> {
     }
 }
 
+/// What the scanner knows of a line at a place inside it where no token is being read: the
+/// start of the line (for its header name) and the bytes before the place (for a token's JSON
+/// key or parameter name). A scanner given it there (see [`Scanner::within`]) finds what a scan
+/// of the whole line finds after it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Within {
+    head: Vec<u8>,
+    recent: Vec<u8>,
+}
+
+/// Cuts a line too long for a block into pieces that threads can scan apart: each piece ends
+/// after a byte that ends no token, and comes with the state a scan of the line would be in
+/// where it starts ([`Within`]). The line is read once here to know that state, without making
+/// a token, and of each run only the tail that is context is kept.
+pub struct Cutter {
+    state: State,
+    /// The state where the piece being cut starts.
+    start: Within,
+    /// The bytes of that piece fed so far, and its runs holding `eyJ`.
+    fed: usize,
+    runs: usize,
+}
+
+impl Cutter {
+    /// A cutter at the start of a line; `max_token` as the scan's (the runs are held as far).
+    pub fn new(max_token: usize) -> Self {
+        Cutter {
+            state: State::new("", false, max_token),
+            start: Within::default(),
+            fed: 0,
+            runs: 0,
+        }
+    }
+
+    /// Where the piece that `rest` starts with ends: at the end of the first byte at or past
+    /// `want` that ends no token, or of the run that makes `most` holding `eyJ`, or of the
+    /// line (true). None: not within `rest`, of which what was not seen before is read now; a
+    /// later call gives it with more bytes after.
+    pub fn cut(&mut self, rest: &[u8], want: usize, most: usize) -> Option<(usize, bool)> {
+        let from = self.fed.min(rest.len());
+        let end = self.state.feed_dry(
+            &rest[from..],
+            want.saturating_sub(from),
+            most,
+            &mut self.runs,
+        );
+        match end {
+            Some((n, ended)) => Some((from + n, ended)),
+            None => {
+                self.fed = rest.len();
+                None
+            }
+        }
+    }
+
+    /// The state where the piece just cut starts; the next piece starts where it ended.
+    pub fn piece_start(&mut self) -> Within {
+        self.fed = 0;
+        self.runs = 0;
+        let next = Within {
+            head: self.state.head.clone(),
+            recent: self.state.recent.clone(),
+        };
+        std::mem::replace(&mut self.start, next)
+    }
+
+    /// The state where the piece being cut starts: for a scanner that reads the rest of the
+    /// line instead.
+    pub fn into_start(self) -> Within {
+        self.start
+    }
+}
+
+/// Whether a line starting with `start` (its first bytes, at least [`HEAD_CAP`] unless the
+/// line is shorter) leaves how later lines are read as it is: no `Date:`, and no HTTP line
+/// unless one was seen (`http`). Errs on the side of a change, as [`survey`] does.
+pub fn plain_line(start: &[u8], http: bool) -> bool {
+    let end = crate::bytes::find(b'\n', start).unwrap_or(start.len());
+    let head = &start[..end.min(HEAD_CAP)];
+    survey(head, http, 1).2.is_none()
+}
+
 /// Bytes fed to the scanner at once, at most: the events of what is fed are queued together
 /// (a line of 8,000 small tokens would queue ~1.8 MB of them).
 const PIECE_BYTES: usize = 8 * 1024;
@@ -396,6 +476,22 @@ fn piece(buf: &[u8]) -> usize {
 }
 
 impl State {
+    fn new(name: &'static str, numbered: bool, max_token: usize) -> Self {
+        State {
+            name,
+            numbered,
+            max_token,
+            line: 1,
+            head: Vec::with_capacity(HEAD_CAP),
+            recent: Vec::with_capacity(RECENT_CAP * 2),
+            run: Vec::new(),
+            run_len: 0,
+            run_dots: 0,
+            http: false,
+            queue: VecDeque::new(),
+        }
+    }
+
     fn feed(&mut self, buf: &[u8]) {
         let mut i = 0;
         while i < buf.len() {
@@ -412,13 +508,7 @@ impl State {
                 continue;
             }
             if i > start {
-                let span = &buf[start..i];
-                let room = (self.max_token + 3).saturating_sub(self.run.len());
-                self.run.extend_from_slice(&span[..span.len().min(room)]);
-                self.run_len += span.len();
-                self.run_dots += span_dots;
-                let room = HEAD_CAP.saturating_sub(self.head.len());
-                self.head.extend_from_slice(&span[..span.len().min(room)]);
+                self.extend_run(&buf[start..i], span_dots);
             }
             let Some(&b) = buf.get(i) else { break };
             i += 1;
@@ -429,14 +519,87 @@ impl State {
                 self.end_line();
                 continue;
             }
-            if self.recent.len() >= RECENT_CAP * 2 {
-                self.recent.drain(..RECENT_CAP);
+            self.push_other(b);
+        }
+    }
+
+    /// A span of token bytes: onto the run (as much as a token may hold) and the line's head.
+    fn extend_run(&mut self, span: &[u8], span_dots: usize) {
+        let room = (self.max_token + 3).saturating_sub(self.run.len());
+        self.run.extend_from_slice(&span[..span.len().min(room)]);
+        self.run_len += span.len();
+        self.run_dots += span_dots;
+        let room = HEAD_CAP.saturating_sub(self.head.len());
+        self.head.extend_from_slice(&span[..span.len().min(room)]);
+    }
+
+    /// [`State::extend_run`] for [`State::feed_dry`]: of the run, only what [`State::keep_context`]
+    /// takes is kept, the last [`RECENT_CAP`] bytes of what a scan would hold (its first
+    /// `max_token + 3`), so that a run of hundreds of KB is not copied whole.
+    fn extend_run_dry(&mut self, span: &[u8]) {
+        let room = (self.max_token + 3).saturating_sub(self.run_len);
+        let held = &span[..span.len().min(room)];
+        if self.run.len() + held.len() > 4 * RECENT_CAP {
+            let from_held = held.len().min(RECENT_CAP);
+            let from_run = (RECENT_CAP - from_held).min(self.run.len());
+            self.run.drain(..self.run.len() - from_run);
+            self.run.extend_from_slice(&held[held.len() - from_held..]);
+        } else {
+            self.run.extend_from_slice(held);
+        }
+        self.run_len += span.len();
+        let room = HEAD_CAP.saturating_sub(self.head.len());
+        self.head.extend_from_slice(&span[..span.len().min(room)]);
+    }
+
+    /// A byte that is neither a token's nor a line end: onto the context and the line's head.
+    fn push_other(&mut self, b: u8) {
+        if self.recent.len() >= RECENT_CAP * 2 {
+            self.recent.drain(..RECENT_CAP);
+        }
+        self.recent.push(b);
+        if self.head.len() < HEAD_CAP {
+            self.head.push(b);
+        }
+    }
+
+    /// [`State::feed`] within a line, making no events (see [`Cutter`]): `buf` is fed up to and
+    /// including the first byte at or past `want` that ends no token, or the byte ending the
+    /// run that makes `most` runs holding `eyJ` (counted in `runs`), or the line's end. That
+    /// byte's end, and whether it ended the line (a line end is not fed: the line's state is
+    /// not needed after it); None: all of `buf` was fed, and no such byte came.
+    fn feed_dry(
+        &mut self,
+        buf: &[u8],
+        want: usize,
+        most: usize,
+        runs: &mut usize,
+    ) -> Option<(usize, bool)> {
+        let mut i = 0;
+        while i < buf.len() {
+            let start = i;
+            let (len, _) = token_span(&buf[i..], &mut [0; 2]);
+            i += len;
+            if i > start {
+                self.extend_run_dry(&buf[start..i]);
             }
-            self.recent.push(b);
-            if self.head.len() < HEAD_CAP {
-                self.head.push(b);
+            let Some(&b) = buf.get(i) else { break };
+            i += 1;
+            if self.run_len > 0 {
+                // (A run whose start was let go is counted: it may have held `eyJ`.)
+                let whole = self.run.len() == self.run_len;
+                *runs += usize::from(!whole || TOKEN_START.find(&self.run).is_some());
+                self.keep_context();
+            }
+            if b == b'\n' {
+                return Some((i, true));
+            }
+            self.push_other(b);
+            if i >= want || *runs >= most {
+                return Some((i, false));
             }
         }
+        None
     }
 
     /// A line that is a token and nothing else, the usual line of a token file, found without
@@ -515,8 +678,12 @@ impl State {
                 }
             }
         }
-        // What came before the next token: keep the tail of this run as context.
-        let keep = &self.run[stored.saturating_sub(RECENT_CAP)..];
+        self.keep_context();
+    }
+
+    /// Ends the run: what came before the next token, the tail of this run is kept as context.
+    fn keep_context(&mut self) {
+        let keep = &self.run[self.run.len().saturating_sub(RECENT_CAP)..];
         if self.recent.len() + keep.len() >= RECENT_CAP * 2 {
             let cut = (self.recent.len() + keep.len()).saturating_sub(RECENT_CAP);
             self.recent.drain(..cut.min(self.recent.len()));
@@ -902,6 +1069,93 @@ mod tests {
             io::Read::read_to_string(&mut reader, &mut rest).unwrap();
             assert_eq!(rest, format!("next {token}\n"), "read {cap} at a time");
         }
+    }
+
+    /// A line cut into pieces, each scanned on its own from the state the cutter gave for its
+    /// start, yields the events a scan of the whole line yields: the same tokens with the same
+    /// labels (JSON keys after a wide gap, parameter names longer than the context kept,
+    /// `Bearer`, a cookie header), refusals over the size limit, wherever the pieces end, with
+    /// runs longer than a piece and a limit smaller than the tokens.
+    #[test]
+    fn a_line_cut_into_pieces_scans_as_the_whole_line() {
+        let token = |i: usize| format!("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1{i:04}In0.c2ln{i}");
+        let mut line = String::from("Cookie: ");
+        for i in 0..400 {
+            line.push_str(&match i % 9 {
+                0 => format!(r#"{{"access_token":"{}"}}"#, token(i)),
+                1 => format!(
+                    r#""id"{}:{}"{}","#,
+                    " ".repeat(300),
+                    " ".repeat(200),
+                    token(i)
+                ),
+                2 => format!("{}={}&", "p".repeat(i % 500 + 1), token(i)),
+                3 => format!(r#""Bearer {}" "#, token(i)),
+                4 => format!("s{i}={}; ", token(i)),
+                5 => format!("{} {}.{} ", "A".repeat(i * 7), token(i), "B".repeat(i)),
+                6 => format!("eyJ{}.eyJ.x ", "Q".repeat(i * 3)),
+                7 => {
+                    let name: String = (0..3000 + i)
+                        .map(|k| char::from(b'a' + (k % 26) as u8))
+                        .collect();
+                    format!("{name}={}&", token(i))
+                }
+                _ => format!("{}eyJ.{}, ", token(i), token(i + 1)),
+            });
+        }
+        line.push('\n');
+        let bytes = line.as_bytes();
+        let whole = |max_token| -> Vec<Event> {
+            let mut s = Scanner::resume(bytes, "t", max_token, 9, true);
+            std::iter::from_fn(|| s.next_event().unwrap()).collect()
+        };
+        for max_token in [100, 1000, 100_000] {
+            let expected = whole(max_token);
+            assert!(expected.len() >= 400, "{}", expected.len());
+            for (want, most) in [(1, 1000), (700, 3), (5000, 1000), (64 * 1024, 384)] {
+                let mut cutter = Cutter::new(max_token);
+                let (mut at, mut events, mut pieces) = (0, Vec::new(), 0);
+                while at < bytes.len() {
+                    // Fed as reads would come: a few hundred bytes more each time.
+                    let mut end = (at + 333).min(bytes.len());
+                    let (cut, ended) = loop {
+                        if let Some(c) = cutter.cut(&bytes[at..end], want, most) {
+                            break c;
+                        }
+                        assert!(end < bytes.len(), "the line's end is a cut");
+                        end = (end + 333).min(bytes.len());
+                    };
+                    let within = cutter.piece_start();
+                    let piece = &bytes[at..at + cut];
+                    let mut s = Scanner::resume(piece, "t", max_token, 9, true).within(&within);
+                    events.extend(std::iter::from_fn(|| s.next_event().unwrap()));
+                    at += cut;
+                    pieces += 1;
+                    assert_eq!(ended, at == bytes.len());
+                }
+                assert!(pieces > 1);
+                assert!(
+                    events == expected,
+                    "max_token {max_token}, want {want}, most {most}: {} events, {} expected",
+                    events.len(),
+                    expected.len()
+                );
+            }
+        }
+    }
+
+    /// A cutter keeps no more of a run than its context needs, and counts a run it let go of.
+    #[test]
+    fn a_cutter_holds_little_of_a_long_run() {
+        let line = format!("a {} eyJ.eyJ.x b\n", "R".repeat(100_000));
+        let mut cutter = Cutter::new(DEFAULT_MAX_TOKEN);
+        assert_eq!(cutter.cut(&line.as_bytes()[..50_000], 10, 1000), None);
+        assert!(cutter.state.run.len() <= 4 * RECENT_CAP);
+        assert_eq!(cutter.state.run_len, 49_998);
+        let (cut, ended) = cutter.cut(line.as_bytes(), 10, 1000).unwrap();
+        assert_eq!((cut, ended), (100_003, false));
+        assert_eq!(cutter.runs, 1);
+        assert_eq!(cutter.state.recent.len(), 2 + RECENT_CAP + 1);
     }
 
     /// A long line of tokens is fed a piece at a time: the events waiting stay few, and they

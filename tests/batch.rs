@@ -10,8 +10,8 @@ use std::process::Command;
 /// A log of ~1.6 MB: HTTP exchanges with `Date:` headers at its start and in its middle (each
 /// changes the clock_skew of what follows), header, JSON, cookie and parameter labels, a
 /// malformed token, candidates over --max-token-size, and lines longer than a block (each read
-/// as a stream, the blocks going on after it): one before the second `Date:`, one whose token
-/// comes before its length, one near the end.
+/// as a stream, or in pieces, the blocks going on after it): one before the second `Date:`, one
+/// whose token comes before its length, one near the end, two of many tokens.
 fn log() -> String {
     let mut s = String::from("HTTP/1.1 200 OK\r\nDate: Fri, 15 Jan 2027 08:02:00 GMT\r\n\r\n");
     let token = |i: i64| {
@@ -35,6 +35,32 @@ fn log() -> String {
                 "2027-01-15T08:00:00Z INFO req={i} url=/cb?code=x&id_token={} ok\n",
                 token(i)
             )),
+        }
+        if i == 1500 {
+            // A line of 1,200 tokens (JSON keys after a wide gap, some a `Bearer` value), a run
+            // longer than a block in its middle: cut into pieces for the threads until the run,
+            // read as a stream from there.
+            s.push('[');
+            for k in 0..1200 {
+                match k {
+                    600 => s.push_str(&format!("\"{}\",", "w".repeat(300_000))),
+                    _ if k % 3 == 0 => s.push_str(&format!("\"Bearer {}\",", token(k))),
+                    _ => s.push_str(&format!(
+                        "{{\"id_token\" :{}\"{}\",\"n\":{k}}},",
+                        " ".repeat(200),
+                        token(k)
+                    )),
+                }
+            }
+            s.push_str("]\n");
+        }
+        if i == 5000 {
+            // Cut into pieces to its end.
+            s.push_str("X-Tokens: ");
+            for k in 0..900 {
+                s.push_str(&format!("k{k}={}&", token(k)));
+            }
+            s.push('\n');
         }
         if i == 2990 {
             s.push_str(&format!("{} {}\n", "y".repeat(400_000), token(i)));
@@ -143,7 +169,7 @@ fn a_file_in_blocks_reads_as_one_stream_on_any_number_of_threads() {
     // What the blocks hold is all there: every token, each skew, every label kind.
     let (_, out, _) = call_json(&file, &now);
     let reports = json_lines(out.as_bytes());
-    assert_eq!(reports.len(), 6000 - 60 + 3 + 50);
+    assert_eq!(reports.len(), 6000 - 60 + 3 + 50 + 1199 + 900);
     // Both Date headers speak: 2 minutes ahead at the start, 10 minutes behind from the middle.
     let skew = |r: &serde_json::Value| {
         r["warnings"]
@@ -159,13 +185,15 @@ fn a_file_in_blocks_reads_as_one_stream_on_any_number_of_threads() {
     let last = &reports[reports.len() - 1];
     assert_eq!(
         last["source"],
-        format!("{} line 6058, parameter token", path.display())
+        format!("{} line 6060, parameter token", path.display())
     );
     for label in [
         "header Authorization",
         "JSON key \"access_token\"",
         "cookie session",
         "parameter id_token",
+        "line 1505, JSON key \"id_token\"",
+        "line 5010, header X-Tokens, parameter k899",
     ] {
         assert!(
             reports

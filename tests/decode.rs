@@ -746,6 +746,45 @@ fn a_pipe_that_pauses_after_many_blocks_gets_every_report_at_once() {
     }
 }
 
+/// A line of many tokens on a pipe is cut into pieces for the threads as it comes; when it
+/// pauses inside the line, the report of every token that came is written before jwtctl waits,
+/// and the line's last tokens follow.
+#[test]
+fn a_pipe_that_pauses_inside_a_long_line_gets_every_report_at_once() {
+    use std::io::Write;
+    let pad = "p".repeat(60);
+    let tokens: Vec<String> = (0..3000)
+        .map(|i| {
+            let claims = format!(r#"{{"exp":1800000600,"pad":"{pad}","n":{i}}}"#);
+            format!("\"{}\"", hs(&claims))
+        })
+        .collect();
+    for threads in ["1", "2"] {
+        let (mut child, mut stdin, rx) = decode_on_a_pipe(threads);
+        let wait = std::time::Duration::from_secs(20);
+        let expect = |range: std::ops::Range<usize>| {
+            for n in range {
+                let report = rx.recv_timeout(wait).unwrap_or_else(|_| {
+                    panic!("--threads {threads}: report {n} not written while the input stays open")
+                });
+                assert!(report.contains(&format!(r#""n":{n}}}"#)), "{report}");
+            }
+        };
+        // The first block, then more of one line than a block holds.
+        let start = tokens[..100].join("\n") + "\n[" + &tokens[100..2900].join(",") + ",";
+        assert!(start.len() > 300 * 1024, "{}", start.len());
+        stdin.write_all(start.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        expect(0..2900);
+        writeln!(stdin, "{}]", tokens[2900..].join(",")).unwrap();
+        stdin.flush().unwrap();
+        expect(2900..3000);
+        drop(stdin);
+        assert_eq!(child.wait().unwrap().code(), Some(0), "threads {threads}");
+        assert!(rx.recv_timeout(wait).is_err(), "nothing more");
+    }
+}
+
 /// Standard streams closed when jwtctl starts are open on /dev/null while it runs, so that no
 /// file or socket it opens later (a token file, a JWKS connection) takes their place and
 /// receives what is written to them. Seen from outside: the descriptors of a run waiting on its

@@ -8,7 +8,7 @@ pub mod verify;
 
 use crate::claims::{self, Judgement, Status, Warning};
 use crate::exit::Exit;
-use crate::input::{self, Event, Input, Scanner, Source, word_candidate};
+use crate::input::{self, Cutter, Event, Input, Scanner, Source, Within, word_candidate};
 use crate::render::{Output, Problem, Render};
 use crate::report::{Report, Signature};
 use crate::token::{self, Kind, Payload};
@@ -585,7 +585,8 @@ struct Found {
     skew: Skew,
 }
 
-/// A block of whole lines, with the scanner's state at its start.
+/// A block of whole lines, with the scanner's state at its start; or a piece of a line too long
+/// for a block (see [`FileBlocks::next_piece`]), with the state of the line where it starts.
 struct Block {
     bytes: Vec<u8>,
     name: &'static str,
@@ -593,6 +594,7 @@ struct Block {
     http: bool,
     skew: Skew,
     max_token: usize,
+    within: Option<Box<Within>>,
 }
 
 impl Job {
@@ -940,14 +942,18 @@ fn scan_block(block: &Block) -> Result<Vec<Job>, usize> {
 /// A scanner over `block`, in the state its start was read in.
 fn block_scanner(block: &Block) -> Scanner<&[u8]> {
     let run = SPARE_RUN.try_with(Cell::take).unwrap_or_default();
-    Scanner::resume(
+    let scanner = Scanner::resume(
         &block.bytes[..],
         block.name,
         block.max_token,
         block.line,
         block.http,
     )
-    .with_run(run)
+    .with_run(run);
+    match &block.within {
+        Some(within) => scanner.within(within),
+        None => scanner,
+    }
 }
 
 thread_local! {
@@ -1041,6 +1047,9 @@ struct FileBlocks<R> {
     /// Set with `declined` when a pipe paused: [`Run::scan_file`] writes what is ready at once.
     paused: bool,
     failed: Option<io::Error>,
+    /// Cutting a line too long for a block into pieces (see [`FileBlocks::next_piece`]); left
+    /// here when a piece could not be cut, for [`Run::scan_file`] to scan the rest of the line.
+    cutter: Option<Cutter>,
 }
 
 /// See [`FileBlocks::idle`].
@@ -1185,6 +1194,9 @@ impl<R: ReadOnto> FileBlocks<R> {
     /// and a pause of a pipe are left to [`Run::scan_file`].
     fn next_plain(&mut self) -> Option<Block> {
         loop {
+            if self.cutter.is_some() {
+                return self.next_piece();
+            }
             let want = block_bytes(PARALLEL_BLOCK_BYTES);
             while !self.declined && !self.has_block(want) {
                 // A pipe with nothing more ready: its whole lines are a block now, as in
@@ -1203,6 +1215,11 @@ impl<R: ReadOnto> FileBlocks<R> {
                     self.failed = Some(e);
                     self.declined = true;
                 }
+            }
+            if !self.declined && self.long_line(want) {
+                // Its tokens would be one crowded block, or a stream on one thread.
+                self.cutter = Some(Cutter::new(self.max_token));
+                continue;
             }
             let plain = match self.cut(want) {
                 Some(cut) if cut > 0 && !self.declined => match self.next_cut(cut, block_lines()) {
@@ -1223,6 +1240,73 @@ impl<R: ReadOnto> FileBlocks<R> {
         }
     }
 
+    /// Whether what is pending starts with a line longer than `want` bytes that changes nothing
+    /// of how later lines are read (see [`input::plain_line`]): one to cut into pieces.
+    fn long_line(&self, want: usize) -> bool {
+        let rest = self.rest();
+        rest.len() > want
+            && crate::bytes::find(b'\n', &rest[..want]).is_none()
+            && input::plain_line(rest, self.http)
+    }
+
+    /// The first piece of the line pending, if it is long (see [`FileBlocks::long_line`]) and a
+    /// piece can be cut; else None, and the line is left to [`Run::scan_file`].
+    fn first_piece(&mut self, want: usize) -> Option<Block> {
+        if !self.long_line(want) {
+            return None;
+        }
+        self.declined = false;
+        self.cutter = Some(Cutter::new(self.max_token));
+        self.next_piece()
+    }
+
+    /// The next piece of a line too long for a block, for a thread of [`Run::parallel_blocks`]:
+    /// its tokens would be one crowded block (see [`MAX_BLOCK_JOBS`]) or, over
+    /// [`MAX_BLOCK_BYTES`], scanned as a stream on one thread. A piece ends after a byte that
+    /// ends no token once it holds a block's bytes or tokens (see [`Cutter::cut`]); the last
+    /// one with the line. Declines where none can be cut: a run of token bytes longer than a
+    /// block, a read error, a pipe that paused; the cutter is left for [`Run::scan_file`],
+    /// which scans the rest of the line from where the last piece ended.
+    fn next_piece(&mut self) -> Option<Block> {
+        let want = block_bytes(PARALLEL_BLOCK_BYTES);
+        let (cut, ended) = loop {
+            let cutter = self.cutter.as_mut()?;
+            let rest = &self.pending[self.start..];
+            if let Some(cut) = cutter.cut(rest, want, block_lines()) {
+                break cut;
+            }
+            if self.eof {
+                // The line ends with the input.
+                break (rest.len(), true);
+            }
+            if self.declined || rest.len() >= MAX_BLOCK_BYTES {
+                self.declined = true;
+                return None;
+            }
+            // (Nothing pending holds a line end: the cut would have found it.)
+            if let Some(Idle::Paused) = self.idle() {
+                self.paused = true;
+                self.declined = true;
+                return None;
+            }
+            if let Err(e) = self.read_more(want) {
+                self.failed = Some(e);
+                self.declined = true;
+                return None;
+            }
+        };
+        let within = self.cutter.as_mut().map(Cutter::piece_start)?;
+        let line = self.line;
+        if ended {
+            self.cutter = None;
+            self.line += 1;
+        }
+        let bytes = self.take(cut);
+        let mut block = self.block(bytes, line);
+        block.within = Some(Box::new(within));
+        Some(block)
+    }
+
     /// `bytes`, starting on `line`, as a block read in the state the file is in now (its name,
     /// token limit, HTTP state and its own copy of the last `Date:`'s skew warning).
     fn block(&self, bytes: Vec<u8>, line: u64) -> Block {
@@ -1233,6 +1317,7 @@ impl<R: ReadOnto> FileBlocks<R> {
             http: self.http,
             skew: block_copy(&self.skew),
             max_token: self.max_token,
+            within: None,
         }
     }
 
@@ -1798,11 +1883,24 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             declined: false,
             paused: false,
             failed: None,
+            cutter: None,
         };
         // Set by the blocks scanned here and by those the workers scanned (see `write`).
         self.found = false;
         let mut first = true;
         loop {
+            if file.failed.is_none()
+                && let Some(cutter) = file.cutter.take()
+            {
+                // The rest of a line the threads took in pieces until one could not be cut,
+                // from where the last piece ended (before any read waits: what is pending of it
+                // is judged and written first).
+                if !self.scan_line(&mut file, Some(cutter.into_start()), blocking, first)? {
+                    return Ok(());
+                }
+                first = false;
+                continue;
+            }
             // (The Date window is scanned here as a stream: it is cut where reading stopped.)
             let (want, read, cut_at) = if first {
                 (DATE_WINDOW as usize, READ_BYTES, usize::MAX)
@@ -1828,8 +1926,14 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             }
             if let Some(e) = file.failed.take() {
                 self.drain()?;
-                // What was read before the error is still scanned.
+                // What was read before the error is still scanned (from where the last piece
+                // of a line ended, if the threads were taking one in pieces).
+                let within = file.cutter.take().map(Cutter::into_start);
                 let s = Scanner::resume(file.rest(), name, max_token, file.line, file.http);
+                let s = match &within {
+                    Some(w) => s.within(w),
+                    None => s,
+                };
                 self.scan_events(s, Blocking::Never, file.skew.clone(), first)?;
                 return self.problem(read_problem(name, &e));
             }
@@ -1837,25 +1941,26 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 break;
             }
             let Some(cut) = file.cut(cut_at) else {
-                // A line longer than a block: scanned here as a stream, to its end; the blocks
-                // go on after it. (Scanning the rest of the input as a stream instead, a log
-                // with such lines here and there peaked ~1.3 MiB higher: bench/run.sh's
-                // hostile log.)
-                self.drain()?;
-                let (line, http, skew) = (file.line, file.http, file.skew.clone());
-                let s = Scanner::resume(&mut file, name, max_token, line, http).line_only();
-                let end = self.scan_events(s, blocking, skew, first)?;
-                self.found |= end.jobs > 0;
-                if end.failed {
+                // A line longer than a block: cut into pieces for threads, or else scanned here
+                // as a stream, to its end; the blocks go on after it.
+                // (Tokens in the first line wait for no `Date:`: the window closes within it.)
+                if let Some(threads) = self.parallel(blocking)
+                    && let Some(block) = file.first_piece(want)
+                {
+                    self.parallel_blocks(threads, &mut file, block)?;
+                    if std::mem::take(&mut file.paused) {
+                        self.out.flush()?;
+                    }
+                    first = false;
+                    continue;
+                }
+                // (A piece that could not be cut leaves the cutter where the line starts.)
+                let within = file.cutter.take().map(Cutter::into_start);
+                file.paused = false;
+                if !self.scan_line(&mut file, within, blocking, first)? {
                     return Ok(());
                 }
-                file.line += 1;
-                (file.http, file.skew) = (end.http, end.skew);
                 first = false;
-                // A pool started for this line's tokens ends when blocks get threads again
-                // (lines of 700 tokens between stretches of blocks: its idle threads held
-                // ~0.7 MiB more at the peak).
-                self.retired = false;
                 continue;
             };
             let (cut, lines, changes) = if first {
@@ -1891,7 +1996,8 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 self.found |= end.jobs > 0;
                 (file.http, file.skew) = (end.http, end.skew);
             } else if let Some(threads) = self.parallel(blocking) {
-                self.parallel_blocks(threads, &mut file, block, line)?;
+                let block = file.block(block, line);
+                self.parallel_blocks(threads, &mut file, block)?;
                 if std::mem::take(&mut file.paused) {
                     // Written before the read waits, as a pause of one thread's input is.
                     self.out.flush()?;
@@ -1907,6 +2013,40 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             self.no_token(name)?;
         }
         Ok(())
+    }
+
+    /// Scans the rest of the line `file` has pending here as a stream, to its end: a line longer
+    /// than a block, from its start or from where the last piece the threads took ended
+    /// (`within`). False: a read failed (reported). (Scanning the rest of the input as a stream
+    /// instead, a log with such lines here and there peaked ~1.3 MiB higher: bench/run.sh's
+    /// hostile log.)
+    fn scan_line<R: ReadOnto + Send>(
+        &mut self,
+        file: &mut FileBlocks<R>,
+        within: Option<Within>,
+        blocking: Blocking,
+        window: bool,
+    ) -> io::Result<bool> {
+        self.drain()?;
+        let (name, max_token, line, http) = (file.name, file.max_token, file.line, file.http);
+        let skew = file.skew.clone();
+        let s = Scanner::resume(&mut *file, name, max_token, line, http).line_only();
+        let s = match &within {
+            Some(w) => s.within(w),
+            None => s,
+        };
+        let end = self.scan_events(s, blocking, skew, window)?;
+        self.found |= end.jobs > 0;
+        if end.failed {
+            return Ok(false);
+        }
+        file.line += 1;
+        (file.http, file.skew) = (end.http, end.skew);
+        // A pool started for this line's tokens ends when blocks get threads again (lines of
+        // 700 tokens between stretches of blocks: its idle threads held ~0.7 MiB more at the
+        // peak).
+        self.retired = false;
+        Ok(true)
     }
 
     /// The threads to read a file's plain blocks with, if more than one: `--threads`, at most
@@ -1962,8 +2102,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         &mut self,
         threads: usize,
         file: &mut FileBlocks<R>,
-        block: Vec<u8>,
-        line: u64,
+        block: Block,
     ) -> io::Result<()> {
         // What came before is written first.
         self.drain()?;
@@ -1971,7 +2110,6 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         crate::token::batch_started();
         file.declined = false;
         let worker = self.inline;
-        let block = file.block(block, line);
         // Blocks are numbered in advance when they can be: a block's count of reports, once
         // scanned, gives the next block its first index. A block whose count comes before its
         // predecessor's is rendered unnumbered and numbered as it is written instead.
@@ -2482,6 +2620,7 @@ mod tests {
             http: false,
             skew: None,
             max_token: input::DEFAULT_MAX_TOKEN,
+            within: None,
         };
         let mut told = None;
         let done = worker.block(block, |count| {
@@ -2517,6 +2656,7 @@ mod tests {
             http: false,
             skew: None,
             max_token: input::DEFAULT_MAX_TOKEN,
+            within: None,
         };
         let fits = scan_block(&block(&[200, MAX_BLOCK_JOBS - 200])).map(|jobs| jobs.len());
         assert_eq!(fits, Ok(MAX_BLOCK_JOBS));
@@ -2677,6 +2817,7 @@ mod tests {
             declined: false,
             paused: false,
             failed: None,
+            cutter: None,
         }
     }
 
@@ -2691,6 +2832,7 @@ mod tests {
             http: false,
             skew: None,
             max_token: 4 * SPARE_RUN_BYTES,
+            within: None,
         };
         std::thread::spawn(move || {
             assert_eq!(scan_block(&block(200_000)).map(|j| j.len()), Ok(0));
