@@ -398,7 +398,7 @@ pub struct Cutter {
     state: State,
     /// The state where the piece being cut starts.
     start: Within,
-    /// The bytes of that piece fed so far, and its runs holding `eyJ`.
+    /// The bytes of that piece fed so far, and its runs that may be tokens.
     fed: usize,
     runs: usize,
 }
@@ -415,7 +415,7 @@ impl Cutter {
     }
 
     /// Where the piece that `rest` starts with ends: at the end of the first byte at or past
-    /// `want` that ends no token, or of the run that makes `most` holding `eyJ`, or of the
+    /// `want` that ends no token, or of the run that makes `most` that may be tokens, or of the
     /// line (true). None: not within `rest`, of which what was not seen before is read now; a
     /// later call gives it with more bytes after.
     pub fn cut(&mut self, rest: &[u8], want: usize, most: usize) -> Option<(usize, bool)> {
@@ -536,7 +536,7 @@ impl State {
     /// [`State::extend_run`] for [`State::feed_dry`]: of the run, only what [`State::keep_context`]
     /// takes is kept, the last [`RECENT_CAP`] bytes of what a scan would hold (its first
     /// `max_token + 3`), so that a run of hundreds of KB is not copied whole.
-    fn extend_run_dry(&mut self, span: &[u8]) {
+    fn extend_run_dry(&mut self, span: &[u8], span_dots: usize) {
         let room = (self.max_token + 3).saturating_sub(self.run_len);
         let held = &span[..span.len().min(room)];
         if self.run.len() + held.len() > 4 * RECENT_CAP {
@@ -548,6 +548,7 @@ impl State {
             self.run.extend_from_slice(held);
         }
         self.run_len += span.len();
+        self.run_dots += span_dots;
         let room = HEAD_CAP.saturating_sub(self.head.len());
         self.head.extend_from_slice(&span[..span.len().min(room)]);
     }
@@ -565,7 +566,8 @@ impl State {
 
     /// [`State::feed`] within a line, making no events (see [`Cutter`]): `buf` is fed up to and
     /// including the first byte at or past `want` that ends no token, or the byte ending the
-    /// run that makes `most` runs holding `eyJ` (counted in `runs`), or the line's end. That
+    /// run that makes `most` runs of three segments or more (counted in `runs`: each may make
+    /// an event), or the line's end. That
     /// byte's end, and whether it ended the line (a line end is not fed: the line's state is
     /// not needed after it); None: all of `buf` was fed, and no such byte came.
     fn feed_dry(
@@ -578,17 +580,16 @@ impl State {
         let mut i = 0;
         while i < buf.len() {
             let start = i;
-            let (len, _) = token_span(&buf[i..], &mut [0; 2]);
+            let (len, span_dots) = token_span(&buf[i..], &mut [0; 2]);
             i += len;
             if i > start {
-                self.extend_run_dry(&buf[start..i]);
+                self.extend_run_dry(&buf[start..i], span_dots);
             }
             let Some(&b) = buf.get(i) else { break };
             i += 1;
             if self.run_len > 0 {
-                // (A run whose start was let go is counted: it may have held `eyJ`.)
-                let whole = self.run.len() == self.run_len;
-                *runs += usize::from(!whole || TOKEN_START.find(&self.run).is_some());
+                // A run of fewer than three segments makes no event.
+                *runs += usize::from(self.run_dots >= 2);
                 self.keep_context();
             }
             if b == b'\n' {
@@ -1144,18 +1145,33 @@ mod tests {
         }
     }
 
-    /// A cutter keeps no more of a run than its context needs, and counts a run it let go of.
+    /// A cutter keeps no more of a run than its context needs, and counts the runs that may be
+    /// tokens (three segments or more) towards a piece's tokens.
     #[test]
     fn a_cutter_holds_little_of_a_long_run() {
-        let line = format!("a {} eyJ.eyJ.x b\n", "R".repeat(100_000));
+        let line = format!(
+            "a {}.x eyJ.eyJ.x {}.x.y b\n",
+            "R".repeat(100_000),
+            "S".repeat(5000)
+        );
         let mut cutter = Cutter::new(DEFAULT_MAX_TOKEN);
         assert_eq!(cutter.cut(&line.as_bytes()[..50_000], 10, 1000), None);
         assert!(cutter.state.run.len() <= 4 * RECENT_CAP);
         assert_eq!(cutter.state.run_len, 49_998);
         let (cut, ended) = cutter.cut(line.as_bytes(), 10, 1000).unwrap();
-        assert_eq!((cut, ended), (100_003, false));
-        assert_eq!(cutter.runs, 1);
+        assert_eq!((cut, ended), (100_005, false));
+        assert_eq!(cutter.runs, 0);
         assert_eq!(cutter.state.recent.len(), 2 + RECENT_CAP + 1);
+        // Counted, and the piece ends after the second of two.
+        cutter.piece_start();
+        let rest = &line.as_bytes()[cut..];
+        assert_eq!(cutter.cut(rest, 1_000_000, 2), Some((10 + 5005, false)));
+        assert_eq!(cutter.runs, 2);
+        cutter.piece_start();
+        assert_eq!(
+            cutter.cut(&rest[10 + 5005..], 1_000_000, 2),
+            Some((2, true))
+        );
     }
 
     /// A long line of tokens is fed a piece at a time: the events waiting stay few, and they
