@@ -73,6 +73,10 @@ PY
 # runs beside the first round.
 sync
 wc -c "$work/HS256.txt" | awk -v n="$N" '{printf "corpus: %d tokens, %.0f bytes per HS256 line\n", n, $1/n}'
+# The HS256 corpus as a JSON dump on one line (`[{"access_token":"…","n":0},…]`): its pieces
+# are cut for the threads as a line longer than a block.
+awk 'BEGIN {printf "["} {printf "%s{\"access_token\":\"%s\",\"n\":%d}", (NR > 1 ? "," : ""), $0, NR} END {print "]"}' \
+  "$work/HS256.txt" > "$work/dump.txt"
 # The HS256 corpus's two halves, for two 1-thread processes side by side (see `halves`).
 split -n l/2 -d "$work/HS256.txt" "$work/HS256.half"
 head -1 "$work/HS256.txt" > "$work/one.txt"
@@ -95,6 +99,7 @@ for t in 1 2; do
   cmds[es256_${t}t]="$J verify --json --threads $t --now $NOW --key $K/ec256.pub.pem @$work/ES256.txt"
   cmds[eddsa_${t}t]="$J verify --json --threads $t --now $NOW --key $K/ed25519.pub.pem @$work/EdDSA.txt"
   cmds[pipe_${t}t]="piped $t"
+  cmds[dump_${t}t]="$J decode --json --threads $t --now $NOW @$work/dump.txt"
 done
 # decode --json of the HS256 corpus through a pipe from cat, which shares the cores.
 piped() { cat "$work/HS256.txt" | $J decode --json --threads "$1" --now $NOW -; }
@@ -118,7 +123,7 @@ declare -A speed_awk=(
 # losing ~30% of its pages within two minutes), and a run that reads the dropped part back from
 # disk spends up to half again its time in the kernel: the timed runs measure jwtctl's work
 # on a file in memory, as `openssl speed` measures its own with no file at all.
-declare -A corpus=([decode]=HS256 [check]=HS256 [hs256]=HS256 [rs256]=RS256 [es256]=ES256 [eddsa]=EdDSA [pipe]=HS256)
+declare -A corpus=([decode]=HS256 [check]=HS256 [hs256]=HS256 [rs256]=RS256 [es256]=ES256 [eddsa]=EdDSA [pipe]=HS256 [dump]=dump)
 resident() { cat "$J" "$work/${corpus[$1]}.txt" >/dev/null; } # case $1's binary and corpus in memory
 declare -A times=() pairs=() speeds=() against=() side_by_side=() split_work=()
 fast=(decode check hs256) # the cases whose runs are short against the host's bursts
@@ -133,7 +138,7 @@ for ((r = 0; r < RUNS; r++)); do
   # is sometimes slower). A command's 1- and 2-thread runs go back to back, in either order:
   # the host's speed drifts over minutes, and the ratio of a pair taken together drifts less
   # than the ratio of medians taken minutes apart.
-  mapfile -t order < <(printf '%s\n' decode check hs256 rs256 es256 eddsa pipe | shuf)
+  mapfile -t order < <(printf '%s\n' decode check hs256 rs256 es256 eddsa pipe dump | shuf)
   for c in "${order[@]}"; do
     declare -A pair=()
     for t in $(printf '1\n2\n' | shuf); do
@@ -212,8 +217,9 @@ row "verify RS256, 1 thread" "$(rate rs256_1t)" "openssl RSA-2048 verify $rsa/s:
 row "verify ES256, 1 thread" "$(rate es256_1t)" "openssl P-256 verify $p256/s: $(ratio "$(rate es256_1t)" "$p256"), $(paired_against es256) (target 1.0x)"
 row "verify EdDSA, 1 thread" "$(rate eddsa_1t)" "openssl Ed25519 verify $ed/s: $(ratio "$(rate eddsa_1t)" "$ed"), $(paired_against eddsa)"
 row "decode --json from cat |, 1 thread" "$(rate pipe_1t)" "the corpus on stdin's pipe; cat shares the cores"
+row "decode --json, one-line dump, 1 t" "$(rate dump_1t)" "the corpus as one line of JSON ($(($(stat -c %s "$work/dump.txt") / 1000000)) MB)"
 paired() { spread "${pairs[$1]}"; } # the rounds' 1-thread/2-thread time ratios of $1
-for c in decode check hs256 rs256 es256 eddsa pipe; do
+for c in decode check hs256 rs256 es256 eddsa pipe dump; do
   target="(target 1.8x)"
   [ "$c" != pipe ] || target="(cat shares the cores: no target)"
   row "$c, 2 threads" "$(rate ${c}_2t)" "$(ratio "$(rate ${c}_2t)" "$(rate ${c}_1t)") of 1 thread; paired rounds $(paired $c) $target"
@@ -372,7 +378,8 @@ PY
 row "a hostile log, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/hostile.bin) KiB" "$(($(stat -c %s "$work/hostile.bin") / 1000000)) MB"
 row "  the same on a pipe, 2 threads" "$(cat "$work/hostile.bin" | rss $J decode --json --threads 2 --now $NOW) KiB" ""
 # Lines longer than a block (700 tokens, ~280 KB), each after 200 lines of one token: each long
-# line is scanned as a stream, its tokens judged by the pool, and the blocks go on after it.
+# line is cut into pieces for the threads (with one thread, scanned as a stream), and the blocks
+# go on after it.
 python3 - "$work/HS256.txt" > "$work/long-lines.txt" <<'PY'
 import sys
 toks = open(sys.argv[1]).read(4_000_000).splitlines()[:8000]
@@ -382,3 +389,5 @@ for k in range(40):
 PY
 row "lines of 700 tokens, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/long-lines.txt) KiB" "each after 200 lines of one token"
 row "  the same on a pipe, 2 threads" "$(cat "$work/long-lines.txt" | rss $J decode --json --threads 2 --now $NOW) KiB" ""
+row "a one-line JSON dump, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/dump.txt) KiB" "the corpus on one line"
+row "  the same on a pipe, 2 threads" "$(cat "$work/dump.txt" | rss $J decode --json --threads 2 --now $NOW) KiB" ""
