@@ -1,6 +1,5 @@
-//! Files and pipes are read in blocks of whole lines, scanned and judged on worker threads: the
-//! output must be what one thread writes, and what the streaming scanner (which reads a FIFO)
-//! writes for the same text.
+//! Files and pipes (stdin's, a FIFO named by @PATH) are read in blocks of whole lines, scanned
+//! and judged on worker threads: the output must be what one thread writes for the same text.
 
 mod common;
 use common::*;
@@ -153,17 +152,17 @@ fn a_file_in_blocks_reads_as_one_stream_on_any_number_of_threads() {
             named(&piped.2) == one.2,
             "{mode:?}: a pipe and a file give different errors"
         );
-        // And through a FIFO, which the streaming scanner reads: the reference.
-        let (streamed, fifo) = through_fifo(dir.path(), &text, |input| call("2", input, None));
+        // And through a FIFO, read in blocks as it comes, as stdin's pipe is.
+        let (by_fifo, fifo) = through_fifo(dir.path(), &text, |input| call("2", input, None));
         let named = |s: &str| s.replace(&fifo, &path.display().to_string());
-        assert_eq!(streamed.0, one.0, "{mode:?}");
+        assert_eq!(by_fifo.0, one.0, "{mode:?}");
         assert!(
-            named(&streamed.1) == one.1,
-            "{mode:?}: streaming and blocks give different reports"
+            named(&by_fifo.1) == one.1,
+            "{mode:?}: a FIFO and a file give different reports"
         );
         assert!(
-            named(&streamed.2) == one.2,
-            "{mode:?}: streaming and blocks give different errors"
+            named(&by_fifo.2) == one.2,
+            "{mode:?}: a FIFO and a file give different errors"
         );
     }
     // What the blocks hold is all there: every token, each skew, every label kind.
@@ -205,8 +204,8 @@ fn a_file_in_blocks_reads_as_one_stream_on_any_number_of_threads() {
     assert!(out.contains("over the 2000 byte limit"));
 }
 
-/// `text` written into a FIFO made in `dir` while `call` reads it (`@FIFO`, which the
-/// streaming scanner reads): what `call` gave, and the FIFO's path.
+/// `text` written into a FIFO made in `dir` while `call` reads it (`@FIFO`): what `call` gave,
+/// and the FIFO's path.
 fn through_fifo(
     dir: &std::path::Path,
     text: &str,
@@ -641,8 +640,7 @@ fn a_reused_report_carries_nothing_from_the_token_before() {
 /// Small tokens, whose reports are many times their size, are read in smaller blocks; a block
 /// that holds more tokens than a block's reports may (a line of 2,500 tokens, or small tokens
 /// right after large ones, cut for the large) is scanned as a stream and judged in batches,
-/// in its place. Whatever the path (one thread, blocks on two, a pipe, the streaming scanner
-/// through a FIFO) and the view (JSON, the one-line text, the full text that numbers reports
+/// in its place. Whatever the path (one thread, blocks on two, a pipe, a FIFO) and the view (JSON, the one-line text, the full text that numbers reports
 /// as it renders them), the output is the same, every token in input order.
 #[test]
 fn crowded_blocks_keep_every_token_in_its_place() {
@@ -724,10 +722,10 @@ fn crowded_blocks_keep_every_token_in_its_place() {
             named(&piped.1, "stdin") == one.1,
             "{mode:?}: a pipe and a file give different reports"
         );
-        let (streamed, fifo) = through_fifo(dir.path(), &text, |input| call("2", input, None));
+        let (by_fifo, fifo) = through_fifo(dir.path(), &text, |input| call("2", input, None));
         assert!(
-            named(&streamed.1, &fifo) == one.1,
-            "{mode:?}: streaming and blocks give different reports"
+            named(&by_fifo.1, &fifo) == one.1,
+            "{mode:?}: a FIFO and a file give different reports"
         );
     }
 }

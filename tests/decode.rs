@@ -687,6 +687,53 @@ fn a_named_pipes_reports_come_before_the_next_input_opens() {
     assert!(last.contains("second line 1"), "{last}");
 }
 
+/// A named pipe (`@<(zcat app.log.gz)`, `mkfifo`) is read as stdin's pipe is: in blocks while
+/// it keeps coming, and a report is written while its writer holds it open, not when it ends.
+#[test]
+fn a_named_pipe_held_open_gets_its_reports_as_they_come() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    for threads in ["1", "2"] {
+        let path = dir.path().join(format!("fifo{threads}"));
+        let made = Command::new("mkfifo").arg(&path).status().unwrap();
+        assert!(made.success());
+        let mut arg = std::ffi::OsString::from("@");
+        arg.push(&path);
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin("jwtctl"))
+            .args(["decode", "--json", "--now", &at(0), "--threads", threads])
+            .arg(arg)
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let rx = lines_as_they_come(child.stdout.take().unwrap());
+        let mut writer = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        let token = |n: usize| hs(&format!(r#"{{"exp":1800000600,"n":{n}}}"#));
+        let wait = std::time::Duration::from_secs(20);
+        let mut expect = |range: std::ops::Range<usize>| {
+            let lines: String = range.clone().map(|n| format!("{}\n", token(n))).collect();
+            writer.write_all(lines.as_bytes()).unwrap();
+            writer.flush().unwrap();
+            for n in range {
+                let report = rx.recv_timeout(wait);
+                if report.is_err() {
+                    child.kill().unwrap();
+                }
+                let report = report.unwrap_or_else(|_| {
+                    panic!("--threads {threads}: report {n} not written while the pipe stays open")
+                });
+                assert!(report.contains(&format!(r#""n":{n}}}"#)), "{report}");
+            }
+        };
+        // A few lines (the first 64 KiB wait a moment for a `Date:`), many, and one more.
+        expect(0..10);
+        expect(10..3000);
+        expect(3000..3001);
+        drop(writer);
+        assert_eq!(child.wait().unwrap().code(), Some(0), "threads {threads}");
+    }
+}
+
 /// A report is written as soon as its token is read when the input pauses (`tail -f | jwtctl`),
 /// not when the input ends.
 #[test]

@@ -413,7 +413,7 @@ pub fn each_token(
                     }
                 }
                 Input::Stdin => match Blocking::stdin() {
-                    blocking @ (Blocking::Never | Blocking::Stdin) => {
+                    blocking @ (Blocking::Never | Blocking::Pipe(_)) => {
                         run.scan_file(io::stdin(), "stdin".into(), max_token, blocking)
                     }
                     blocking => {
@@ -472,9 +472,11 @@ pub fn io_reason(e: &io::Error) -> String {
 enum Blocking {
     /// In memory, or a regular file.
     Never,
-    /// A pipe or terminal on stdin: asked before each read whether data is ready.
-    Stdin,
-    /// Anything else (a FIFO named by @PATH): assumed to block.
+    /// A pipe or terminal on stdin, or a FIFO named by @PATH (this descriptor): asked before
+    /// each read whether data is ready.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Pipe(i32),
+    /// Anything else (a device named by @PATH): assumed to block.
     Maybe,
 }
 
@@ -489,7 +491,7 @@ impl Blocking {
             };
             match std::fs::File::from(owned).metadata() {
                 Ok(m) if m.is_file() => Blocking::Never,
-                _ => Blocking::Stdin,
+                _ => Blocking::Pipe(libc::STDIN_FILENO),
             }
         }
         #[cfg(not(unix))]
@@ -503,16 +505,16 @@ impl Blocking {
         match self {
             Blocking::Never => false,
             Blocking::Maybe => true,
-            Blocking::Stdin => !stdin_ready(ms),
+            Blocking::Pipe(fd) => !ready(fd, ms),
         }
     }
 }
 
-/// Whether stdin has data (or its end) ready within `ms` milliseconds.
+/// Whether descriptor `fd` has data (or its end) ready within `ms` milliseconds.
 #[cfg(unix)]
-fn stdin_ready(ms: i32) -> bool {
+fn ready(fd: i32, ms: i32) -> bool {
     let mut fds = libc::pollfd {
-        fd: libc::STDIN_FILENO,
+        fd,
         events: libc::POLLIN,
         revents: 0,
     };
@@ -522,29 +524,30 @@ fn stdin_ready(ms: i32) -> bool {
 }
 
 #[cfg(not(unix))]
-fn stdin_ready(_ms: i32) -> bool {
+fn ready(_fd: i32, _ms: i32) -> bool {
     false
 }
 
-/// What stdin's pipe is widened to for threads: Linux's most for an unprivileged process by
+/// What a pipe read by threads is widened to: Linux's most for an unprivileged process by
 /// default (`/proc/sys/fs/pipe-max-size`).
 #[cfg(target_os = "linux")]
 const PIPE_BYTES: libc::c_int = 1024 * 1024;
 
-/// Asks for a wider pipe on stdin, so that its writer (`cat`, `zcat`) is woken to fill it about
+/// Asks for a wider pipe (stdin's, a FIFO's), so that its writer (`cat`, `zcat`) is woken to fill it about
 /// once a megabyte instead of every 64 KiB: on two cores it shares them with the threads, and
 /// with the default pipe the thread reading waited for it at every block (`cat` of 200,000
 /// tokens into `decode --json` on two threads: ~1.07x the speed of one thread with the default
 /// pipe, ~1.6x with the wider one). A pipe holds its bytes in the kernel, not in this process.
 /// Not a pipe, or over the user's limit: nothing changes.
 #[cfg(target_os = "linux")]
-fn widen_stdin_pipe() {
-    // SAFETY: fcntl on fd 0 with an int argument; it fails harmlessly on anything else.
-    unsafe { libc::fcntl(libc::STDIN_FILENO, libc::F_SETPIPE_SZ, PIPE_BYTES) };
+fn widen_pipe(fd: i32) {
+    // SAFETY: fcntl on an open descriptor with an int argument; it fails harmlessly on anything
+    // but a pipe.
+    unsafe { libc::fcntl(fd, libc::F_SETPIPE_SZ, PIPE_BYTES) };
 }
 
 #[cfg(not(target_os = "linux"))]
-fn widen_stdin_pipe() {}
+fn widen_pipe(_fd: i32) {}
 
 /// A pipe that stays empty this long is a pause, not a writer between two writes: what is
 /// ready is written before the read waits.
@@ -1050,6 +1053,8 @@ struct FileBlocks<R> {
     /// Cutting a line too long for a block into pieces (see [`FileBlocks::next_piece`]); left
     /// here when a piece could not be cut, for [`Run::scan_file`] to scan the rest of the line.
     cutter: Option<Cutter>,
+    /// Whether its pipe was widened for threads (see [`Run::parallel`]).
+    widened: bool,
 }
 
 /// See [`FileBlocks::idle`].
@@ -1821,7 +1826,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         Ok(())
     }
 
-    /// Scans the input @PATH names: a regular file in blocks, anything else (a named pipe, a
+    /// Scans the input @PATH names: a regular file or a named pipe in blocks, anything else (a
     /// device) as a stream. Opening a named pipe waits for its writer: the reports before it
     /// are written first.
     fn scan_path(&mut self, path: &str, max_token: usize) -> io::Result<()> {
@@ -1833,6 +1838,12 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         };
         match f.metadata() {
             Ok(m) if m.is_file() => self.scan_file(f, path.into(), max_token, Blocking::Never),
+            #[cfg(unix)]
+            Ok(m) if std::os::unix::fs::FileTypeExt::is_fifo(&m.file_type()) => {
+                // Read in blocks as stdin's pipe is (`@<(zcat app.log.gz)`).
+                let fd = std::os::fd::AsRawFd::as_raw_fd(&f);
+                self.scan_file(f, path.into(), max_token, Blocking::Pipe(fd))
+            }
             _ => {
                 let reader = BufReader::with_capacity(64 * 1024, f);
                 let s = Scanner::new(reader, input::intern(path), true, max_token);
@@ -1884,6 +1895,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             paused: false,
             failed: None,
             cutter: None,
+            widened: false,
         };
         // Set by the blocks scanned here and by those the workers scanned (see `write`).
         self.found = false;
@@ -1944,7 +1956,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 // A line longer than a block: cut into pieces for threads, or else scanned here
                 // as a stream, to its end; the blocks go on after it.
                 // (Tokens in the first line wait for no `Date:`: the window closes within it.)
-                if let Some(threads) = self.parallel(blocking)
+                if let Some(threads) = self.parallel(&mut file)
                     && let Some(block) = file.first_piece(want)
                 {
                     self.parallel_blocks(threads, &mut file, block)?;
@@ -1995,7 +2007,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 SPARE_INPUT.give(block);
                 self.found |= end.jobs > 0;
                 (file.http, file.skew) = (end.http, end.skew);
-            } else if let Some(threads) = self.parallel(blocking) {
+            } else if let Some(threads) = self.parallel(&mut file) {
                 let block = file.block(block, line);
                 self.parallel_blocks(threads, &mut file, block)?;
                 if std::mem::take(&mut file.paused) {
@@ -2049,19 +2061,21 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         Ok(true)
     }
 
-    /// The threads to read a file's plain blocks with, if more than one: `--threads`, at most
-    /// one per core. Also stdin's pipe while it keeps coming, widened for them first (see
-    /// [`widen_stdin_pipe`]): a pause ends the threads' run (see [`FileBlocks::next_plain`]).
-    /// Not another input that may wait (a FIFO named by @PATH), which cannot be asked whether
-    /// data is ready.
-    fn parallel(&mut self, blocking: Blocking) -> Option<usize> {
-        if matches!(blocking, Blocking::Maybe) {
+    /// The threads to read `file`'s plain blocks with, if more than one: `--threads`, at most
+    /// one per core. Also a pipe (stdin's, a FIFO's) while it keeps coming, widened for them
+    /// first (see [`widen_pipe`]): a pause ends the threads' run (see
+    /// [`FileBlocks::next_plain`]). Not another input that may wait (a device named by @PATH),
+    /// which cannot be asked whether data is ready.
+    fn parallel<R: ReadOnto>(&mut self, file: &mut FileBlocks<R>) -> Option<usize> {
+        if matches!(file.blocking, Blocking::Maybe) {
             return None;
         }
         let threads = self.workers();
-        if threads > 1 && matches!(blocking, Blocking::Stdin) {
-            static WIDENED: std::sync::Once = std::sync::Once::new();
-            WIDENED.call_once(widen_stdin_pipe);
+        if threads > 1
+            && let Blocking::Pipe(fd) = file.blocking
+            && !std::mem::replace(&mut file.widened, true)
+        {
+            widen_pipe(fd);
         }
         (threads > 1).then_some(threads)
     }
@@ -2269,7 +2283,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     self.drain()?;
                     self.out.flush()?;
                 } else if waiting.is_some()
-                    && matches!(blocking, Blocking::Stdin)
+                    && matches!(blocking, Blocking::Pipe(_))
                     && blocking.within(DATE_PAUSE_MS)
                 {
                     self.release(&mut waiting, &skew)?;
@@ -2818,6 +2832,7 @@ mod tests {
             paused: false,
             failed: None,
             cutter: None,
+            widened: false,
         }
     }
 
