@@ -569,7 +569,9 @@ impl State {
     /// run that makes `most` runs of three segments or more (counted in `runs`: each may make
     /// an event), or the line's end. That
     /// byte's end, and whether it ended the line (a line end is not fed: the line's state is
-    /// not needed after it); None: all of `buf` was fed, and no such byte came.
+    /// not needed after it); None: all of `buf` was fed, and no such byte came. It keeps step
+    /// with `feed`, byte for byte: `a_line_cut_into_pieces_scans_as_the_whole_line` holds them
+    /// to the same state.
     fn feed_dry(
         &mut self,
         buf: &[u8],
