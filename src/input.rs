@@ -401,7 +401,19 @@ pub struct Cutter {
     /// The bytes of that piece fed so far, and its runs that may be tokens.
     fed: usize,
     runs: usize,
+    /// The bytes of the line before the piece being cut, and in it up to the last cut.
+    offset: usize,
+    cut: usize,
+    /// Whether a cut after a long run is looked for (see [`Cutter::cut_after_long_run`]); not
+    /// again on a line where none was found.
+    look: bool,
 }
+
+/// What a cut needs is not read yet.
+struct Unseen;
+
+/// How far past where a piece may end a cut after a long run is looked for.
+const LOOK_BYTES: usize = 8 * 1024;
 
 impl Cutter {
     /// A cutter at the start of a line; `max_token` as the scan's (the runs are held as far).
@@ -411,6 +423,9 @@ impl Cutter {
             start: Within::default(),
             fed: 0,
             runs: 0,
+            offset: 0,
+            cut: 0,
+            look: max_token + 3 >= RECENT_CAP,
         }
     }
 
@@ -419,6 +434,77 @@ impl Cutter {
     /// line (true). None: not within `rest`, of which what was not seen before is read now; a
     /// later call gives it with more bytes after.
     pub fn cut(&mut self, rest: &[u8], want: usize, most: usize) -> Option<(usize, bool)> {
+        let cut = if self.fed == 0 && self.look {
+            match self.cut_after_long_run(rest, want) {
+                Err(Unseen) => return None,
+                Ok(Some(cut)) => Some(cut),
+                Ok(None) => self.cut_reading(rest, want, most),
+            }
+        } else {
+            self.cut_reading(rest, want, most)
+        };
+        if let Some((n, _)) = cut {
+            self.cut = n;
+        }
+        cut
+    }
+
+    /// A cut found without reading the piece before it: after the byte that follows the first
+    /// run past `want` of [`RECENT_CAP`] token bytes or more (that a scan holds whole) and
+    /// starting as far into the line, or after the line's end. A scan's context there is that
+    /// run's last [`RECENT_CAP`] bytes and the byte after it: the context held at least that
+    /// many before (the line before the run gave it that many), and keeping a run's tail cuts
+    /// it to the tail (see [`State::keep_context`]). The line's head ends before it. Looked
+    /// for within [`LOOK_BYTES`]: None if not found (a line of small tokens), Err if `rest`
+    /// ends before that.
+    fn cut_after_long_run(
+        &mut self,
+        rest: &[u8],
+        want: usize,
+    ) -> Result<Option<(usize, bool)>, Unseen> {
+        if let Some(p) = crate::bytes::find(b'\n', &rest[..want.min(rest.len())]) {
+            return Ok(Some((p + 1, true)));
+        }
+        let limit = rest.len().min(want.saturating_add(LOOK_BYTES));
+        // Past the run `want` falls in, whose start is not known here.
+        let mut at = want.max(1) - 1;
+        at += token_span(rest.get(at..limit).ok_or(Unseen)?, &mut [0; 2]).0;
+        while at < limit {
+            if rest[at] == b'\n' {
+                return Ok(Some((at + 1, true)));
+            }
+            let run = at + 1;
+            let end = run + token_span(&rest[run..limit], &mut [0; 2]).0;
+            let Some(&after) = rest[..limit].get(end) else {
+                break;
+            };
+            if end - run >= RECENT_CAP
+                && end - run <= self.state.max_token + 3
+                && self.offset + run >= RECENT_CAP
+                && after != b'\n'
+            {
+                let s = &mut self.state;
+                // The head holds the line up to the piece's start, or its first HEAD_CAP bytes.
+                let more = HEAD_CAP - s.head.len();
+                s.head.extend_from_slice(&rest[..more]);
+                s.recent.clear();
+                s.recent.extend_from_slice(&rest[end - RECENT_CAP..=end]);
+                (s.run_len, s.run_dots) = (0, 0);
+                s.run.clear();
+                return Ok(Some((end + 1, false)));
+            }
+            at = end;
+        }
+        if limit == rest.len() {
+            return Err(Unseen);
+        }
+        // Looked as far as it looks: none on this line.
+        self.look = false;
+        Ok(None)
+    }
+
+    /// [`Cutter::cut`] by reading the piece (see [`State::feed_dry`]).
+    fn cut_reading(&mut self, rest: &[u8], want: usize, most: usize) -> Option<(usize, bool)> {
         let from = self.fed.min(rest.len());
         let end = self.state.feed_dry(
             &rest[from..],
@@ -439,6 +525,7 @@ impl Cutter {
     pub fn piece_start(&mut self) -> Within {
         self.fed = 0;
         self.runs = 0;
+        self.offset += std::mem::take(&mut self.cut);
         let next = Within {
             head: self.state.head.clone(),
             recent: self.state.recent.clone(),
@@ -1082,9 +1169,10 @@ mod tests {
     #[test]
     fn a_line_cut_into_pieces_scans_as_the_whole_line() {
         let token = |i: usize| format!("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1{i:04}In0.c2ln{i}");
-        let mut line = String::from("Cookie: ");
+        // (A long run before the line's first 256 bytes: the context holds more than its tail.)
+        let mut line = format!("Cookie: ab {} ", "E".repeat(300));
         for i in 0..400 {
-            line.push_str(&match i % 9 {
+            line.push_str(&match i % 10 {
                 0 => format!(r#"{{"access_token":"{}"}}"#, token(i)),
                 1 => format!(
                     r#""id"{}:{}"{}","#,
@@ -1103,6 +1191,12 @@ mod tests {
                         .collect();
                     format!("{name}={}&", token(i))
                 }
+                // Runs of a token's usual size: a piece may end after one without being read.
+                8 => format!(
+                    r#"{{"id_token":"{}{}","n":{i}}},"#,
+                    token(i),
+                    "L".repeat(200 + i)
+                ),
                 _ => format!("{}eyJ.{}, ", token(i), token(i + 1)),
             });
         }
@@ -1112,12 +1206,14 @@ mod tests {
             let mut s = Scanner::resume(bytes, "t", max_token, 9, true);
             std::iter::from_fn(|| s.next_event().unwrap()).collect()
         };
-        for max_token in [100, 1000, 100_000] {
+        for max_token in [100, 300, 1000, 100_000] {
             let expected = whole(max_token);
             assert!(expected.len() >= 400, "{}", expected.len());
             for (want, most) in [(1, 1000), (700, 3), (5000, 1000), (64 * 1024, 384)] {
                 let mut cutter = Cutter::new(max_token);
                 let (mut at, mut events, mut pieces) = (0, Vec::new(), 0);
+                // A scan of the line so far: its state where each piece ends is the cutter's.
+                let mut scan = State::new("t", true, max_token);
                 while at < bytes.len() {
                     // Fed as reads would come: a few hundred bytes more each time.
                     let mut end = (at + 333).min(bytes.len());
@@ -1128,8 +1224,17 @@ mod tests {
                         assert!(end < bytes.len(), "the line's end is a cut");
                         end = (end + 333).min(bytes.len());
                     };
-                    let within = cutter.piece_start();
                     let piece = &bytes[at..at + cut];
+                    scan.feed(piece);
+                    if !ended {
+                        assert_eq!(
+                            (&cutter.state.head, &cutter.state.recent),
+                            (&scan.head, &scan.recent),
+                            "max_token {max_token}, want {want}: the state after byte {}",
+                            at + cut
+                        );
+                    }
+                    let within = cutter.piece_start();
                     let mut s = Scanner::resume(piece, "t", max_token, 9, true).within(&within);
                     events.extend(std::iter::from_fn(|| s.next_event().unwrap()));
                     at += cut;
