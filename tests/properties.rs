@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jwtctl::input::{DEFAULT_MAX_TOKEN, Event, Scanner};
+use jwtctl::input::{Cutter, DEFAULT_MAX_TOKEN, Event, Scanner};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -250,8 +250,72 @@ fn uncolored(s: &str) -> String {
     plain
 }
 
+/// The events of `line` (one line, its end last) cut into pieces by a [`Cutter`] asking for
+/// `want` bytes and `most` tokens a piece, given `step` bytes more each time it needs more, each
+/// piece scanned on its own from the state the cutter gave for its start.
+fn scan_in_pieces(line: &[u8], max: usize, want: usize, most: usize, step: usize) -> Vec<Event> {
+    let mut cutter = Cutter::new(max);
+    let (mut at, mut events) = (0, Vec::new());
+    while at < line.len() {
+        let mut end = (at + step).min(line.len());
+        let cut = loop {
+            if let Some((cut, _)) = cutter.cut(&line[at..end], want, most) {
+                break cut;
+            }
+            assert!(end < line.len(), "the line's end is a cut");
+            end = (end + step).min(line.len());
+        };
+        let within = cutter.piece_start();
+        let mut s = Scanner::resume(&line[at..at + cut], "stdin", max, 1, false).within(&within);
+        while let Some(e) = s.next_event().unwrap() {
+            events.push(e);
+        }
+        at += cut;
+    }
+    events
+}
+
+/// Pieces of a line: JSON, parameters, headers' words, runs of every size, stray bytes.
+fn line_parts() -> impl Strategy<Value = String> {
+    let part = prop_oneof![
+        Just("eyJhbGciOiJIUzI1NiJ9".to_string()),
+        Just("eyJzdWIiOiIxIn0".to_string()),
+        Just(".".to_string()),
+        Just("c2ln".to_string()),
+        Just(" ".to_string()),
+        Just("\"".to_string()),
+        Just(":".to_string()),
+        Just("=".to_string()),
+        Just("&".to_string()),
+        Just("{\"access_token\":\"".to_string()),
+        Just("Bearer ".to_string()),
+        Just("Cookie: ".to_string()),
+        Just(", ".to_string()),
+        Just("\u{e9}\r\t".to_string()),
+        "[A-Za-z0-9_-]{1,40}",
+        "[A-Za-z0-9_.-]{200,700}",
+        " {1,300}",
+    ];
+    prop::collection::vec(part, 0..200).prop_map(|parts| parts.concat() + "\n")
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A line cut into pieces scans as the whole line, wherever the pieces end and however the
+    /// bytes come.
+    #[test]
+    fn a_line_in_pieces_scans_as_the_whole_line(
+        line in line_parts(),
+        max in prop_oneof![Just(60usize), Just(300), Just(DEFAULT_MAX_TOKEN)],
+        want in 1usize..3000,
+        most in 1usize..40,
+        step in 1usize..900,
+    ) {
+        let line = line.as_bytes();
+        let whole = unplaced(scan(line, max));
+        prop_assert_eq!(unplaced(scan_in_pieces(line, max, want, most, step)), whole);
+    }
 
     #[test]
     fn arbitrary_bytes_never_panic_the_scanner_or_parser(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
