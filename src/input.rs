@@ -311,13 +311,15 @@ impl<R: BufRead> Scanner<R> {
         self
     }
 
-    /// Starts inside a line, in the state `within` holds (see [`Cutter`]), instead of at a
-    /// line's start.
-    pub fn within(mut self, within: &Within) -> Self {
-        self.state.head.clear();
-        self.state.head.extend_from_slice(&within.head);
-        self.state.recent.clear();
-        self.state.recent.extend_from_slice(&within.recent);
+    /// Starts inside a line, in the state `within` holds (see [`Cutter`]), if given, instead of
+    /// at a line's start.
+    pub fn within(mut self, within: Option<&Within>) -> Self {
+        if let Some(within) = within {
+            self.state.head.clear();
+            self.state.head.extend_from_slice(&within.head);
+            self.state.recent.clear();
+            self.state.recent.extend_from_slice(&within.recent);
+        }
         self
     }
 
@@ -1235,7 +1237,8 @@ mod tests {
                         );
                     }
                     let within = cutter.piece_start();
-                    let mut s = Scanner::resume(piece, "t", max_token, 9, true).within(&within);
+                    let mut s =
+                        Scanner::resume(piece, "t", max_token, 9, true).within(Some(&within));
                     events.extend(std::iter::from_fn(|| s.next_event().unwrap()));
                     at += cut;
                     pieces += 1;

@@ -266,7 +266,8 @@ fn scan_in_pieces(line: &[u8], max: usize, want: usize, most: usize, step: usize
             end = (end + step).min(line.len());
         };
         let within = cutter.piece_start();
-        let mut s = Scanner::resume(&line[at..at + cut], "stdin", max, 1, false).within(&within);
+        let mut s =
+            Scanner::resume(&line[at..at + cut], "stdin", max, 1, false).within(Some(&within));
         while let Some(e) = s.next_event().unwrap() {
             events.push(e);
         }

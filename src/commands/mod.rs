@@ -945,18 +945,15 @@ fn scan_block(block: &Block) -> Result<Vec<Job>, usize> {
 /// A scanner over `block`, in the state its start was read in.
 fn block_scanner(block: &Block) -> Scanner<&[u8]> {
     let run = SPARE_RUN.try_with(Cell::take).unwrap_or_default();
-    let scanner = Scanner::resume(
+    Scanner::resume(
         &block.bytes[..],
         block.name,
         block.max_token,
         block.line,
         block.http,
     )
-    .with_run(run);
-    match &block.within {
-        Some(within) => scanner.within(within),
-        None => scanner,
-    }
+    .with_run(run)
+    .within(block.within.as_deref())
 }
 
 thread_local! {
@@ -1254,15 +1251,21 @@ impl<R: ReadOnto> FileBlocks<R> {
             && input::plain_line(rest, self.http)
     }
 
-    /// The first piece of the line pending, if it is long (see [`FileBlocks::long_line`]) and a
-    /// piece can be cut; else None, and the line is left to [`Run::scan_file`].
+    /// The first piece of the line pending (the cutter at its start), if it is long (see
+    /// [`FileBlocks::long_line`]) and a piece can be cut; else None, and the line is left to
+    /// [`Run::scan_file`] with the cutter.
     fn first_piece(&mut self, want: usize) -> Option<Block> {
         if !self.long_line(want) {
             return None;
         }
         self.declined = false;
-        self.cutter = Some(Cutter::new(self.max_token));
         self.next_piece()
+    }
+
+    /// Ends cutting a line into pieces, if it was: the scanner's state where the rest of the
+    /// line starts.
+    fn take_within(&mut self) -> Option<Within> {
+        self.cutter.take().map(Cutter::into_start)
     }
 
     /// The next piece of a line too long for a block, for a thread of [`Run::parallel_blocks`]:
@@ -1902,12 +1905,13 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
         let mut first = true;
         loop {
             if file.failed.is_none()
-                && let Some(cutter) = file.cutter.take()
+                && let Some(within) = file.take_within()
             {
-                // The rest of a line the threads took in pieces until one could not be cut,
-                // from where the last piece ended (before any read waits: what is pending of it
-                // is judged and written first).
-                if !self.scan_line(&mut file, Some(cutter.into_start()), blocking, first)? {
+                // A line longer than a block, or the rest of one the threads took in pieces
+                // until one could not be cut: scanned here as a stream from where the last piece
+                // ended, to its end, before any read waits (what is pending of it is judged and
+                // written first); the blocks go on after it.
+                if !self.scan_line(&mut file, &within, blocking, first)? {
                     return Ok(());
                 }
                 first = false;
@@ -1940,12 +1944,9 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 self.drain()?;
                 // What was read before the error is still scanned (from where the last piece
                 // of a line ended, if the threads were taking one in pieces).
-                let within = file.cutter.take().map(Cutter::into_start);
-                let s = Scanner::resume(file.rest(), name, max_token, file.line, file.http);
-                let s = match &within {
-                    Some(w) => s.within(w),
-                    None => s,
-                };
+                let within = file.take_within();
+                let s = Scanner::resume(file.rest(), name, max_token, file.line, file.http)
+                    .within(within.as_ref());
                 self.scan_events(s, Blocking::Never, file.skew.clone(), first)?;
                 return self.problem(read_problem(name, &e));
             }
@@ -1953,26 +1954,19 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 break;
             }
             let Some(cut) = file.cut(cut_at) else {
-                // A line longer than a block: cut into pieces for threads, or else scanned here
-                // as a stream, to its end; the blocks go on after it.
-                // (Tokens in the first line wait for no `Date:`: the window closes within it.)
+                // A line longer than a block: cut into pieces for the threads as far as it can
+                // be; the rest of it (all of it with one thread) is scanned above. (Tokens in
+                // the first line wait for no `Date:`: the window closes within it.)
+                file.cutter = Some(Cutter::new(max_token));
                 if let Some(threads) = self.parallel(&mut file)
                     && let Some(block) = file.first_piece(want)
                 {
                     self.parallel_blocks(threads, &mut file, block)?;
-                    if std::mem::take(&mut file.paused) {
-                        self.out.flush()?;
-                    }
                     first = false;
-                    continue;
                 }
-                // (A piece that could not be cut leaves the cutter where the line starts.)
-                let within = file.cutter.take().map(Cutter::into_start);
-                file.paused = false;
-                if !self.scan_line(&mut file, within, blocking, first)? {
-                    return Ok(());
+                if std::mem::take(&mut file.paused) {
+                    self.out.flush()?;
                 }
-                first = false;
                 continue;
             };
             let (cut, lines, changes) = if first {
@@ -2035,18 +2029,16 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
     fn scan_line<R: ReadOnto + Send>(
         &mut self,
         file: &mut FileBlocks<R>,
-        within: Option<Within>,
+        within: &Within,
         blocking: Blocking,
         window: bool,
     ) -> io::Result<bool> {
         self.drain()?;
         let (name, max_token, line, http) = (file.name, file.max_token, file.line, file.http);
         let skew = file.skew.clone();
-        let s = Scanner::resume(&mut *file, name, max_token, line, http).line_only();
-        let s = match &within {
-            Some(w) => s.within(w),
-            None => s,
-        };
+        let s = Scanner::resume(&mut *file, name, max_token, line, http)
+            .line_only()
+            .within(Some(within));
         let end = self.scan_events(s, blocking, skew, window)?;
         self.found |= end.jobs > 0;
         if end.failed {
