@@ -378,7 +378,7 @@ PY
 row "a hostile log, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/hostile.bin) KiB" "$(($(stat -c %s "$work/hostile.bin") / 1000000)) MB"
 row "  the same on a pipe, 2 threads" "$(cat "$work/hostile.bin" | rss $J decode --json --threads 2 --now $NOW) KiB" ""
 # Lines longer than a block (700 tokens, ~280 KB), each after 200 lines of one token: each long
-# line is cut into pieces for the threads (with one thread, scanned as a stream), and the blocks
+# line is cut into pieces for the threads (one thread scans the same pieces in turn), and the blocks
 # go on after it.
 python3 - "$work/HS256.txt" > "$work/long-lines.txt" <<'PY'
 import sys
