@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jwtctl::input::{Cutter, DEFAULT_MAX_TOKEN, Event, Scanner};
+use jwtctl::input::{Cutter, DEFAULT_MAX_TOKEN, Event, Scanner, Within};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
 
@@ -252,11 +252,21 @@ fn uncolored(s: &str) -> String {
 
 /// The events of `line` (one line, its end last) cut into pieces by a [`Cutter`] asking for
 /// `want` bytes and `most` tokens a piece, given `step` bytes more each time it needs more, each
-/// piece scanned on its own from the state the cutter gave for its start.
-fn scan_in_pieces(line: &[u8], max: usize, want: usize, most: usize, step: usize) -> Vec<Event> {
+/// piece scanned on its own from the state the cutter gave for its start; after `stop` pieces
+/// the cutter declines and the rest of the line is scanned as a stream from where they ended.
+fn scan_in_pieces(line: &[u8], max: usize, [want, most, step, stop]: [usize; 4]) -> Vec<Event> {
     let mut cutter = Cutter::new(max);
     let (mut at, mut events) = (0, Vec::new());
-    while at < line.len() {
+    let scan_from = |bytes: &[u8], within: &Within, events: &mut Vec<Event>| {
+        let mut s = Scanner::resume(bytes, "stdin", max, 1, false).within(Some(within));
+        while let Some(e) = s.next_event().unwrap() {
+            events.push(e);
+        }
+    };
+    for _ in 0..stop {
+        if at == line.len() {
+            return events;
+        }
         let mut end = (at + step).min(line.len());
         let cut = loop {
             if let Some((cut, _)) = cutter.cut(&line[at..end], want, most) {
@@ -265,14 +275,10 @@ fn scan_in_pieces(line: &[u8], max: usize, want: usize, most: usize, step: usize
             assert!(end < line.len(), "the line's end is a cut");
             end = (end + step).min(line.len());
         };
-        let within = cutter.piece_start();
-        let mut s =
-            Scanner::resume(&line[at..at + cut], "stdin", max, 1, false).within(Some(&within));
-        while let Some(e) = s.next_event().unwrap() {
-            events.push(e);
-        }
+        scan_from(&line[at..at + cut], &cutter.piece_start(), &mut events);
         at += cut;
     }
+    scan_from(&line[at..], &cutter.into_start(), &mut events);
     events
 }
 
@@ -303,8 +309,8 @@ fn line_parts() -> impl Strategy<Value = String> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
-    /// A line cut into pieces scans as the whole line, wherever the pieces end and however the
-    /// bytes come.
+    /// A line cut into pieces scans as the whole line, wherever the pieces end, however the
+    /// bytes come, and when the cutting stops and the rest is scanned as a stream.
     #[test]
     fn a_line_in_pieces_scans_as_the_whole_line(
         line in line_parts(),
@@ -312,10 +318,11 @@ proptest! {
         want in 1usize..3000,
         most in 1usize..40,
         step in 1usize..900,
+        stop in prop_oneof![Just(usize::MAX), 0usize..12],
     ) {
         let line = line.as_bytes();
         let whole = unplaced(scan(line, max));
-        prop_assert_eq!(unplaced(scan_in_pieces(line, max, want, most, step)), whole);
+        prop_assert_eq!(unplaced(scan_in_pieces(line, max, [want, most, step, stop])), whole);
     }
 
     #[test]
