@@ -740,8 +740,11 @@ impl State {
     fn end_run(&mut self) {
         let stored = self.run.len();
         let total = self.run_len;
-        // Most runs are a token from their first byte.
-        let found = if self.run.starts_with(b"eyJ") {
+        // Most runs are a token from their first byte. A run of fewer than two dots holds none
+        // (a JSON key, a number, a word), and is not searched.
+        let found = if self.run_dots < 2 {
+            None
+        } else if self.run.starts_with(b"eyJ") {
             Some(0)
         } else {
             TOKEN_START.find(&self.run)
