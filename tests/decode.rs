@@ -798,9 +798,24 @@ fn a_pipe_that_pauses_after_many_blocks_gets_every_report_at_once() {
 /// and the line's last tokens follow.
 #[test]
 fn a_pipe_that_pauses_inside_a_long_line_gets_every_report_at_once() {
+    // More of the line than the most a block holds (256 KiB).
+    pause_inside_a_long_line(3000, 2900, 300 * 1024..usize::MAX);
+}
+
+/// The same with less of the line come than the most a block holds, but more than a block
+/// (128 KiB): it is cut into pieces when the pipe pauses, instead of waiting for its end.
+#[test]
+fn a_pipe_that_pauses_inside_a_line_longer_than_a_block_gets_its_reports() {
+    pause_inside_a_long_line(1200, 1000, 140 * 1024..250 * 1024);
+}
+
+/// 100 lines of a token, then a JSON line of `tokens - 100` tokens of which `come` have come
+/// (their bytes within `size`) when the pipe pauses: on one thread and two, each token's
+/// report is written while the pipe is paused, and the others once the line ends.
+fn pause_inside_a_long_line(tokens: usize, come: usize, size: std::ops::Range<usize>) {
     use std::io::Write;
     let pad = "p".repeat(60);
-    let tokens: Vec<String> = (0..3000)
+    let tokens: Vec<String> = (0..tokens)
         .map(|i| {
             let claims = format!(r#"{{"exp":1800000600,"pad":"{pad}","n":{i}}}"#);
             format!("\"{}\"", hs(&claims))
@@ -817,15 +832,15 @@ fn a_pipe_that_pauses_inside_a_long_line_gets_every_report_at_once() {
                 assert!(report.contains(&format!(r#""n":{n}}}"#)), "{report}");
             }
         };
-        // The first block, then more of one line than a block holds.
-        let start = tokens[..100].join("\n") + "\n[" + &tokens[100..2900].join(",") + ",";
-        assert!(start.len() > 300 * 1024, "{}", start.len());
+        // The first block, then part of a line longer than a block.
+        let start = tokens[..100].join("\n") + "\n[" + &tokens[100..come].join(",") + ",";
+        assert!(size.contains(&start.len()), "{}", start.len());
         stdin.write_all(start.as_bytes()).unwrap();
         stdin.flush().unwrap();
-        expect(0..2900);
-        writeln!(stdin, "{}]", tokens[2900..].join(",")).unwrap();
+        expect(0..come);
+        writeln!(stdin, "{}]", tokens[come..].join(",")).unwrap();
         stdin.flush().unwrap();
-        expect(2900..3000);
+        expect(come..tokens.len());
         drop(stdin);
         assert_eq!(child.wait().unwrap().code(), Some(0), "threads {threads}");
         assert!(rx.recv_timeout(wait).is_err(), "nothing more");

@@ -1931,6 +1931,9 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                 // for the Date that may follow (curl -v prints the request, then waits).
                 match file.idle() {
                     Some(Idle::Lines) if !first || blocking.within(DATE_PAUSE_MS) => break,
+                    // Inside a line longer than a block: cut into pieces below as far as it
+                    // has come, and the rest streamed, instead of waiting for the line's end.
+                    Some(Idle::Paused) if file.long_line(want) => break,
                     Some(Idle::Paused) => {
                         self.drain()?;
                         self.out.flush()?;
