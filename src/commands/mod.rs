@@ -1270,12 +1270,12 @@ impl<R: ReadOnto> FileBlocks<R> {
 
     /// The next piece of a line too long for a block, for a thread of [`Run::parallel_blocks`]
     /// or, with one thread, for [`Run::scan_file`] to scan as a block: its tokens would be one
-    /// crowded block (see [`MAX_BLOCK_JOBS`]) or, over
-    /// [`MAX_BLOCK_BYTES`], scanned as a stream on one thread. A piece ends after a byte that
-    /// ends no token once it holds a block's bytes or tokens (see [`Cutter::cut`]); the last
-    /// one with the line. Declines where none can be cut: a run of token bytes longer than a
-    /// block, a read error, a pipe that paused; the cutter is left for [`Run::scan_file`],
-    /// which scans the rest of the line from where the last piece ended.
+    /// crowded block (see [`MAX_BLOCK_JOBS`]) or, over [`MAX_BLOCK_BYTES`], scanned as a stream
+    /// on one thread. A piece ends after a byte that ends no token once it holds a block's bytes
+    /// or tokens (see [`Cutter::cut`]); the last one with the line. Declines where none can be
+    /// cut: a run of token bytes longer than a block, a read error, a pipe that paused; the
+    /// cutter is left for [`Run::scan_file`], which scans the rest of the line from where the
+    /// last piece ended.
     fn next_piece(&mut self) -> Option<Block> {
         let want = block_bytes(PARALLEL_BLOCK_BYTES);
         let (cut, ended) = loop {
@@ -1971,7 +1971,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                         self.parallel_blocks(threads, &mut file, block)?;
                     } else {
                         // One thread: each piece is scanned and judged as a plain block is,
-                        // its reports rendered into one buffer (the one-line dump: ~12% less
+                        // its reports rendered into one buffer (the one-line dump: ~10% less
                         // time than the stream's per-token buffers).
                         let mut piece = Some(block);
                         while let Some(block) = piece {
