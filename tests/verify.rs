@@ -797,3 +797,47 @@ fn es256_in_bulk_gives_each_token_its_verdict_alone() {
         assert_eq!(code, if *ok { 0 } else { 1 });
     }
 }
+
+/// `--secret @PATH` reads a file in some tools; here the text is the secret, and a
+/// text that names a file says so where the key is named, and how to read a file instead,
+/// without printing the text: verify with a short text (refused as weak), a long one (a bad
+/// signature), and encode with the short one.
+#[test]
+fn a_secret_that_names_a_file_says_it_is_the_secret_itself() {
+    let (token, _) = signed("HS256");
+    let dir = tempfile::tempdir().unwrap();
+    let long = "a-file-whose-name-is-longer-than-32-bytes.txt";
+    for name in ["k.txt", long] {
+        std::fs::write(
+            dir.path().join(name),
+            "an-hs256-secret-of-32-bytes-at-least!!",
+        )
+        .unwrap();
+    }
+    let said = "the secret is the text given, which starts with '@' and names a file: to read a \
+                secret from a file, use --secret-file PATH";
+    let run = |args: &[&str]| {
+        let out = jwtctl()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap() + &String::from_utf8(out.stderr).unwrap();
+        (out.status.code().unwrap(), text)
+    };
+    for (secret, code) in [("@k.txt", 6), (&format!("@{long}"), 1)] {
+        let (got, text) = run(&["verify", "--now", NOW, "--secret", secret, &token]);
+        assert_eq!(got, code, "{text}");
+        assert!(text.contains(said), "{text}");
+        assert!(!text.contains(&secret[1..]), "{text}");
+    }
+    // A text naming no file says nothing of files.
+    let (_, text) = run(&["verify", "--now", NOW, "--secret", "@no-such-file", &token]);
+    assert!(!text.contains("names a file"), "{text}");
+    let (got, text) = run(&[
+        "encode", "--alg", "HS256", "--secret", "@k.txt", "--claim", "sub=x",
+    ]);
+    assert_eq!(got, 6, "{text}");
+    assert!(text.contains(&format!("hint: {said}")), "{text}");
+    assert!(!text.contains("k.txt"), "{text}");
+}

@@ -226,7 +226,11 @@ fn encode(opts: Options) -> Result<String, Failure> {
         return Err(Failure::new(
             Exit::KeyProblem,
             anyhow!("refusing to sign with a weak key: {why}"),
-            Some("--allow-weak-key signs anyway (for tests only)".into()),
+            Some(if key.origin.contains(super::AT_FILE) {
+                super::AT_FILE.into()
+            } else {
+                "--allow-weak-key signs anyway (for tests only)".into()
+            }),
         ));
     }
     let signature = verify::sign(alg, &key, signing_input.as_bytes())

@@ -2508,10 +2508,27 @@ pub fn key_source(k: &crate::cli::KeyArgs) -> Result<Option<KeySource>, Failure>
             format!("--secret-env {}", escape::text(name)),
         )));
     }
-    Ok(k.secret
-        .as_ref()
-        .map(|t| secret(t.as_bytes().to_vec(), "--secret".into())))
+    Ok(k.secret.as_ref().map(|t| {
+        let origin = if secret_names_a_file(t) {
+            format!("--secret ({AT_FILE})")
+        } else {
+            "--secret".into()
+        };
+        secret(t.as_bytes().to_vec(), origin)
+    }))
 }
+
+/// Whether a `--secret` text looks like `@PATH` naming a file, which some tools read as the
+/// secret's file; jwtctl takes the text itself, and says so (see [`AT_FILE`]) wherever the key
+/// is named, without the text.
+fn secret_names_a_file(text: &str) -> bool {
+    text.strip_prefix('@')
+        .is_some_and(|path| std::path::Path::new(path).is_file())
+}
+
+/// What is said of a `--secret` text that names a file (see [`secret_names_a_file`]).
+const AT_FILE: &str = "the secret is the text given, which starts with '@' and names a file: \
+                       to read a secret from a file, use --secret-file PATH";
 
 /// Loads the keys of a source; any failure is a key problem (exit 6).
 pub fn load_keys(
