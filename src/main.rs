@@ -84,8 +84,11 @@ fn run() -> u8 {
         Command::Man => return document(manual::man_page),
         Command::Encode(a) => {
             return match commands::encode::run(a, clock.now) {
-                Ok(token) => {
-                    println!("{token}");
+                Ok(signed) => {
+                    println!("{}", signed.token);
+                    for w in &signed.warnings {
+                        render::print_warning(w);
+                    }
                     exit::Exit::Ok.code()
                 }
                 Err(f) => finish(Err(f)),

@@ -286,7 +286,29 @@ fn unsafe_tokens_need_asking() {
         .assert()
         .code(6)
         .stderr(predicate::str::contains("--allow-weak-key"));
-    encode(&["--alg", "HS256", "--secret", "short", "--allow-weak-key"]);
+    // Signed anyway, and said (as --allow-weak-key's help promises), the secret never shown.
+    let out = jwtctl()
+        .args([
+            "encode",
+            "--alg",
+            "HS256",
+            "--secret",
+            "short",
+            "--allow-weak-key",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().matches('.').count(),
+        2
+    );
+    let said = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        said,
+        "warning: signed with a weak key (--allow-weak-key): the HMAC secret is 5 bytes, \
+         shorter than the 32 bytes HS256 needs\n"
+    );
     jwtctl()
         .args(["encode", "--alg", "RS256", "--key", &key("rsa1024.key.pem")])
         .assert()

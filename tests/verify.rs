@@ -840,4 +840,35 @@ fn a_secret_that_names_a_file_says_it_is_the_secret_itself() {
     assert_eq!(got, 6, "{text}");
     assert!(text.contains(&format!("hint: {said}")), "{text}");
     assert!(!text.contains("k.txt"), "{text}");
+    // A text long enough to sign with signs, and says what it signed with, on stderr alone.
+    let out = jwtctl()
+        .current_dir(dir.path())
+        .args(["encode", "--alg", "HS256", "--secret", &format!("@{long}")])
+        .args(["--now", NOW, "--exp", "1h"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        stderr,
+        format!("warning: signed with the text of --secret: {said}\n")
+    );
+    let token = String::from_utf8(out.stdout).unwrap();
+    let (got, text) = run(&[
+        "verify",
+        "--now",
+        NOW,
+        "--secret",
+        &format!("@{long}"),
+        token.trim_end(),
+    ]);
+    assert_eq!(got, 0, "{text}");
+    // The same secret from the file, or as a text naming no file, says nothing more.
+    let out = jwtctl()
+        .current_dir(dir.path())
+        .args(["encode", "--alg", "HS256", "--secret-file", long])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stderr.is_empty());
 }

@@ -10,8 +10,16 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
+/// A token made by [`run`], and what is to be said of it on stderr.
+pub struct Signed {
+    /// The token, without a newline.
+    pub token: String,
+    /// Each a `warning:` line's text: the token was signed, but not as a user may think.
+    pub warnings: Vec<String>,
+}
+
 /// Reads `encode`'s flags, loads its key and makes the token.
-pub fn run(args: &EncodeArgs, now: i64) -> Result<String, Failure> {
+pub fn run(args: &EncodeArgs, now: i64) -> Result<Signed, Failure> {
     let alg = match args.alg {
         EncodeAlg::None if !args.unsecured => {
             return Err(Failure::new(
@@ -99,6 +107,11 @@ pub fn run(args: &EncodeArgs, now: i64) -> Result<String, Failure> {
         kid: args.kid.as_deref(),
         typ: &args.typ,
         allow_weak_key: args.keys.allow_weak_key,
+        secret_names_a_file: args
+            .keys
+            .secret
+            .as_deref()
+            .is_some_and(super::secret_names_a_file),
         now,
     })
 }
@@ -117,6 +130,8 @@ struct Options<'a> {
     pub kid: Option<&'a str>,
     pub typ: &'a str,
     pub allow_weak_key: bool,
+    /// `--secret @PATH` naming a file: the secret is the text, which is said (`AT_FILE`).
+    pub secret_names_a_file: bool,
     pub now: i64,
 }
 
@@ -142,8 +157,8 @@ fn pair(kv: &str, flag: &str) -> Result<(String, Value), Failure> {
     Ok((k.to_string(), value))
 }
 
-/// The signed token, without a newline.
-fn encode(opts: Options) -> Result<String, Failure> {
+/// The signed token, without a newline, and its warnings.
+fn encode(opts: Options) -> Result<Signed, Failure> {
     let mut claims = match &opts.claims {
         None => Map::new(),
         Some(text) => match serde_json::from_str::<Value>(text) {
@@ -207,7 +222,10 @@ fn encode(opts: Options) -> Result<String, Failure> {
     );
 
     let Some(alg) = opts.alg else {
-        return Ok(format!("{signing_input}."));
+        return Ok(Signed {
+            token: format!("{signing_input}."),
+            warnings: Vec::new(),
+        });
     };
     let key = opts.key.ok_or_else(|| {
         Failure::new(
@@ -220,20 +238,31 @@ fn encode(opts: Options) -> Result<String, Failure> {
             }),
         )
     })?;
-    if let Some(why) = verify::weakness(&key, alg)
-        && !opts.allow_weak_key
-    {
-        return Err(Failure::new(
-            Exit::KeyProblem,
-            anyhow!("refusing to sign with a weak key: {why}"),
-            Some(if key.origin.contains(super::AT_FILE) {
-                super::AT_FILE.into()
-            } else {
-                "--allow-weak-key signs anyway (for tests only)".into()
-            }),
+    let mut warnings = Vec::new();
+    if opts.secret_names_a_file {
+        warnings.push(format!(
+            "signed with the text of --secret: {}",
+            super::AT_FILE
         ));
+    }
+    if let Some(why) = verify::weakness(&key, alg) {
+        if !opts.allow_weak_key {
+            return Err(Failure::new(
+                Exit::KeyProblem,
+                anyhow!("refusing to sign with a weak key: {why}"),
+                Some(if opts.secret_names_a_file {
+                    super::AT_FILE.into()
+                } else {
+                    "--allow-weak-key signs anyway (for tests only)".into()
+                }),
+            ));
+        }
+        warnings.push(format!("signed with a weak key (--allow-weak-key): {why}"));
     }
     let signature = verify::sign(alg, &key, signing_input.as_bytes())
         .map_err(|e| Failure::new(Exit::KeyProblem, anyhow!(e), None))?;
-    Ok(format!("{signing_input}.{signature}"))
+    Ok(Signed {
+        token: format!("{signing_input}.{signature}"),
+        warnings,
+    })
 }

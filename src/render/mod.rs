@@ -170,6 +170,17 @@ pub fn print_error(message: &str, hint: Option<&str>) {
     let _ = io::stderr().lock().write_all(&lines);
 }
 
+/// A one-line `warning: …` on stderr, for what went through but not as a user may think.
+pub fn print_warning(message: &str) {
+    use colored::Colorize as _;
+    let line = format!(
+        "{} {}\n",
+        "warning:".yellow().bold(),
+        crate::escape::text(message)
+    );
+    let _ = io::stderr().lock().write_all(line.as_bytes());
+}
+
 /// The lines of [`print_error`], added to `to`.
 fn error_lines(to: &mut Vec<u8>, message: &str, hint: Option<&str>) {
     use colored::Colorize as _;
