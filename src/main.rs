@@ -13,7 +13,7 @@ use jwtctl::render::json::JsonLines;
 use jwtctl::render::text::{Layout, Text};
 use jwtctl::render::{self, Output, Render};
 use jwtctl::{exit, manual};
-use std::io::{self, IsTerminal};
+use std::io::{self, IsTerminal, Write as _};
 
 /// The process's entry point (see the top of this file). The standard library reads the
 /// arguments itself, before this runs (glibc passes them to its initializers).
@@ -49,7 +49,8 @@ fn run() -> u8 {
                 .lines()
                 .map(|l| jwtctl::escape::text(l).into_owned())
                 .collect();
-            eprintln!("{}", safe.join("\n"));
+            // Like every line on stderr, not written is not reported (`eprintln!` would panic).
+            let _ = writeln!(io::stderr().lock(), "{}", safe.join("\n"));
             return exit::Exit::Usage.code();
         }
     };
@@ -85,11 +86,13 @@ fn run() -> u8 {
         Command::Encode(a) => {
             return match commands::encode::run(a, clock.now) {
                 Ok(signed) => {
-                    println!("{}", signed.token);
-                    for w in &signed.warnings {
-                        render::print_warning(w);
+                    let code = document(|out| writeln!(out, "{}", signed.token));
+                    if code == exit::Exit::Ok.code() {
+                        for w in &signed.warnings {
+                            render::print_warning(w);
+                        }
                     }
-                    exit::Exit::Ok.code()
+                    code
                 }
                 Err(f) => finish(Err(f)),
             };

@@ -7,8 +7,10 @@ use std::io::{self, Write};
 
 pub fn completions(shell: clap_complete::Shell, out: &mut dyn Write) -> io::Result<()> {
     let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "jwtctl", out);
-    Ok(())
+    // Made in memory: clap_complete panics when its writer fails (a full disk, a closed pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "jwtctl", &mut script);
+    out.write_all(&script)
 }
 
 const EXIT_STATUS: &str = r#".SH "EXIT STATUS"

@@ -231,3 +231,69 @@ fn long_jwe_segments_are_checked_in_pieces() {
         "{err}"
     );
 }
+
+/// Output that cannot be written: a full device is a one-line error (exit 3), a closed pipe
+/// ends the run quietly with the exit code it would have had; no command panics.
+#[cfg(target_os = "linux")]
+#[test]
+fn output_that_cannot_be_written_is_an_error_or_an_end_never_a_panic() {
+    let (token, secret) = (fixture_path("access.jwt"), fixture_path("hs256.secret"));
+    let at_token = format!("@{token}");
+    let now = ["--now", "2027-01-15T08:10:00Z"];
+    let commands: [Vec<&str>; 7] = [
+        vec!["decode", &at_token],
+        vec!["decode", "--json", &at_token],
+        vec!["check-expiry", &at_token],
+        vec!["verify", "--secret-file", &secret, &at_token],
+        vec![
+            "encode",
+            "--alg",
+            "HS256",
+            "--secret-file",
+            &secret,
+            "--claim",
+            "sub=x",
+        ],
+        vec!["completions", "bash"],
+        vec!["man"],
+    ];
+    for args in &commands {
+        let run = |stdout: Stdio| {
+            process(&args[..1])
+                .args(if args[0] == "completions" || args[0] == "man" {
+                    &[][..]
+                } else {
+                    &now[..]
+                })
+                .args(&args[1..])
+                .stdout(stdout)
+                .output()
+                .unwrap()
+        };
+        let fine = run(Stdio::null());
+        assert!(fine.stderr.is_empty(), "{args:?}");
+        let full = run(std::fs::File::create("/dev/full").unwrap().into());
+        let said = String::from_utf8(full.stderr).unwrap();
+        assert_eq!(full.status.code(), Some(3), "{args:?}: {said}");
+        assert!(
+            said.starts_with("error: cannot write output: No space left on device")
+                && said.lines().count() == 1,
+            "{args:?}: {said}"
+        );
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let closed = run(writer.into());
+        assert_eq!(closed.status.code(), fine.status.code(), "{args:?}");
+        assert!(
+            closed.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&closed.stderr)
+        );
+    }
+    // A usage error that cannot be written to stderr still exits 2.
+    let out = process(&["decode", "--bogus"])
+        .stderr(std::fs::File::create("/dev/full").unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
