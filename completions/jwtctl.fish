@@ -30,7 +30,7 @@ never\t''"
 complete -c jwtctl -n "__fish_jwtctl_needs_command" -l now -d 'Judge times as if the clock read TIME (RFC 3339 or Unix seconds)' -r
 complete -c jwtctl -n "__fish_jwtctl_needs_command" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d) [default: 0s]' -r
 complete -c jwtctl -n "__fish_jwtctl_needs_command" -l threads -d 'Threads for batch work, at most one per core; output stays in input order [default: all cores]' -r
-complete -c jwtctl -n "__fish_jwtctl_needs_command" -l max-token-size -d 'Refuse a single token longer than this many bytes [default: 1048576]' -r
+complete -c jwtctl -n "__fish_jwtctl_needs_command" -l max-token-size -d 'Refuse a single token (encode: claims) longer than this many bytes [default: 1048576]' -r
 complete -c jwtctl -n "__fish_jwtctl_needs_command" -l json -d 'One JSON object per token per line (JSON Lines), for jq and scripts'
 complete -c jwtctl -n "__fish_jwtctl_needs_command" -l local -d 'Show times in the local time zone instead of UTC'
 complete -c jwtctl -n "__fish_jwtctl_needs_command" -s h -l help -d 'Print help'
@@ -48,7 +48,7 @@ never\t''"
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l now -d 'Judge times as if the clock read TIME (RFC 3339 or Unix seconds)' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d) [default: 0s]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l threads -d 'Threads for batch work, at most one per core; output stays in input order [default: all cores]' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l max-token-size -d 'Refuse a single token longer than this many bytes [default: 1048576]' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l max-token-size -d 'Refuse a single token (encode: claims) longer than this many bytes [default: 1048576]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l strict -d 'Exit 7 when any security warning fires (alg_none, no_exp, embedded_key, weak_key), for CI'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l json -d 'One JSON object per token per line (JSON Lines), for jq and scripts'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand decode" -l local -d 'Show times in the local time zone instead of UTC'
@@ -85,7 +85,7 @@ never\t''"
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l now -d 'Judge times as if the clock read TIME (RFC 3339 or Unix seconds)' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d) [default: 0s]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l threads -d 'Threads for batch work, at most one per core; output stays in input order [default: all cores]' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l max-token-size -d 'Refuse a single token longer than this many bytes [default: 1048576]' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l max-token-size -d 'Refuse a single token (encode: claims) longer than this many bytes [default: 1048576]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l secret-base64 -d 'The secret is base64 or base64url, not text'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l allow-weak-key -d 'Accept RSA keys under 2048 bits and HMAC secrets shorter than the hash (still warned about)'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l allow-no-exp -d 'Accept tokens without an exp claim'
@@ -124,7 +124,7 @@ never\t''"
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l now -d 'Judge times as if the clock read TIME (RFC 3339 or Unix seconds)' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d) [default: 0s]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l threads -d 'Threads for batch work, at most one per core; output stays in input order [default: all cores]' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l max-token-size -d 'Refuse a single token longer than this many bytes [default: 1048576]' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l max-token-size -d 'Refuse a single token (encode: claims) longer than this many bytes [default: 1048576]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l secret-base64 -d 'The secret is base64 or base64url, not text'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l allow-weak-key -d 'Accept RSA keys under 2048 bits and HMAC secrets shorter than the hash (still warned about)'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l unsecured -d 'Make an unsigned `alg: none` token (never accepted by jwtctl verify)'
@@ -141,7 +141,7 @@ never\t''"
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l now -d 'Judge times as if the clock read TIME (RFC 3339 or Unix seconds)' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d) [default: 0s]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l threads -d 'Threads for batch work, at most one per core; output stays in input order [default: all cores]' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l max-token-size -d 'Refuse a single token longer than this many bytes [default: 1048576]' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l max-token-size -d 'Refuse a single token (encode: claims) longer than this many bytes [default: 1048576]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l allow-no-exp -d 'Accept tokens without an exp claim (otherwise exit 7)'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -s q -l quiet -d 'Print nothing; only the exit code speaks'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand check-expiry" -l json -d 'One JSON object per token per line (JSON Lines), for jq and scripts'
@@ -154,7 +154,7 @@ never\t''"
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l now -d 'Judge times as if the clock read TIME (RFC 3339 or Unix seconds)' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d) [default: 0s]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l threads -d 'Threads for batch work, at most one per core; output stays in input order [default: all cores]' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l max-token-size -d 'Refuse a single token longer than this many bytes [default: 1048576]' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l max-token-size -d 'Refuse a single token (encode: claims) longer than this many bytes [default: 1048576]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l json -d 'One JSON object per token per line (JSON Lines), for jq and scripts'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -l local -d 'Show times in the local time zone instead of UTC'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand completions" -s h -l help -d 'Print help'
@@ -165,7 +165,7 @@ never\t''"
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l now -d 'Judge times as if the clock read TIME (RFC 3339 or Unix seconds)' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l leeway -d 'Tolerated clock skew when judging exp, nbf and iat (90s, 15m, 1h30m, 7d) [default: 0s]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l threads -d 'Threads for batch work, at most one per core; output stays in input order [default: all cores]' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l max-token-size -d 'Refuse a single token longer than this many bytes [default: 1048576]' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l max-token-size -d 'Refuse a single token (encode: claims) longer than this many bytes [default: 1048576]' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l json -d 'One JSON object per token per line (JSON Lines), for jq and scripts'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -l local -d 'Show times in the local time zone instead of UTC'
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand man" -s h -l help -d 'Print help'

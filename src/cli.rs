@@ -131,7 +131,7 @@ pub struct Global {
     #[arg(long, global = true, value_name = "N", help_heading = "Input")]
     pub threads: Option<std::num::NonZeroUsize>,
 
-    /// Refuse a single token longer than this many bytes [default: 1048576]
+    /// Refuse a single token (encode: claims) longer than this many bytes [default: 1048576]
     #[arg(long, global = true, value_name = "BYTES", help_heading = "Input")]
     max_token_size: Option<usize>,
 }

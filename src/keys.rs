@@ -428,27 +428,28 @@ pub fn load_key_file(path: &str) -> Result<Vec<Key>> {
 }
 
 fn read_limited(path: &str) -> Result<Vec<u8>> {
+    read_bounded(path, "key file")
+}
+
+/// The bytes of the file at `path`, `what` (a "key file", a "secret file"): at most 4 MiB, so
+/// that `/dev/zero` or a log named by mistake is refused instead of read into memory.
+pub fn read_bounded(path: &str, what: &str) -> Result<Vec<u8>> {
     use std::io::Read as _;
-    let file = std::fs::File::open(path).map_err(|e| {
+    let cannot = |e: std::io::Error| {
         anyhow!(
-            "cannot read key file {}: {}",
+            "cannot read {what} {}: {}",
             crate::escape::text(path),
             crate::commands::io_reason(&e)
         )
-    })?;
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
     let mut bytes = Vec::new();
     file.take(MAX_KEY_BYTES + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| {
-            anyhow!(
-                "cannot read key file {}: {}",
-                crate::escape::text(path),
-                crate::commands::io_reason(&e)
-            )
-        })?;
+        .map_err(cannot)?;
     if bytes.len() as u64 > MAX_KEY_BYTES {
         bail!(
-            "{}: over {} MiB, not a key file",
+            "{}: over {} MiB, not a {what}",
             crate::escape::text(path),
             MAX_KEY_BYTES >> 20
         );

@@ -84,7 +84,7 @@ fn run() -> u8 {
         Command::Completions { shell } => return document(|out| manual::completions(*shell, out)),
         Command::Man => return document(manual::man_page),
         Command::Encode(a) => {
-            return match commands::encode::run(a, clock.now) {
+            return match commands::encode::run(a, clock.now, batch.max_token) {
                 Ok(signed) => {
                     let code = document(|out| writeln!(out, "{}", signed.token));
                     if code == exit::Exit::Ok.code() {

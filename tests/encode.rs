@@ -336,3 +336,74 @@ fn unsafe_tokens_need_asking() {
         .assert()
         .code(2);
 }
+
+/// Claims and secrets are read with a bound: `/dev/zero` (or a log named by mistake) is refused
+/// with a one-line error, not read until memory runs out.
+#[cfg(unix)]
+#[test]
+fn claims_and_secrets_past_their_bounds_are_refused_not_read() {
+    let secret = fixture_path("hs256.secret");
+    let run = |args: &[&str], stdin: std::process::Stdio| {
+        let out = process(&["encode", "--alg", "HS256"])
+            .args(args)
+            .stdin(stdin)
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8(out.stderr).unwrap())
+    };
+    let zero = || std::fs::File::open("/dev/zero").unwrap().into();
+    let over = "the claims in {} are over 1048576 bytes (--max-token-size)\n\
+                hint: --max-token-size BYTES signs larger tokens\n";
+    for (claims, name) in [("@/dev/zero", "/dev/zero"), ("-", "stdin")] {
+        let (code, said) = run(&["--secret-file", &secret, claims], zero());
+        assert_eq!(code, Some(3), "{said}");
+        assert_eq!(said, format!("error: {}", over.replace("{}", name)));
+    }
+    // The bound is --max-token-size: up to it, the claims are signed.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("claims.json");
+    std::fs::write(&file, format!(r#"{{"pad":"{}"}}"#, "x".repeat(90))).unwrap();
+    let at_file = format!("@{}", file.display());
+    let (code, said) = run(
+        &["--max-token-size", "99", "--secret-file", &secret, &at_file],
+        std::process::Stdio::null(),
+    );
+    assert_eq!(code, Some(3), "{said}");
+    assert!(said.contains("over 99 bytes"), "{said}");
+    let (code, said) = run(
+        &[
+            "--max-token-size",
+            "100",
+            "--secret-file",
+            &secret,
+            &at_file,
+        ],
+        std::process::Stdio::null(),
+    );
+    assert_eq!((code, said.as_str()), (Some(0), ""));
+    // Claims that are not text.
+    std::fs::write(&file, b"{\"sub\":\"\xff\"}").unwrap();
+    let (code, said) = run(
+        &["--secret-file", &secret, &at_file],
+        std::process::Stdio::null(),
+    );
+    assert_eq!(code, Some(3), "{said}");
+    assert!(said.ends_with("are not UTF-8 text\n"), "{said}");
+    // A secret file past 4 MiB is no secret, in encode and verify alike.
+    let (code, said) = run(&["--secret-file", "/dev/zero"], std::process::Stdio::null());
+    assert_eq!(code, Some(6), "{said}");
+    assert_eq!(said, "error: /dev/zero: over 4 MiB, not a secret file\n");
+    let out = process(&[
+        "verify",
+        "--secret-file",
+        "/dev/zero",
+        &fixture("access.jwt"),
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "error: /dev/zero: over 4 MiB, not a secret file\n"
+    );
+}

@@ -18,8 +18,9 @@ pub struct Signed {
     pub warnings: Vec<String>,
 }
 
-/// Reads `encode`'s flags, loads its key and makes the token.
-pub fn run(args: &EncodeArgs, now: i64) -> Result<Signed, Failure> {
+/// Reads `encode`'s flags, loads its key and makes the token; claims read from a file or stdin
+/// are at most `max_token` bytes (`--max-token-size`).
+pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Failure> {
     let alg = match args.alg {
         EncodeAlg::None if !args.unsecured => {
             return Err(Failure::new(
@@ -69,29 +70,23 @@ pub fn run(args: &EncodeArgs, now: i64) -> Result<Signed, Failure> {
     };
     let claims = match args.claims.as_deref() {
         None => None,
-        Some("-") => {
-            let mut text = String::new();
-            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text).map_err(|e| {
-                Failure::new(
-                    Exit::BadInput,
-                    anyhow!("cannot read the claims from stdin: {e}"),
-                    None,
-                )
-            })?;
-            Some(text)
-        }
+        Some("-") => Some(read_claims(std::io::stdin(), "stdin", max_token)?),
         Some(arg) => match arg.strip_prefix('@') {
-            Some(path) => Some(std::fs::read_to_string(path).map_err(|e| {
-                Failure::new(
-                    Exit::BadInput,
-                    anyhow!(
-                        "cannot read {}: {}",
-                        crate::escape::text(path),
-                        super::io_reason(&e)
-                    ),
-                    None,
-                )
-            })?),
+            Some(path) => {
+                let cannot = |e: std::io::Error| {
+                    Failure::new(
+                        Exit::BadInput,
+                        anyhow!(
+                            "cannot read {}: {}",
+                            crate::escape::text(path),
+                            super::io_reason(&e)
+                        ),
+                        None,
+                    )
+                };
+                let file = std::fs::File::open(path).map_err(cannot)?;
+                Some(read_claims(file, &crate::escape::text(path), max_token)?)
+            }
             None => Some(arg.to_string()),
         },
     };
@@ -114,6 +109,23 @@ pub fn run(args: &EncodeArgs, now: i64) -> Result<Signed, Failure> {
             .is_some_and(super::secret_names_a_file),
         now,
     })
+}
+
+/// The claims' text from `from` (named `name`), refused past `max` bytes: `/dev/zero` or a log
+/// named by mistake is not read into memory.
+fn read_claims(from: impl std::io::Read, name: &str, max: usize) -> Result<String, Failure> {
+    let bad = |e: anyhow::Error| Failure::new(Exit::BadInput, e, None);
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut from.take(max as u64 + 1), &mut bytes)
+        .map_err(|e| bad(anyhow!("cannot read {name}: {}", super::io_reason(&e))))?;
+    if bytes.len() > max {
+        return Err(Failure::new(
+            Exit::BadInput,
+            anyhow!("the claims in {name} are over {max} bytes (--max-token-size)"),
+            Some("--max-token-size BYTES signs larger tokens".into()),
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| bad(anyhow!("the claims in {name} are not UTF-8 text")))
 }
 
 struct Options<'a> {

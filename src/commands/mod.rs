@@ -2473,17 +2473,8 @@ pub fn key_source(k: &crate::cli::KeyArgs) -> Result<Option<KeySource>, Failure>
         return Ok(Some(KeySource::File(p.clone())));
     }
     if let Some(path) = &k.secret_file {
-        let mut bytes = std::fs::read(path).map_err(|e| {
-            Failure::new(
-                Exit::KeyProblem,
-                anyhow::anyhow!(
-                    "cannot read secret file {}: {}",
-                    escape::text(path),
-                    io_reason(&e)
-                ),
-                None,
-            )
-        })?;
+        let mut bytes = crate::keys::read_bounded(path, "secret file")
+            .map_err(|e| Failure::new(Exit::KeyProblem, e, None))?;
         while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
             bytes.pop();
         }
