@@ -38,8 +38,16 @@ fn run() -> u8 {
     let cli = match Cli::parse_args() {
         Ok(cli) => cli,
         Err(e) if !e.use_stderr() => {
-            // --help and --version: our own text, styled by clap.
-            let _ = e.print();
+            // --help and --version: our own text, styled by clap on a terminal; elsewhere
+            // written as any document is (a full disk is an error, not a silent success).
+            if io::stdout().is_terminal() {
+                let _ = e.print();
+            } else {
+                let code = document(|out| write!(out, "{}", e.render()));
+                if code != exit::Exit::Ok.code() {
+                    return code;
+                }
+            }
             return e.exit_code().clamp(0, 255) as u8;
         }
         Err(e) => {
