@@ -712,6 +712,8 @@ pub fn fetch(url: &str, timeout: Duration) -> Result<Vec<u8>> {
     let agent = ureq::Agent::config_builder()
         .timeout_global(Some(timeout))
         .max_redirects(3)
+        // An https URL's redirects stay https.
+        .https_only(url.starts_with("https://"))
         .http_status_as_error(false)
         .user_agent(concat!("jwtctl/", env!("CARGO_PKG_VERSION")))
         .build()
@@ -730,6 +732,10 @@ pub fn fetch(url: &str, timeout: Duration) -> Result<Vec<u8>> {
                 ureq::Error::Io(io) => crate::commands::io_reason(io),
                 ureq::Error::Rustls(tls) => format!("TLS error: {tls}"),
                 ureq::Error::TooManyRedirects => "too many redirects".to_string(),
+                ureq::Error::RequireHttpsOnly(to) => format!(
+                    "it redirects to {}, not https (refused)",
+                    crate::escape::text(to)
+                ),
                 other => other.to_string(),
             };
             anyhow!("cannot fetch {shown}: {why}")
@@ -770,6 +776,21 @@ pub fn load_jwks(source: &str, timeout: Duration) -> Result<Vec<Key>> {
     parse_jwks(&m, &origin)
 }
 
+/// Whether a discovery document's `jwks_uri` may be fetched for `issuer`: a URL, never a path
+/// (what a server says is not to name a local file), and https when the issuer is (an http
+/// `jwks_uri` would let the network choose the keys). Else why not.
+fn jwks_uri_fits(issuer: &str, jwks_uri: &str) -> Result<(), &'static str> {
+    if jwks_uri.starts_with("https://") {
+        Ok(())
+    } else if !jwks_uri.starts_with("http://") {
+        Err("is not an http or https URL")
+    } else if issuer.starts_with("http://") {
+        Ok(())
+    } else {
+        Err("is http, and the issuer https")
+    }
+}
+
 /// `--oidc-issuer URL`: the discovery document, then its `jwks_uri`.
 pub fn load_oidc(issuer: &str, timeout: Duration) -> Result<Vec<Key>> {
     let base = issuer.trim_end_matches('/');
@@ -797,12 +818,41 @@ pub fn load_oidc(issuer: &str, timeout: Duration) -> Result<Vec<Key>> {
             crate::escape::text(issuer)
         );
     }
+    jwks_uri_fits(issuer, jwks_uri).map_err(|why| {
+        anyhow!(
+            "{}: the discovery document's jwks_uri {} {why}",
+            crate::escape::text(&url),
+            crate::escape::text(jwks_uri)
+        )
+    })?;
     load_jwks(jwks_uri, timeout)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_discovery_document_names_keys_by_url_and_keeps_https() {
+        let (https, http) = ("https://id.example", "http://127.0.0.1:8080");
+        for (issuer, jwks_uri, fits) in [
+            (https, "https://id.example/keys", true),
+            (https, "https://elsewhere.example/keys", true),
+            (https, "http://id.example/keys", false),
+            (http, "http://127.0.0.1:8080/keys", true),
+            (http, "https://id.example/keys", true),
+            (https, "/etc/jwtctl/jwks.json", false),
+            (http, "jwks.json", false),
+            (http, "file:///etc/jwks.json", false),
+            (https, "HTTPS://id.example/keys", false),
+        ] {
+            assert_eq!(
+                jwks_uri_fits(issuer, jwks_uri).is_ok(),
+                fits,
+                "{issuer} {jwks_uri}"
+            );
+        }
+    }
 
     #[test]
     fn secrets_never_show_in_debug() {

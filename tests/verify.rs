@@ -679,6 +679,21 @@ fn oidc_discovery() {
     let (code, _, err) = verify_json(&["--oidc-issuer", &empty, &token]);
     assert_eq!(code, 6);
     assert!(err.contains("no jwks_uri"), "{err}");
+    // A jwks_uri that is a path, even to a JWKS that would verify the token, is not read: what
+    // a server says never names a local file.
+    let jwks_path = fixture_path("keys/jwks.json");
+    for named in [jwks_path.clone(), format!("file://{jwks_path}")] {
+        let local = http_server(vec![(
+            "/.well-known/openid-configuration",
+            200,
+            format!(r#"{{"issuer":"{{base}}","jwks_uri":"{named}"}}"#),
+        )]);
+        let (code, _, err) = verify_json(&["--oidc-issuer", &local, &good]);
+        assert_eq!(code, 6, "{err}");
+        assert!(err.contains("is not an http or https URL"), "{err}");
+    }
+    let (code, _, _) = verify_json(&["--jwks", &jwks_path, &good]);
+    assert_eq!(code, 0, "the same JWKS, named by the user, verifies");
 }
 
 #[test]
