@@ -427,7 +427,7 @@ impl Cutter {
             runs: 0,
             offset: 0,
             cut: 0,
-            look: max_token + 3 >= RECENT_CAP,
+            look: max_token.saturating_add(3) >= RECENT_CAP,
         }
     }
 
@@ -481,7 +481,7 @@ impl Cutter {
                 break;
             };
             if end - run >= RECENT_CAP
-                && end - run <= self.state.max_token + 3
+                && end - run <= self.state.max_token.saturating_add(3)
                 && self.offset + run >= RECENT_CAP
                 && after != b'\n'
             {
@@ -614,7 +614,10 @@ impl State {
 
     /// A span of token bytes: onto the run (as much as a token may hold) and the line's head.
     fn extend_run(&mut self, span: &[u8], span_dots: usize) {
-        let room = (self.max_token + 3).saturating_sub(self.run.len());
+        let room = self
+            .max_token
+            .saturating_add(3)
+            .saturating_sub(self.run.len());
         self.run.extend_from_slice(&span[..span.len().min(room)]);
         self.run_len += span.len();
         self.run_dots += span_dots;
@@ -626,7 +629,10 @@ impl State {
     /// takes is kept, the last [`RECENT_CAP`] bytes of what a scan would hold (its first
     /// `max_token + 3`), so that a run of hundreds of KB is not copied whole.
     fn extend_run_dry(&mut self, span: &[u8], span_dots: usize) {
-        let room = (self.max_token + 3).saturating_sub(self.run_len);
+        let room = self
+            .max_token
+            .saturating_add(3)
+            .saturating_sub(self.run_len);
         let held = &span[..span.len().min(room)];
         if self.run.len() + held.len() > 4 * RECENT_CAP {
             let from_held = held.len().min(RECENT_CAP);

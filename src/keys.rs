@@ -423,12 +423,8 @@ pub fn parse_json_keys(bytes: &[u8], origin: &str) -> Result<Vec<Key>> {
 
 /// `--key PATH`: PEM, DER, JWK or JWKS, detected from the content.
 pub fn load_key_file(path: &str) -> Result<Vec<Key>> {
-    let bytes = read_limited(path)?;
+    let bytes = read_bounded(path, "key file")?;
     parse_key_bytes(&bytes, path)
-}
-
-fn read_limited(path: &str) -> Result<Vec<u8>> {
-    read_bounded(path, "key file")
 }
 
 /// The bytes of the file at `path`, `what` (a "key file", a "secret file"): at most 4 MiB, so
@@ -765,7 +761,7 @@ pub fn load_jwks(source: &str, timeout: Duration) -> Result<Vec<Key>> {
     let bytes = if source.starts_with("https://") || source.starts_with("http://") {
         fetch(source, timeout)?
     } else {
-        read_limited(source)?
+        read_bounded(source, "key file")?
     };
     let origin = crate::escape::text(source).into_owned();
     let v: Value = serde_json::from_slice(&bytes)

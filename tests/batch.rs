@@ -847,3 +847,48 @@ fn the_text_view_numbers_every_report_in_order() {
     assert_eq!(outputs[0], outputs[1]);
     assert_eq!(outputs[0].replace(&file[1..], "stdin"), outputs[2]);
 }
+
+/// The largest `--max-token-size` (usize::MAX) is no limit: what a scan holds of a run is the
+/// limit and a little more, which must not wrap around to a few bytes (every token was lost:
+/// "no token found") or, in a build checking overflow, panic.
+#[test]
+fn the_largest_token_limit_is_no_limit() {
+    use base64::Engine as _;
+    let token = hs(r#"{"exp":1800000600}"#);
+    let big = format!(
+        "eyJhbGciOiJIUzI1NiJ9.{}.c2ln",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(format!(r#"{{"pad":"{}"}}"#, "x".repeat(300_000)))
+    );
+    let line = vec![token.as_str(); 5000].join(" ");
+    let text = format!("{line}\n{big}\n{token}\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tokens.txt");
+    std::fs::write(&path, &text).unwrap();
+    let file = format!("@{}", path.display());
+    let most = usize::MAX.to_string();
+    for threads in ["1", "2"] {
+        for (input, stdin) in [(file.as_str(), None), ("-", Some(text.as_str()))] {
+            let call = |limit: &str| {
+                run(
+                    &[
+                        "decode",
+                        "--json",
+                        "--now",
+                        "1800000000",
+                        "--threads",
+                        threads,
+                        "--max-token-size",
+                        limit,
+                        input,
+                    ],
+                    stdin,
+                )
+            };
+            let (code, out, err) = call(&most);
+            assert_eq!(code, Some(0), "{threads} {input}: {err}");
+            assert_eq!(out.lines().count(), 5002, "{threads} {input}");
+            assert!(out == call("1000000000").1, "{threads} {input}");
+        }
+    }
+}

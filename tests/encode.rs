@@ -381,6 +381,18 @@ fn claims_and_secrets_past_their_bounds_are_refused_not_read() {
         std::process::Stdio::null(),
     );
     assert_eq!((code, said.as_str()), (Some(0), ""));
+    let most = usize::MAX.to_string();
+    let (code, said) = run(
+        &[
+            "--max-token-size",
+            &most,
+            "--secret-file",
+            &secret,
+            &at_file,
+        ],
+        std::process::Stdio::null(),
+    );
+    assert_eq!((code, said.as_str()), (Some(0), ""));
     // Claims that are not text.
     std::fs::write(&file, b"{\"sub\":\"\xff\"}").unwrap();
     let (code, said) = run(

@@ -116,7 +116,7 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
 fn read_claims(from: impl std::io::Read, name: &str, max: usize) -> Result<String, Failure> {
     let bad = |e: anyhow::Error| Failure::new(Exit::BadInput, e, None);
     let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut from.take(max as u64 + 1), &mut bytes)
+    std::io::Read::read_to_end(&mut from.take((max as u64).saturating_add(1)), &mut bytes)
         .map_err(|e| bad(anyhow!("cannot read {name}: {}", super::io_reason(&e))))?;
     if bytes.len() > max {
         return Err(Failure::new(
