@@ -632,6 +632,12 @@ fn jwks_and_oidc_over_http() {
     let (code, _, err) = verify_json(&["--jwks", "http://127.0.0.1:1/jwks.json", &token]);
     assert_eq!(code, 6);
     assert!(err.starts_with("error: cannot fetch"), "{err}");
+    // The longest timeouts are as good as none (the clock's arithmetic overflowed: a panic).
+    for longest in ["9223372036854775807s", "106751991167300d"] {
+        let url = format!("{base}/jwks.json");
+        let (code, _, err) = verify_json(&["--timeout", longest, "--jwks", &url, &token]);
+        assert_eq!(code, 0, "{longest}: {err}");
+    }
 }
 
 #[test]
