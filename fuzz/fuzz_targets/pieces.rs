@@ -27,7 +27,8 @@ fuzz_target!(|data: &[u8]| {
     let [m, w0, w1, most, s0, s1, stop, text @ ..] = data else {
         return;
     };
-    let max = [60, 300, 4096, DEFAULT_MAX_TOKEN][usize::from(m % 4)];
+    // The largest limit too: what a scan holds of a run is the limit and a little more.
+    let max = [60, 300, 4096, DEFAULT_MAX_TOKEN, usize::MAX][usize::from(m % 5)];
     let want = usize::from(u16::from_le_bytes([*w0, *w1]) % 4096) + 1;
     let most = usize::from(most % 64) + 1;
     let step = usize::from(u16::from_le_bytes([*s0, *s1]) % 1024) + 1;
