@@ -218,8 +218,9 @@ fn roca_fingerprint(n: &[u8]) -> bool {
     })
 }
 
-/// Whether a JWK's own `alg`, `use` and `key_ops` allow it to verify `alg`. Err says why not.
-pub fn permits(key: &Key, alg: Alg) -> Result<(), String> {
+/// Whether a JWK's own `alg`, `use` and `key_ops` allow it to verify `alg` (`op` "verify") or
+/// sign it ("sign"). Err says why not.
+pub fn permits(key: &Key, alg: Alg, op: &str) -> Result<(), String> {
     if let Some(a) = &key.alg
         && a != alg.name()
     {
@@ -238,9 +239,9 @@ pub fn permits(key: &Key, alg: Alg) -> Result<(), String> {
         ));
     }
     if let Some(ops) = &key.key_ops
-        && !ops.iter().any(|o| o == "verify")
+        && !ops.iter().any(|o| o == op)
     {
-        return Err("the key's key_ops do not include \"verify\"".into());
+        return Err(format!("the key's key_ops do not include \"{op}\""));
     }
     Ok(())
 }

@@ -419,3 +419,63 @@ fn claims_and_secrets_past_their_bounds_are_refused_not_read() {
         "error: /dev/zero: over 4 MiB, not a secret file\n"
     );
 }
+
+/// A JWK's `alg`, `use` and `key_ops` bind signing as they bind verifying: encode makes no token
+/// the same key would refuse.
+#[test]
+fn a_jwk_says_what_it_may_sign() {
+    let jwk: Value =
+        serde_json::from_str(&std::fs::read_to_string(key("rsa.private.jwk.json")).unwrap())
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let with = |name: &str, members: &[(&str, Value)]| {
+        let mut j = jwk.clone();
+        for (k, v) in members {
+            j[*k] = v.clone();
+        }
+        let path = dir.path().join(name);
+        std::fs::write(&path, j.to_string()).unwrap();
+        path.display().to_string()
+    };
+    let rs256 = with(
+        "rs256.jwk",
+        &[("alg", "RS256".into()), ("use", "sig".into())],
+    );
+    let enc = with("enc.jwk", &[("use", "enc".into())]);
+    let verify_only = with("v.jwk", &[("key_ops", serde_json::json!(["verify"]))]);
+    let sign = with(
+        "s.jwk",
+        &[("key_ops", serde_json::json!(["sign", "verify"]))],
+    );
+    for (file, alg, refusal) in [
+        (
+            &rs256,
+            "PS256",
+            "refusing to sign PS256: the key is for RS256, not PS256",
+        ),
+        (
+            &enc,
+            "RS256",
+            "refusing to sign RS256: the key's use is \"enc\", not \"sig\"",
+        ),
+        (
+            &verify_only,
+            "RS256",
+            "refusing to sign RS256: the key's key_ops do not include \"sign\"",
+        ),
+    ] {
+        jwtctl()
+            .args(["encode", "--alg", alg, "--key", file])
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(format!("error: {refusal}\n"));
+    }
+    for (file, alg) in [(&rs256, "RS256"), (&sign, "PS256")] {
+        let token = encode(&["--alg", alg, "--key", file, "--exp", "1h"]);
+        jwtctl()
+            .args(["verify", "--now", "1800000000", "--key", file, &token])
+            .assert()
+            .code(0);
+    }
+}

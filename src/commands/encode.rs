@@ -250,6 +250,15 @@ fn encode(opts: Options) -> Result<Signed, Failure> {
             }),
         )
     })?;
+    // What the key's JWK says it is for binds signing as it binds verifying: a token signed
+    // against it would be refused by the same key.
+    verify::permits(&key, alg, "sign").map_err(|why| {
+        Failure::new(
+            Exit::KeyProblem,
+            anyhow!("refusing to sign {}: {why}", alg.name()),
+            None,
+        )
+    })?;
     let mut warnings = Vec::new();
     if opts.secret_names_a_file {
         warnings.push(format!(

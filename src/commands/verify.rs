@@ -80,7 +80,7 @@ impl Ready {
             verify::ALL
                 .iter()
                 .copied()
-                .filter(|a| verify::permits(&key, *a).is_ok())
+                .filter(|a| verify::permits(&key, *a, "verify").is_ok())
         };
         let prepared = permitted()
             .filter_map(|a| verify::prepare(a, &key.material).map(|p| (a, p)))
@@ -416,7 +416,7 @@ impl Policy<'_> {
                 );
                 continue;
             }
-            if let Err(why) = verify::permits(key, alg) {
+            if let Err(why) = verify::permits(key, alg, "verify") {
                 refuse(&mut refusals, key, why);
                 continue;
             }
