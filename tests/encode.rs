@@ -176,7 +176,7 @@ fn claims_and_header_options() {
         "--exp",
         "2027-01-15T09:00:00Z",
         "--kid",
-        "k1",
+        "HS256-key",
         "--typ",
         "at+jwt",
         "--header",
@@ -187,7 +187,7 @@ fn claims_and_header_options() {
     let (header, payload) = parts(&token);
     assert_eq!(
         header.to_string(),
-        r#"{"alg":"HS256","typ":"at+jwt","kid":"k1","cty":"JWT","x5t":"abc"}"#
+        r#"{"alg":"HS256","typ":"at+jwt","kid":"HS256-key","cty":"JWT","x5t":"abc"}"#
     );
     assert_eq!(
         payload.to_string(),
@@ -471,6 +471,40 @@ fn a_jwk_says_what_it_may_sign() {
             .stdout("")
             .stderr(format!("error: {refusal}\n"));
     }
+    // The kid picks the key as verify would: one of another kid is not signed with.
+    let kid_refusal = "error: no key has kid \"other\" (the keys have: HS256-key): verify would \
+                       not match a token of that kid to them\n";
+    jwtctl()
+        .args(["encode", "--alg", "HS256", "--kid", "other"])
+        .args(["--key", &key("hs256.jwk.json")])
+        .assert()
+        .code(6)
+        .stdout("")
+        .stderr(kid_refusal);
+    // A key of no kid signs under any.
+    let token = encode(&["--alg", "PS256", "--key", &sign, "--kid", "any"]);
+    assert_eq!(parts(&token).0["kid"], "any");
+    // From a JWKS of private keys, the kid names the key; without one, nothing is guessed.
+    let ec: Value =
+        serde_json::from_str(&std::fs::read_to_string(key("ec256.private.jwk.json")).unwrap())
+            .unwrap();
+    let mut rsa = jwk.clone();
+    rsa["kid"] = "r".into();
+    let mut ec = ec;
+    ec["kid"] = "e".into();
+    let set = dir.path().join("private.jwks");
+    std::fs::write(&set, serde_json::json!({ "keys": [rsa, ec] }).to_string()).unwrap();
+    let set = set.display().to_string();
+    let token = encode(&["--alg", "ES256", "--key", &set, "--kid", "e", "--exp", "1h"]);
+    jwtctl()
+        .args(["verify", "--now", "1800000000", "--key", &set, &token])
+        .assert()
+        .code(0);
+    jwtctl()
+        .args(["encode", "--alg", "ES256", "--key", &set])
+        .assert()
+        .code(6)
+        .stderr("error: the key file holds 2 keys: name the one to sign with by --kid\n");
     for (file, alg) in [(&rs256, "RS256"), (&sign, "PS256")] {
         let token = encode(&["--alg", alg, "--key", file, "--exp", "1h"]);
         jwtctl()

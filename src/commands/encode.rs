@@ -36,22 +36,35 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
         (None, _) | (_, None) => None,
         (Some(_), Some(source)) => {
             let mut keys = load_keys(source, std::time::Duration::from_secs(10))?;
+            // As verify picks: a key by the kid, or the one key if it has no kid of its own.
             let pick = match &args.kid {
-                Some(kid) if keys.len() > 1 => keys
+                Some(kid) => keys
                     .iter()
-                    .position(|k| k.kid.as_deref() == Some(kid.as_str())),
-                _ if keys.len() == 1 => Some(0),
-                _ => None,
+                    .position(|k| k.kid.as_deref() == Some(kid.as_str()))
+                    .or_else(|| (keys.len() == 1 && keys[0].kid.is_none()).then_some(0)),
+                None => (keys.len() == 1).then_some(0),
             };
             let i = pick.ok_or_else(|| {
-                Failure::new(
-                    Exit::KeyProblem,
-                    anyhow!(
+                let error = match &args.kid {
+                    Some(kid) => {
+                        let known: Vec<String> = keys
+                            .iter()
+                            .filter_map(|k| k.kid.as_deref())
+                            .map(|k| crate::escape::text(k).into_owned())
+                            .collect();
+                        anyhow!(
+                            "no key has kid \"{}\" (the keys have: {}): verify would not match \
+                             a token of that kid to them",
+                            crate::escape::text(kid),
+                            known.join(", ")
+                        )
+                    }
+                    None => anyhow!(
                         "the key file holds {} keys: name the one to sign with by --kid",
                         keys.len()
                     ),
-                    None,
-                )
+                };
+                Failure::new(Exit::KeyProblem, error, None)
             })?;
             Some(keys.swap_remove(i))
         }
