@@ -61,6 +61,8 @@ pub struct HeaderMap {
     lints: OnceLock<[Option<crate::claims::Warning>; 3]>,
     /// Its `alg`, when jwtctl knows it, found on first use.
     algorithm: OnceLock<Option<crate::verify::Alg>>,
+    /// The names it gives more than once (see [`read_json`]).
+    repeated: Vec<String>,
 }
 
 impl HeaderMap {
@@ -84,6 +86,11 @@ impl HeaderMap {
     /// The header's text when writing the map back would give exactly these bytes.
     pub fn as_written(&self) -> Option<&str> {
         self.written.as_deref()
+    }
+
+    /// The parameter names the header gives more than once (the last value counts).
+    pub fn repeated(&self) -> &[String] {
+        &self.repeated
     }
 }
 
@@ -203,6 +210,9 @@ pub struct Claims {
     plain: Option<Plain>,
     /// Boxed: rarely made, and a report (which holds its token) is moved whole between steps.
     tree: OnceLock<Box<Map<String, Value>>>,
+    /// The names the top-level object repeats (see [`read_json`]); a plain payload repeats
+    /// none. Boxed as the tree is.
+    repeated: Option<Box<[String]>>,
 }
 
 #[derive(Debug, Clone)]
@@ -232,16 +242,23 @@ impl Claims {
                 text,
                 plain: Some(plain),
                 tree: OnceLock::new(),
+                repeated: None,
             });
         }
-        match serde_json::from_slice::<Value>(&text) {
-            Ok(Value::Object(map)) => Ok(Claims {
+        match read_json(&text) {
+            (Ok(Value::Object(map)), repeated) => Ok(Claims {
                 text: String::new(),
                 plain: None,
                 tree: OnceLock::from(Box::new(map)),
+                repeated: (!repeated.is_empty()).then(|| repeated.into_boxed_slice()),
             }),
-            other => Err(other),
+            (other, _) => Err(other),
         }
+    }
+
+    /// The names the payload's object gives more than once (the last value counts).
+    pub fn repeated(&self) -> &[String] {
+        self.repeated.as_deref().unwrap_or_default()
     }
 
     /// The claims as a tree, in the token's order, numbers as written.
@@ -777,6 +794,62 @@ fn describe_byte(b: u8) -> String {
 }
 
 /// Describes a JSON error in a segment without quoting the (possibly hostile) bytes.
+/// A JSON text read as `serde_json::from_slice::<Value>` reads it (a name an object repeats
+/// keeps its first place and takes its last value), and the names its top-level object repeats,
+/// each once: parsers differ on which of two values counts (RFC 7519 §4 lets a parser take the
+/// last or refuse), so a token read one way may be read another elsewhere, and a repeat is said.
+/// A name spelled with escapes (`"e\u0078p"`) is the name it spells.
+fn read_json(text: &[u8]) -> (Result<Value, serde_json::Error>, Vec<String>) {
+    use serde::de::{DeserializeSeed, Deserializer, MapAccess, Visitor};
+    use serde_json::map::Entry;
+
+    /// The top-level object, its repeats noted.
+    struct Top<'r>(&'r mut Vec<String>);
+
+    impl<'de> DeserializeSeed<'de> for Top<'_> {
+        type Value = Value;
+        fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+            d.deserialize_map(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Top<'_> {
+        type Value = Value;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+            let mut map = Map::new();
+            while let Some(name) = access.next_key::<String>()? {
+                let value: Value = access.next_value()?;
+                match map.entry(name) {
+                    Entry::Vacant(e) => {
+                        e.insert(value);
+                    }
+                    Entry::Occupied(mut e) => {
+                        if !self.0.contains(e.key()) {
+                            self.0.push(e.key().clone());
+                        }
+                        e.insert(value);
+                    }
+                }
+            }
+            Ok(Value::Object(map))
+        }
+    }
+
+    let mut repeated = Vec::new();
+    // Anything but an object is read as before, its errors as serde_json says them.
+    if text.trim_ascii_start().first() != Some(&b'{') {
+        return (serde_json::from_slice(text), repeated);
+    }
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let read = Top(&mut repeated)
+        .deserialize(&mut de)
+        .and_then(|value| de.end().map(|()| value));
+    (read, repeated)
+}
+
 fn json_error(name: &str, e: &serde_json::Error) -> String {
     let what = match e.classify() {
         serde_json::error::Category::Eof => "is truncated JSON".to_string(),
@@ -847,7 +920,8 @@ fn header(segment: &str, n: usize) -> Result<Header, ParseError> {
         return Ok(h);
     }
     let bytes = decode_segment("header", 0, n, segment)?;
-    let value: Value = serde_json::from_slice(&bytes).map_err(|e| {
+    let (value, repeated) = read_json(&bytes);
+    let value = value.map_err(|e| {
         error(format!(
             "header segment (1 of {n}) {}",
             json_error("", &e).trim_start()
@@ -866,6 +940,7 @@ fn header(segment: &str, n: usize) -> Result<Header, ParseError> {
         json_alg_kid: OnceLock::new(),
         lints: OnceLock::new(),
         algorithm: OnceLock::new(),
+        repeated,
     });
     if memo {
         HEADERS.with_borrow_mut(|m| {
@@ -1331,6 +1406,49 @@ mod tests {
         assert!(tree.as_written().is_none());
         assert_eq!(tree.integer("exp"), None);
         assert_eq!(tree.get_str("iss"), Some("a\nb"));
+    }
+
+    /// `read_json` reads what serde_json reads, with the same errors, and names the top-level
+    /// object's repeats once each, escaped spellings included, nested repeats not.
+    #[test]
+    fn read_json_reads_as_serde_json_and_names_repeats() {
+        for text in [
+            r#"{"a":1,"b":[1,{"c":2}],"d":1.50,"e":123456789012345678901234567890}"#,
+            r#"{"a":1,"a":2,"b":3,"a":4,"b":5}"#,
+            r#"{"exp":1,"exp":2}"#,
+            r#"{"x":{"y":1,"y":2}}"#,
+            r#" { } "#,
+            r#"{"a":1} x"#,
+            r#"{"a":1,}"#,
+            r#"{"a""#,
+            r#"{"a":[1,2}"#,
+            r#"{"a":1"#,
+            "[1,2]",
+            "12",
+            "\"text\"",
+            "nul",
+            "",
+        ] {
+            let (read, _) = read_json(text.as_bytes());
+            let want = serde_json::from_slice::<Value>(text.as_bytes());
+            assert_eq!(format!("{read:?}"), format!("{want:?}"), "{text}");
+        }
+        let deep = format!("{{\"a\":{}1{}}}", "[".repeat(200), "]".repeat(200));
+        assert_eq!(
+            format!("{:?}", read_json(deep.as_bytes()).0),
+            format!("{:?}", serde_json::from_slice::<Value>(deep.as_bytes()))
+        );
+        for (text, repeats) in [
+            (r#"{"a":1,"a":2,"b":3,"a":4,"b":5}"#, &["a", "b"][..]),
+            (r#"{"exp":1,"exp":2}"#, &["exp"]),
+            (r#"{"x":{"y":1,"y":2}}"#, &[]),
+            (r#"{"a":1,"b":2}"#, &[]),
+        ] {
+            assert_eq!(read_json(text.as_bytes()).1, repeats, "{text}");
+        }
+        // The value that counts is the last, in the first one's place.
+        let (read, _) = read_json(br#"{"a":1,"b":2,"a":3}"#);
+        assert_eq!(read.unwrap().to_string(), r#"{"a":3,"b":2}"#);
     }
 
     /// A repeated key makes an object not plain wherever the two stand, in the top object or a

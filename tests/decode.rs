@@ -550,6 +550,53 @@ fn security_lint_in_decode_with_strict() {
         .stdout(predicate::str::contains("no_typ:"));
 }
 
+/// A header or payload that gives a name twice is read as most parsers read it (the last value)
+/// and said: other parsers take the first, or refuse the token. Advice, not a --strict finding.
+#[test]
+fn a_name_given_twice_is_said() {
+    let secret = b"an-hs256-secret-of-32-bytes-at-least!!";
+    let twice = hs256_signed(
+        secret,
+        r#"{"alg":"HS256","typ":"JWT","alg":"HS256"}"#,
+        r#"{"sub":"user","exp":1800000600,"sub":"admin","e\u0078p":1800000700}"#,
+    );
+    let out = jwtctl()
+        .args(["decode", "--json", "--strict", "--now", &at(0), &twice])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v = &json_lines(&out.stdout)[0];
+    assert_eq!(warning_codes(v), ["duplicate_header", "duplicate_claim"]);
+    assert_eq!(v["payload"]["sub"], "admin");
+    assert_eq!(v["times"]["exp"]["unix"], 1800000700);
+    let said = v["warnings"][1]["message"].as_str().unwrap();
+    assert!(
+        said.starts_with(r#"the payload gives "sub", "exp" more than once"#),
+        "{said}"
+    );
+    // verify says it too, whether or not the signature holds.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secret");
+    std::fs::write(&file, secret).unwrap();
+    let out = jwtctl()
+        .args(["verify", "--json", "--now", &at(0), "--secret-file"])
+        .arg(&file)
+        .arg(&twice)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let v = &json_lines(&out.stdout)[0];
+    assert_eq!(v["signature"]["verified"], true);
+    assert_eq!(warning_codes(v), ["duplicate_header", "duplicate_claim"]);
+    // A name repeated inside a claim's object is that claim's business.
+    let nested = hs(r#"{"exp":1800000600,"cnf":{"a":1,"a":2}}"#);
+    let out = jwtctl()
+        .args(["decode", "--json", "--now", &at(0), &nested])
+        .output()
+        .unwrap();
+    assert!(warning_codes(&json_lines(&out.stdout)[0]).is_empty());
+}
+
 #[test]
 fn no_input_on_a_terminal_gives_a_hint_and_exit_2() {
     // `script` gives the command a pseudo-terminal as its stdin.
