@@ -47,17 +47,16 @@ pub fn lint_but_secret(token: &Token) -> Vec<Warning> {
     if token.kind != Kind::Jwe {
         out.extend(typ.clone());
     }
-    out.extend(repeated(
-        "duplicate_header",
-        "the header",
-        token.header.repeated(),
-    ));
+    // Rare: a plain header or payload (most) repeats no name.
+    let names = token.header.repeated();
+    if !names.is_empty() {
+        out.push(repeated("duplicate_header", "the header", names));
+    }
     if let Some(claims) = token.claim_set() {
-        out.extend(repeated(
-            "duplicate_claim",
-            "the payload",
-            claims.repeated(),
-        ));
+        let names = claims.repeated();
+        if !names.is_empty() {
+            out.push(repeated("duplicate_claim", "the payload", names));
+        }
         if claims.maybe_sensitive() {
             out.extend(sensitive_claims(claims.map()));
         }
@@ -68,20 +67,20 @@ pub fn lint_but_secret(token: &Token) -> Vec<Warning> {
 /// `duplicate_header`, `duplicate_claim`: names `part` gives more than once. Parsers differ on
 /// which value counts (the last, the first, or neither: RFC 7515 §4 and RFC 7519 §4 let them
 /// refuse the token), so the token may mean one thing here and another to its verifier.
-fn repeated(code: &'static str, part: &str, names: &[String]) -> Option<Warning> {
-    let (first, rest) = names.split_first()?;
-    let mut list = format!("\"{}\"", escape::text(first));
-    for name in rest {
-        list.push_str(&format!(", \"{}\"", escape::text(name)));
-    }
-    Some(Warning::new(
+fn repeated(code: &'static str, part: &str, names: &[String]) -> Warning {
+    let list: Vec<String> = names
+        .iter()
+        .map(|name| format!("\"{}\"", escape::text(name)))
+        .collect();
+    Warning::new(
         code,
         format!(
-            "{part} gives {list} more than once: jwtctl takes the last value, as many parsers do, \
+            "{part} gives {} more than once: jwtctl takes the last value, as many parsers do, \
              but others take the first or refuse the token, so it may be read differently where it \
-             is checked. A token is not to repeat a name; have its issuer fix it."
+             is checked. A token is not to repeat a name; have its issuer fix it.",
+            list.join(", ")
         ),
-    ))
+    )
 }
 
 /// What the header alone earns, judged once for the tokens that share it (the parser keeps
