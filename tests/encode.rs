@@ -492,19 +492,42 @@ fn a_jwk_says_what_it_may_sign() {
     rsa["kid"] = "r".into();
     let mut ec = ec;
     ec["kid"] = "e".into();
+    let mut ec2 = ec.clone();
+    ec2["kid"] = "e2".into();
     let set = dir.path().join("private.jwks");
-    std::fs::write(&set, serde_json::json!({ "keys": [rsa, ec] }).to_string()).unwrap();
+    std::fs::write(
+        &set,
+        serde_json::json!({ "keys": [rsa, ec, ec2] }).to_string(),
+    )
+    .unwrap();
     let set = set.display().to_string();
-    let token = encode(&["--alg", "ES256", "--key", &set, "--kid", "e", "--exp", "1h"]);
-    jwtctl()
-        .args(["verify", "--now", "1800000000", "--key", &set, &token])
-        .assert()
-        .code(0);
+    for args in [&["--alg", "ES256", "--kid", "e"][..], &["--alg", "RS256"]] {
+        let token = encode(&[args, &["--key", &set, "--exp", "1h"]].concat());
+        jwtctl()
+            .args(["verify", "--now", "1800000000", "--key", &set, &token])
+            .assert()
+            .code(0);
+    }
     jwtctl()
         .args(["encode", "--alg", "ES256", "--key", &set])
         .assert()
         .code(6)
-        .stderr("error: the key file holds 2 keys: name the one to sign with by --kid\n");
+        .stderr("error: the key file holds 2 keys that can sign ES256: name the one to sign with by --kid\n");
+    // A PEM bundle of a private key and its certificate signs with the private key.
+    let bundle = dir.path().join("bundle.pem");
+    let pem = |name: &str| std::fs::read_to_string(key(name)).unwrap();
+    std::fs::write(&bundle, pem("rsa.key.pem") + &pem("rsa.crt.pem")).unwrap();
+    let bundle = bundle.display().to_string();
+    let token = encode(&["--alg", "RS256", "--key", &bundle, "--exp", "1h"]);
+    jwtctl()
+        .args(["verify", "--now", "1800000000", "--key", &bundle, &token])
+        .assert()
+        .code(0);
+    jwtctl()
+        .args(["encode", "--alg", "ES256", "--key", &bundle])
+        .assert()
+        .code(6)
+        .stderr("error: the key file holds 2 keys, none a private key that can sign ES256\n");
     for (file, alg) in [(&rs256, "RS256"), (&sign, "PS256")] {
         let token = encode(&["--alg", alg, "--key", file, "--exp", "1h"]);
         jwtctl()

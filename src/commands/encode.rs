@@ -3,7 +3,7 @@
 use super::{Failure, key_source, load_keys};
 use crate::cli::{EncodeAlg, EncodeArgs};
 use crate::exit::Exit;
-use crate::keys::Key;
+use crate::keys::{Key, Material};
 use crate::verify::{self, Alg};
 use anyhow::anyhow;
 use base64::Engine as _;
@@ -34,15 +34,29 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
     };
     let key = match (alg, key_source(&args.keys)?) {
         (None, _) | (_, None) => None,
-        (Some(_), Some(source)) => {
+        (Some(alg), Some(source)) => {
             let mut keys = load_keys(source, std::time::Duration::from_secs(10))?;
-            // As verify picks: a key by the kid, or the one key if it has no kid of its own.
+            // The keys that can sign `alg`: a private key (a PEM bundle of a key and its
+            // certificate holds two keys, one private) or a secret, of the algorithm's family.
+            let signers: Vec<usize> = (0..keys.len())
+                .filter(|&i| {
+                    let k = &keys[i];
+                    alg.fits(&k.material)
+                        && (k.private_der.is_some() || matches!(k.material, Material::Hmac(_)))
+                })
+                .collect();
+            // As verify picks: a key by the kid, or the one key if it has no kid of its own;
+            // without --kid, the one key, or the one key of several that can sign.
             let pick = match &args.kid {
                 Some(kid) => keys
                     .iter()
                     .position(|k| k.kid.as_deref() == Some(kid.as_str()))
                     .or_else(|| (keys.len() == 1 && keys[0].kid.is_none()).then_some(0)),
-                None => (keys.len() == 1).then_some(0),
+                None if keys.len() == 1 => Some(0),
+                None => match signers[..] {
+                    [one] => Some(one),
+                    _ => None,
+                },
             };
             let i = pick.ok_or_else(|| {
                 let error = match &args.kid {
@@ -59,9 +73,16 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
                             known.join(", ")
                         )
                     }
+                    None if signers.is_empty() => anyhow!(
+                        "the key file holds {} keys, none a private key that can sign {}",
+                        keys.len(),
+                        alg.name()
+                    ),
                     None => anyhow!(
-                        "the key file holds {} keys: name the one to sign with by --kid",
-                        keys.len()
+                        "the key file holds {} keys that can sign {}: name the one to sign with \
+                         by --kid",
+                        signers.len(),
+                        alg.name()
                     ),
                 };
                 Failure::new(Exit::KeyProblem, error, None)
