@@ -518,11 +518,13 @@ fn a_jwk_says_what_it_may_sign() {
     let pem = |name: &str| std::fs::read_to_string(key(name)).unwrap();
     std::fs::write(&bundle, pem("rsa.key.pem") + &pem("rsa.crt.pem")).unwrap();
     let bundle = bundle.display().to_string();
-    let token = encode(&["--alg", "RS256", "--key", &bundle, "--exp", "1h"]);
-    jwtctl()
-        .args(["verify", "--now", "1800000000", "--key", &bundle, &token])
-        .assert()
-        .code(0);
+    for kid in [&[][..], &["--kid", "k1"]] {
+        let token = encode(&[&["--alg", "RS256", "--key", &bundle, "--exp", "1h"], kid].concat());
+        jwtctl()
+            .args(["verify", "--now", "1800000000", "--key", &bundle, &token])
+            .assert()
+            .code(0);
+    }
     jwtctl()
         .args(["encode", "--alg", "ES256", "--key", &bundle])
         .assert()

@@ -10,6 +10,12 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
+/// The one item of `items`, if there is exactly one.
+fn only(mut items: impl Iterator<Item = usize>) -> Option<usize> {
+    let first = items.next()?;
+    items.next().is_none().then_some(first)
+}
+
 /// A token made by [`run`], and what is to be said of it on stderr.
 pub struct Signed {
     /// The token, without a newline.
@@ -45,18 +51,17 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
                         && (k.private_der.is_some() || matches!(k.material, Material::Hmac(_)))
                 })
                 .collect();
-            // As verify picks: a key by the kid, or the one key if it has no kid of its own;
-            // without --kid, the one key, or the one key of several that can sign.
+            // As verify picks: a key by the kid, else a key without a kid (verify tries those
+            // when none has the token's); without --kid, the one key, or the one that can sign.
+            let kidless = || signers.iter().copied().filter(|&i| keys[i].kid.is_none());
             let pick = match &args.kid {
                 Some(kid) => keys
                     .iter()
                     .position(|k| k.kid.as_deref() == Some(kid.as_str()))
+                    .or_else(|| only(kidless()))
+                    // One public key: signing it says why it cannot.
                     .or_else(|| (keys.len() == 1 && keys[0].kid.is_none()).then_some(0)),
-                None if keys.len() == 1 => Some(0),
-                None => match signers[..] {
-                    [one] => Some(one),
-                    _ => None,
-                },
+                None => only(0..keys.len()).or_else(|| only(signers.iter().copied())),
             };
             let i = pick.ok_or_else(|| {
                 let error = match &args.kid {
