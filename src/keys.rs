@@ -676,9 +676,18 @@ pub fn signing_alg(curve: Curve) -> &'static aws_lc_rs::signature::EcdsaSigningA
 pub fn secret_key(raw: Vec<u8>, base64: bool, origin: &str) -> Result<Key> {
     let raw = Secret::new(raw);
     let bytes = if base64 {
-        let text = std::str::from_utf8(raw.bytes())
+        // Spaces and line breaks are no part of base64 (`openssl rand -base64 64` wraps its
+        // output at 64 characters): left out, into a buffer wiped like the secret.
+        let compact = Secret::new(
+            raw.bytes()
+                .iter()
+                .copied()
+                .filter(|b| !b.is_ascii_whitespace())
+                .collect(),
+        );
+        let text = std::str::from_utf8(compact.bytes())
             .map_err(|_| anyhow!("{origin}: --secret-base64 needs base64 text"))?;
-        let text = text.trim().trim_end_matches('=');
+        let text = text.trim_end_matches('=');
         let decoded = URL_SAFE_NO_PAD
             .decode(text)
             .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text))
@@ -872,6 +881,21 @@ mod tests {
         );
         assert!(secret_key(b"!!".to_vec(), true, "x").is_err());
         assert!(secret_key(Vec::new(), false, "x").is_err());
+        // Wrapped as `openssl rand -base64` and `base64` write it, with a trailing newline.
+        for wrapped in [
+            &b"aGVs\nbG/7\r\n/w==\n"[..],
+            b" aGVsbG_7_w \t",
+            b"aGVsbG/7/w=\n=\n",
+        ] {
+            let k = secret_key(wrapped.to_vec(), true, "x").unwrap();
+            assert_eq!(
+                k.material,
+                Material::Hmac(Secret::new(b"hello\xfb\xff".to_vec()))
+            );
+        }
+        // Spaces are never part of a text secret.
+        let k = secret_key(b"a b".to_vec(), false, "x").unwrap();
+        assert_eq!(k.material, Material::Hmac(Secret::new(b"a b".to_vec())));
     }
 
     #[test]
