@@ -454,14 +454,20 @@ pub fn read_bounded(path: &str, what: &str) -> Result<Vec<u8>> {
 }
 
 pub fn parse_key_bytes(bytes: &[u8], origin: &str) -> Result<Vec<Key>> {
-    let trimmed = bytes.trim_ascii_start();
-    if trimmed.starts_with(b"{") {
-        return parse_json_keys(bytes, origin);
+    let text = without_bom(bytes);
+    if text.trim_ascii_start().starts_with(b"{") {
+        return parse_json_keys(text, origin);
     }
-    if trimmed.starts_with(b"-----BEGIN") {
-        return parse_pem(bytes, origin);
+    // PEM after words, as `openssl x509 -text` writes a certificate.
+    if memchr::memmem::find(text, b"-----BEGIN ").is_some() {
+        return parse_pem(text, origin);
     }
     parse_der(bytes, origin).map(|k| vec![k])
+}
+
+/// Text without the byte order mark some editors put first (Windows Notepad's UTF-8).
+fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes)
 }
 
 fn parse_pem(bytes: &[u8], origin: &str) -> Result<Vec<Key>> {
@@ -773,7 +779,7 @@ pub fn load_jwks(source: &str, timeout: Duration) -> Result<Vec<Key>> {
         read_bounded(source, "key file")?
     };
     let origin = crate::escape::text(source).into_owned();
-    let v: Value = serde_json::from_slice(&bytes)
+    let v: Value = serde_json::from_slice(without_bom(&bytes))
         .map_err(|e| anyhow!("{origin}: the JWKS is not valid JSON ({e})"))?;
     let Value::Object(m) = v else {
         bail!("{origin}: a JWKS must be a JSON object with a \"keys\" array");

@@ -893,3 +893,35 @@ fn a_secret_that_names_a_file_says_it_is_the_secret_itself() {
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stderr.is_empty());
 }
+
+/// Key files as editors and tools leave them: a byte order mark first (Windows Notepad), CRLF
+/// line ends, a certificate after `openssl x509 -text`'s words.
+#[test]
+fn key_files_as_editors_leave_them() {
+    let (token, _) = signed("RS256");
+    let dir = tempfile::tempdir().unwrap();
+    let read = |name: &str| std::fs::read(fixture_path(&format!("keys/{name}"))).unwrap();
+    let bom = |bytes: Vec<u8>| [&b"\xEF\xBB\xBF"[..], &bytes].concat();
+    let pem = read("rsa.pub.pem");
+    let crlf = String::from_utf8(pem.clone())
+        .unwrap()
+        .replace('\n', "\r\n");
+    let worded = [
+        &b"Certificate:\n    Data:\n        Version: 3 (0x2)\n"[..],
+        &read("rsa.crt.pem"),
+    ]
+    .concat();
+    for (name, bytes, flag) in [
+        ("bom.pem", bom(pem), "--key"),
+        ("crlf.pem", crlf.into_bytes(), "--key"),
+        ("worded.crt", worded, "--key"),
+        ("bom.jwks", bom(read("jwks.json")), "--jwks"),
+        ("bom.jwks.as-key", bom(read("jwks.json")), "--key"),
+    ] {
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let (code, v, err) = verify_json(&[flag, path.to_str().unwrap(), &token]);
+        assert_eq!(code, 0, "{name}: {err}");
+        assert_eq!(v["signature"]["verified"], true, "{name}");
+    }
+}
