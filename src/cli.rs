@@ -356,12 +356,23 @@ pub struct EncodeArgs {
     #[arg(long, value_name = "KEY=VALUE", help_heading = "Claims")]
     pub claim: Vec<String>,
 
-    /// exp: a duration from now (15m, 1h) or an RFC 3339 time
-    #[arg(long, value_name = "WHEN", help_heading = "Claims")]
+    /// exp: a duration from now (15m, 1h; -1h: an hour ago, for an expired token) or an RFC
+    /// 3339 time
+    #[arg(
+        long,
+        value_name = "WHEN",
+        allow_hyphen_values = true,
+        help_heading = "Claims"
+    )]
     pub exp: Option<String>,
 
-    /// nbf: a duration from now or an RFC 3339 time
-    #[arg(long, value_name = "WHEN", help_heading = "Claims")]
+    /// nbf: a duration from now (-5m: five minutes ago) or an RFC 3339 time
+    #[arg(
+        long,
+        value_name = "WHEN",
+        allow_hyphen_values = true,
+        help_heading = "Claims"
+    )]
     pub nbf: Option<String>,
 
     /// Do not add iat (set to now by default)

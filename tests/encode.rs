@@ -538,3 +538,23 @@ fn a_jwk_says_what_it_may_sign() {
             .code(0);
     }
 }
+
+/// `--exp -1h` makes a token that expired an hour ago (for testing what rejects it); `--nbf -5m`
+/// one valid from five minutes ago. A bare `-5` is Unix seconds, as `--now` reads it.
+#[test]
+fn times_in_the_past() {
+    let secret = fixture_path("hs256.secret");
+    let sign =
+        |args: &[&str]| encode(&[&["--alg", "HS256", "--secret-file", &secret][..], args].concat());
+    let (_, claims) = parts(&sign(&["--exp", "-1h", "--nbf", "-5m"]));
+    assert_eq!(claims["exp"], 1800000000 - 3600);
+    assert_eq!(claims["nbf"], 1800000000 - 300);
+    let (_, claims) = parts(&sign(&["--exp=-5"]));
+    assert_eq!(claims["exp"], -5);
+    let expired = sign(&["--exp", "-1h"]);
+    jwtctl()
+        .args(["check-expiry", "--now", "1800000000", &expired])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::starts_with("expired"));
+}

@@ -100,9 +100,16 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
         if let Ok(d) = crate::time::parse_duration(v.trim_start_matches('+')) {
             return Ok(Some(now.saturating_add(d)));
         }
+        // `-1h`: an hour ago. A bare `-5` stays Unix seconds, as --now reads it.
+        if let Some(ago) = v.strip_prefix('-')
+            && ago.bytes().any(|b| b.is_ascii_alphabetic())
+            && let Ok(d) = crate::time::parse_duration(ago)
+        {
+            return Ok(Some(now.saturating_sub(d)));
+        }
         crate::time::parse_instant(v).map(Some).map_err(|_| {
             usage(format!(
-                "{flag} takes a duration (15m, 1h30m) or an RFC 3339 time, not '{}'",
+                "{flag} takes a duration (15m, 1h30m, -1h) or an RFC 3339 time, not '{}'",
                 crate::escape::text(v)
             ))
         })
