@@ -530,6 +530,29 @@ fn a_jwk_says_what_it_may_sign() {
         .assert()
         .code(6)
         .stderr("error: the key file holds 2 keys, none a private key that can sign ES256\n");
+    // Two private keys and no kid: nothing tells them apart, --kid or not.
+    let two = dir.path().join("two.pem");
+    std::fs::write(&two, pem("rsa.key.pem") + &pem("rsa.pkcs1.pem")).unwrap();
+    let two = two.display().to_string();
+    for (kid, said) in [
+        (
+            &[][..],
+            "the key file holds 2 keys that can sign RS256, and no kid to tell them apart: give \
+             a file of the one key",
+        ),
+        (
+            &["--kid", "x"],
+            "no key has kid \"x\", and 2 keys without a kid can sign RS256: give a file of the \
+             one key",
+        ),
+    ] {
+        jwtctl()
+            .args(["encode", "--alg", "RS256", "--key", &two])
+            .args(kid)
+            .assert()
+            .code(6)
+            .stderr(format!("error: {said}\n"));
+    }
     for (file, alg) in [(&rs256, "RS256"), (&sign, "PS256")] {
         let token = encode(&["--alg", alg, "--key", file, "--exp", "1h"]);
         jwtctl()

@@ -64,7 +64,18 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
                 None => only(0..keys.len()).or_else(|| only(signers.iter().copied())),
             };
             let i = pick.ok_or_else(|| {
+                let (n, name) = (signers.len(), alg.name());
                 let error = match &args.kid {
+                    _ if signers.is_empty() => anyhow!(
+                        "the key file holds {} keys, none a private key that can sign {name}",
+                        keys.len()
+                    ),
+                    Some(kid) if kidless().count() > 1 => anyhow!(
+                        "no key has kid \"{}\", and {} keys without a kid can sign {name}: give \
+                         a file of the one key",
+                        crate::escape::text(kid),
+                        kidless().count()
+                    ),
                     Some(kid) => {
                         let known: Vec<String> = keys
                             .iter()
@@ -78,16 +89,13 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
                             known.join(", ")
                         )
                     }
-                    None if signers.is_empty() => anyhow!(
-                        "the key file holds {} keys, none a private key that can sign {}",
-                        keys.len(),
-                        alg.name()
+                    None if kidless().count() == n => anyhow!(
+                        "the key file holds {n} keys that can sign {name}, and no kid to tell \
+                         them apart: give a file of the one key"
                     ),
                     None => anyhow!(
-                        "the key file holds {} keys that can sign {}: name the one to sign with \
-                         by --kid",
-                        signers.len(),
-                        alg.name()
+                        "the key file holds {n} keys that can sign {name}: name the one to sign \
+                         with by --kid"
                     ),
                 };
                 Failure::new(Exit::KeyProblem, error, None)
