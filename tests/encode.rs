@@ -424,6 +424,14 @@ fn claims_and_secrets_past_their_bounds_are_refused_not_read() {
 /// the same key would refuse.
 #[test]
 fn a_jwk_says_what_it_may_sign() {
+    // Signs with `file` and `args`, and the same file verifies the token.
+    let round_trip = |file: &str, args: &[&str]| {
+        let token = encode(&[args, &["--key", file, "--exp", "1h"]].concat());
+        jwtctl()
+            .args(["verify", "--now", "1800000000", "--key", file, &token])
+            .assert()
+            .code(0);
+    };
     let jwk: Value =
         serde_json::from_str(&std::fs::read_to_string(key("rsa.private.jwk.json")).unwrap())
             .unwrap();
@@ -501,13 +509,8 @@ fn a_jwk_says_what_it_may_sign() {
     )
     .unwrap();
     let set = set.display().to_string();
-    for args in [&["--alg", "ES256", "--kid", "e"][..], &["--alg", "RS256"]] {
-        let token = encode(&[args, &["--key", &set, "--exp", "1h"]].concat());
-        jwtctl()
-            .args(["verify", "--now", "1800000000", "--key", &set, &token])
-            .assert()
-            .code(0);
-    }
+    round_trip(&set, &["--alg", "ES256", "--kid", "e"]);
+    round_trip(&set, &["--alg", "RS256"]);
     jwtctl()
         .args(["encode", "--alg", "ES256", "--key", &set])
         .assert()
@@ -518,13 +521,8 @@ fn a_jwk_says_what_it_may_sign() {
     let pem = |name: &str| std::fs::read_to_string(key(name)).unwrap();
     std::fs::write(&bundle, pem("rsa.key.pem") + &pem("rsa.crt.pem")).unwrap();
     let bundle = bundle.display().to_string();
-    for kid in [&[][..], &["--kid", "k1"]] {
-        let token = encode(&[&["--alg", "RS256", "--key", &bundle, "--exp", "1h"], kid].concat());
-        jwtctl()
-            .args(["verify", "--now", "1800000000", "--key", &bundle, &token])
-            .assert()
-            .code(0);
-    }
+    round_trip(&bundle, &["--alg", "RS256"]);
+    round_trip(&bundle, &["--alg", "RS256", "--kid", "k1"]);
     jwtctl()
         .args(["encode", "--alg", "ES256", "--key", &bundle])
         .assert()
@@ -553,13 +551,8 @@ fn a_jwk_says_what_it_may_sign() {
             .code(6)
             .stderr(format!("error: {said}\n"));
     }
-    for (file, alg) in [(&rs256, "RS256"), (&sign, "PS256")] {
-        let token = encode(&["--alg", alg, "--key", file, "--exp", "1h"]);
-        jwtctl()
-            .args(["verify", "--now", "1800000000", "--key", file, &token])
-            .assert()
-            .code(0);
-    }
+    round_trip(&rs256, &["--alg", "RS256"]);
+    round_trip(&sign, &["--alg", "PS256"]);
 }
 
 /// `--exp -1h` makes a token that expired an hour ago (for testing what rejects it); `--nbf -5m`
