@@ -432,6 +432,16 @@ fn a_jwk_says_what_it_may_sign() {
             .assert()
             .code(0);
     };
+    // `encode` with `args` refuses, saying `said`.
+    let refused = |args: &[&str], said: &str| {
+        jwtctl()
+            .arg("encode")
+            .args(args)
+            .assert()
+            .code(6)
+            .stdout("")
+            .stderr(format!("error: {said}\n"));
+    };
     let jwk: Value =
         serde_json::from_str(&std::fs::read_to_string(key("rsa.private.jwk.json")).unwrap())
             .unwrap();
@@ -472,23 +482,21 @@ fn a_jwk_says_what_it_may_sign() {
             "refusing to sign RS256: the key's key_ops do not include \"sign\"",
         ),
     ] {
-        jwtctl()
-            .args(["encode", "--alg", alg, "--key", file])
-            .assert()
-            .code(6)
-            .stdout("")
-            .stderr(format!("error: {refusal}\n"));
+        refused(&["--alg", alg, "--key", file], refusal);
     }
     // The kid picks the key as verify would: one of another kid is not signed with.
-    let kid_refusal = "error: no key has kid \"other\" (the keys have: HS256-key): verify would \
-                       not match a token of that kid to them\n";
-    jwtctl()
-        .args(["encode", "--alg", "HS256", "--kid", "other"])
-        .args(["--key", &key("hs256.jwk.json")])
-        .assert()
-        .code(6)
-        .stdout("")
-        .stderr(kid_refusal);
+    refused(
+        &[
+            "--alg",
+            "HS256",
+            "--kid",
+            "other",
+            "--key",
+            &key("hs256.jwk.json"),
+        ],
+        "no key has kid \"other\" (the keys have: HS256-key): verify would not match a token of \
+         that kid to them",
+    );
     // A key of no kid signs under any.
     let token = encode(&["--alg", "PS256", "--key", &sign, "--kid", "any"]);
     assert_eq!(parts(&token).0["kid"], "any");
@@ -511,11 +519,10 @@ fn a_jwk_says_what_it_may_sign() {
     let set = set.display().to_string();
     round_trip(&set, &["--alg", "ES256", "--kid", "e"]);
     round_trip(&set, &["--alg", "RS256"]);
-    jwtctl()
-        .args(["encode", "--alg", "ES256", "--key", &set])
-        .assert()
-        .code(6)
-        .stderr("error: the key file holds 2 keys that can sign ES256: name the one to sign with by --kid\n");
+    refused(
+        &["--alg", "ES256", "--key", &set],
+        "the key file holds 2 keys that can sign ES256: name the one to sign with by --kid",
+    );
     // A PEM bundle of a private key and its certificate signs with the private key.
     let bundle = dir.path().join("bundle.pem");
     let pem = |name: &str| std::fs::read_to_string(key(name)).unwrap();
@@ -523,11 +530,10 @@ fn a_jwk_says_what_it_may_sign() {
     let bundle = bundle.display().to_string();
     round_trip(&bundle, &["--alg", "RS256"]);
     round_trip(&bundle, &["--alg", "RS256", "--kid", "k1"]);
-    jwtctl()
-        .args(["encode", "--alg", "ES256", "--key", &bundle])
-        .assert()
-        .code(6)
-        .stderr("error: the key file holds 2 keys, none a private key that can sign ES256\n");
+    refused(
+        &["--alg", "ES256", "--key", &bundle],
+        "the key file holds 2 keys, none a private key that can sign ES256",
+    );
     // Two private keys and no kid: nothing tells them apart, --kid or not.
     let two = dir.path().join("two.pem");
     std::fs::write(&two, pem("rsa.key.pem") + &pem("rsa.pkcs1.pem")).unwrap();
@@ -544,12 +550,10 @@ fn a_jwk_says_what_it_may_sign() {
              one key",
         ),
     ] {
-        jwtctl()
-            .args(["encode", "--alg", "RS256", "--key", &two])
-            .args(kid)
-            .assert()
-            .code(6)
-            .stderr(format!("error: {said}\n"));
+        refused(
+            &[&["--alg", "RS256", "--key", &two][..], kid].concat(),
+            said,
+        );
     }
     round_trip(&rs256, &["--alg", "RS256"]);
     round_trip(&sign, &["--alg", "PS256"]);
