@@ -420,14 +420,15 @@ const LOOK_BYTES: usize = 8 * 1024;
 impl Cutter {
     /// A cutter at the start of a line; `max_token` as the scan's (the runs are held as far).
     pub fn new(max_token: usize) -> Self {
+        let state = State::new("", false, max_token);
         Cutter {
-            state: State::new("", false, max_token),
+            look: state.run_most() >= RECENT_CAP,
+            state,
             start: Within::default(),
             fed: 0,
             runs: 0,
             offset: 0,
             cut: 0,
-            look: max_token.saturating_add(3) >= RECENT_CAP,
         }
     }
 
@@ -481,7 +482,7 @@ impl Cutter {
                 break;
             };
             if end - run >= RECENT_CAP
-                && end - run <= self.state.max_token.saturating_add(3)
+                && end - run <= self.state.run_most()
                 && self.offset + run >= RECENT_CAP
                 && after != b'\n'
             {
@@ -612,12 +613,15 @@ impl State {
         }
     }
 
+    /// The most of a run that is held: a token's limit and three bytes more (saturating:
+    /// `--max-token-size` may be the largest number there is).
+    fn run_most(&self) -> usize {
+        self.max_token.saturating_add(3)
+    }
+
     /// A span of token bytes: onto the run (as much as a token may hold) and the line's head.
     fn extend_run(&mut self, span: &[u8], span_dots: usize) {
-        let room = self
-            .max_token
-            .saturating_add(3)
-            .saturating_sub(self.run.len());
+        let room = self.run_most().saturating_sub(self.run.len());
         self.run.extend_from_slice(&span[..span.len().min(room)]);
         self.run_len += span.len();
         self.run_dots += span_dots;
@@ -627,12 +631,9 @@ impl State {
 
     /// [`State::extend_run`] for [`State::feed_dry`]: of the run, only what [`State::keep_context`]
     /// takes is kept, the last [`RECENT_CAP`] bytes of what a scan would hold (its first
-    /// `max_token + 3`), so that a run of hundreds of KB is not copied whole.
+    /// [`State::run_most`]), so that a run of hundreds of KB is not copied whole.
     fn extend_run_dry(&mut self, span: &[u8], span_dots: usize) {
-        let room = self
-            .max_token
-            .saturating_add(3)
-            .saturating_sub(self.run_len);
+        let room = self.run_most().saturating_sub(self.run_len);
         let held = &span[..span.len().min(room)];
         if self.run.len() + held.len() > 4 * RECENT_CAP {
             let from_held = held.len().min(RECENT_CAP);
