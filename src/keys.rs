@@ -430,7 +430,6 @@ pub fn load_key_file(path: &str) -> Result<Vec<Key>> {
 /// The bytes of the file at `path`, `what` (a "key file", a "secret file"): at most 4 MiB, so
 /// that `/dev/zero` or a log named by mistake is refused instead of read into memory.
 pub fn read_bounded(path: &str, what: &str) -> Result<Vec<u8>> {
-    use std::io::Read as _;
     let cannot = |e: std::io::Error| {
         anyhow!(
             "cannot read {what} {}: {}",
@@ -439,18 +438,15 @@ pub fn read_bounded(path: &str, what: &str) -> Result<Vec<u8>> {
         )
     };
     let file = std::fs::File::open(path).map_err(cannot)?;
-    let mut bytes = Vec::new();
-    file.take(MAX_KEY_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(cannot)?;
-    if bytes.len() as u64 > MAX_KEY_BYTES {
-        bail!(
-            "{}: over {} MiB, not a {what}",
-            crate::escape::text(path),
-            MAX_KEY_BYTES >> 20
-        );
-    }
-    Ok(bytes)
+    crate::commands::read_at_most(file, MAX_KEY_BYTES)
+        .map_err(cannot)?
+        .ok_or_else(|| {
+            anyhow!(
+                "{}: over {} MiB, not a {what}",
+                crate::escape::text(path),
+                MAX_KEY_BYTES >> 20
+            )
+        })
 }
 
 pub fn parse_key_bytes(bytes: &[u8], origin: &str) -> Result<Vec<Key>> {
@@ -712,7 +708,6 @@ pub fn secret_key(raw: Vec<u8>, base64: bool, origin: &str) -> Result<Key> {
 
 /// Fetches a URL with a timeout, a size cap and few redirects. Errors say what failed.
 pub fn fetch(url: &str, timeout: Duration) -> Result<Vec<u8>> {
-    use std::io::Read as _;
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         bail!(
@@ -755,20 +750,14 @@ pub fn fetch(url: &str, timeout: Duration) -> Result<Vec<u8>> {
     if !status.is_success() {
         bail!("cannot fetch {shown}: HTTP {status}");
     }
-    let mut body = Vec::new();
-    response
-        .into_body()
-        .into_reader()
-        .take(MAX_KEY_BYTES + 1)
-        .read_to_end(&mut body)
-        .map_err(|e| anyhow!("cannot fetch {shown}: {}", crate::commands::io_reason(&e)))?;
-    if body.len() as u64 > MAX_KEY_BYTES {
-        bail!(
-            "cannot fetch {shown}: the response is over {} MiB",
-            MAX_KEY_BYTES >> 20
-        );
-    }
-    Ok(body)
+    crate::commands::read_at_most(response.into_body().into_reader(), MAX_KEY_BYTES)
+        .map_err(|e| anyhow!("cannot fetch {shown}: {}", crate::commands::io_reason(&e)))?
+        .ok_or_else(|| {
+            anyhow!(
+                "cannot fetch {shown}: the response is over {} MiB",
+                MAX_KEY_BYTES >> 20
+            )
+        })
 }
 
 /// `--jwks PATH_OR_URL`.

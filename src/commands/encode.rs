@@ -169,16 +169,15 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
 /// named by mistake is not read into memory.
 fn read_claims(from: impl std::io::Read, name: &str, max: usize) -> Result<String, Failure> {
     let bad = |e: anyhow::Error| Failure::new(Exit::BadInput, e, None);
-    let mut bytes = Vec::new();
-    std::io::Read::read_to_end(&mut from.take((max as u64).saturating_add(1)), &mut bytes)
-        .map_err(|e| bad(anyhow!("cannot read {name}: {}", super::io_reason(&e))))?;
-    if bytes.len() > max {
-        return Err(Failure::new(
-            Exit::BadInput,
-            anyhow!("the claims in {name} are over {max} bytes (--max-token-size)"),
-            Some("--max-token-size BYTES signs larger tokens".into()),
-        ));
-    }
+    let bytes = super::read_at_most(from, max as u64)
+        .map_err(|e| bad(anyhow!("cannot read {name}: {}", super::io_reason(&e))))?
+        .ok_or_else(|| {
+            Failure::new(
+                Exit::BadInput,
+                anyhow!("the claims in {name} are over {max} bytes (--max-token-size)"),
+                Some("--max-token-size BYTES signs larger tokens".into()),
+            )
+        })?;
     String::from_utf8(bytes).map_err(|_| bad(anyhow!("the claims in {name} are not UTF-8 text")))
 }
 

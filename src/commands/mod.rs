@@ -457,6 +457,14 @@ fn read_problem(name: &str, e: &io::Error) -> Problem {
     }
 }
 
+/// All of `from` if it holds at most `most` bytes, else None (having read one byte more): a
+/// key, secret or claims file, a JWKS response, read without letting `/dev/zero` fill memory.
+pub fn read_at_most(from: impl io::Read, most: u64) -> io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::new();
+    io::Read::read_to_end(&mut from.take(most.saturating_add(1)), &mut bytes)?;
+    Ok((bytes.len() as u64 <= most).then_some(bytes))
+}
+
 /// An OS error without Rust's "(os error 2)" suffix.
 pub fn io_reason(e: &io::Error) -> String {
     let s = e.to_string();
