@@ -1,6 +1,6 @@
 //! `jwtctl encode`: make and sign a token for tests and local development.
 
-use super::{Failure, key_source, load_keys};
+use super::{Failure, KeySource, key_source, load_keys};
 use crate::cli::{EncodeAlg, EncodeArgs};
 use crate::exit::Exit;
 use crate::keys::{Key, Material};
@@ -38,7 +38,15 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
         EncodeAlg::None => None,
         EncodeAlg::Signed(a) => Some(a),
     };
-    let key = match (alg, key_source(&args.keys)?) {
+    let source = key_source(&args.keys)?;
+    let secret_names_a_file = matches!(
+        source,
+        Some(KeySource::Secret {
+            names_a_file: true,
+            ..
+        })
+    );
+    let key = match (alg, source) {
         (None, _) | (_, None) => None,
         (Some(alg), Some(source)) => {
             let mut keys = load_keys(source, std::time::Duration::from_secs(10))?;
@@ -156,11 +164,7 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
         kid: args.kid.as_deref(),
         typ: &args.typ,
         allow_weak_key: args.keys.allow_weak_key,
-        secret_names_a_file: args
-            .keys
-            .secret
-            .as_deref()
-            .is_some_and(super::secret_names_a_file),
+        secret_names_a_file,
         now,
     })
 }

@@ -2466,16 +2466,19 @@ pub enum KeySource {
         bytes: Vec<u8>,
         base64: bool,
         origin: String,
+        /// A `--secret` text that names a file (see [`secret_names_a_file`]).
+        names_a_file: bool,
     },
 }
 
 /// The key source among `--key` and the `--secret…` flags, if one was given.
 pub fn key_source(k: &crate::cli::KeyArgs) -> Result<Option<KeySource>, Failure> {
     use crate::escape;
-    let secret = |bytes: Vec<u8>, origin: String| KeySource::Secret {
+    let secret = |bytes: Vec<u8>, origin: String, names_a_file: bool| KeySource::Secret {
         bytes,
         base64: k.secret_base64,
         origin,
+        names_a_file,
     };
     if let Some(p) = &k.key {
         return Ok(Some(KeySource::File(p.clone())));
@@ -2489,6 +2492,7 @@ pub fn key_source(k: &crate::cli::KeyArgs) -> Result<Option<KeySource>, Failure>
         return Ok(Some(secret(
             bytes,
             format!("--secret-file {}", escape::text(path)),
+            false,
         )));
     }
     if let Some(name) = &k.secret_env {
@@ -2505,15 +2509,17 @@ pub fn key_source(k: &crate::cli::KeyArgs) -> Result<Option<KeySource>, Failure>
         return Ok(Some(secret(
             value.into_encoded_bytes(),
             format!("--secret-env {}", escape::text(name)),
+            false,
         )));
     }
     Ok(k.secret.as_ref().map(|t| {
-        let origin = if secret_names_a_file(t) {
+        let names_a_file = secret_names_a_file(t);
+        let origin = if names_a_file {
             format!("--secret ({AT_FILE})")
         } else {
             "--secret".into()
         };
-        secret(t.as_bytes().to_vec(), origin)
+        secret(t.as_bytes().to_vec(), origin, names_a_file)
     }))
 }
 
@@ -2543,6 +2549,7 @@ pub fn load_keys(
             bytes,
             base64,
             origin,
+            ..
         } => keys::secret_key(bytes, base64, &origin).map(|k| vec![k]),
     };
     loaded.map_err(|e| Failure::new(Exit::KeyProblem, e, None))
