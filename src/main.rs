@@ -80,7 +80,7 @@ fn run() -> u8 {
         &text
     };
     // Unlocked (each 64 KiB block written takes the lock): batch threads take turns writing.
-    let mut out = Output::new(view, Box::new(io::stdout()));
+    let mut out = Output::new(view, stdout());
     let batch = commands::Batch {
         clock,
         max_token: g.max_token_size(),
@@ -142,9 +142,34 @@ fn set_color(choice: ColorChoice) {
     colored::control::set_override(on);
 }
 
+/// Stdout, or where the process started with it closed, a writer that says so (rather than
+/// the /dev/null its descriptor now is: see `jwtctl::start::stdout_was_closed`).
+fn stdout() -> Box<dyn io::Write + Send> {
+    #[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
+    if jwtctl::start::stdout_was_closed() {
+        return Box::new(Closed);
+    }
+    Box::new(io::stdout())
+}
+
+/// Stdout when the process started with it closed: every write fails.
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
+struct Closed;
+
+#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
+impl io::Write for Closed {
+    fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+        Err(io::Error::other("stdout is closed"))
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
 /// Writes a generated document to stdout; a closed pipe is not an error.
 fn document(write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>) -> u8 {
-    let mut out = io::stdout().lock();
+    let mut out = stdout();
     match write(&mut out).and_then(|()| io::Write::flush(&mut out)) {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
             render::print_error(&format!("cannot write output: {e}"), None);

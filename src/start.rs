@@ -3,6 +3,18 @@
 //! start-up that jwtctl relies on.
 
 use std::io;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
+/// Whether the process started with stdout closed (`>&-`): see [`stdout_was_closed`].
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Whether the process started with stdout closed. Its descriptor is then /dev/null (see
+/// [`prepare`]), where output would vanish with every write reported done: a command that has
+/// something to write says it cannot instead. Known only where the process starts in its own
+/// `main` (Linux with glibc); elsewhere the standard library reopens the stream unseen.
+pub fn stdout_was_closed() -> bool {
+    STDOUT_CLOSED.load(Relaxed)
+}
 
 /// Closed standard streams reopened on /dev/null, so that no file the command opens takes their
 /// place; SIGPIPE ignored, so that a closed pipe is a write error the command ends on quietly.
@@ -60,6 +72,9 @@ fn reopen_closed_standard_streams() {
             let flags = unsafe { libc::fcntl(pfd.fd, libc::F_GETFD) };
             flags == -1 && io::Error::last_os_error().raw_os_error() == Some(libc::EBADF)
         };
+        if closed && pfd.fd == 1 {
+            STDOUT_CLOSED.store(true, Relaxed);
+        }
         // SAFETY: a NUL-terminated path; open returns the lowest free descriptor, this one.
         if closed && unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) } == -1 {
             // What the standard library's start-up does when it cannot either.

@@ -936,8 +936,8 @@ fn closed_standard_streams_are_held_open_on_dev_null() {
     );
 }
 
-/// A run with stdout closed ends quietly, and the token file it opens (the lowest free
-/// descriptor would be stdout's) is never written to.
+/// A run with stdout closed says its output has nowhere to go (exit 3), and the token file it
+/// opens (the lowest free descriptor would be stdout's) is never written to.
 #[test]
 #[cfg(target_os = "linux")]
 fn a_closed_stdout_is_not_taken_by_an_input_file() {
@@ -966,7 +966,7 @@ fn a_closed_stdout_is_not_taken_by_an_input_file() {
     }
     let out = cmd.output().unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(err.is_empty(), "{err}");
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert_eq!(err, "error: cannot write output: stdout is closed\n");
     assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{t}\n"));
 }

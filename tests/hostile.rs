@@ -265,14 +265,14 @@ fn output_that_cannot_be_written_is_an_error_or_an_end_never_a_panic() {
         // Commands that judge tokens get a fixed clock.
         let timeless =
             ["completions", "man", "--version"].contains(&args[0]) || args.ends_with(&["--help"]);
-        let run = |stdout: Stdio| {
-            process(&args[..1])
-                .args(if timeless { &[][..] } else { &now[..] })
+        let command = |stdout: Stdio| {
+            let mut c = process(&args[..1]);
+            c.args(if timeless { &[][..] } else { &now[..] })
                 .args(&args[1..])
-                .stdout(stdout)
-                .output()
-                .unwrap()
+                .stdout(stdout);
+            c
         };
+        let run = |stdout: Stdio| command(stdout).output().unwrap();
         let fine = run(Stdio::null());
         assert!(fine.stderr.is_empty(), "{args:?}");
         let full = run(std::fs::File::create("/dev/full").unwrap().into());
@@ -291,6 +291,23 @@ fn output_that_cannot_be_written_is_an_error_or_an_end_never_a_panic() {
             closed.stderr.is_empty(),
             "{args:?}: {}",
             String::from_utf8_lossy(&closed.stderr)
+        );
+        // Started with stdout closed (`>&-`): output with nowhere to go is said, not lost.
+        let mut shut = command(Stdio::null());
+        // SAFETY: close() is async-signal-safe, as the time between fork and exec requires.
+        unsafe {
+            use std::os::unix::process::CommandExt;
+            shut.pre_exec(|| {
+                libc::close(1);
+                Ok(())
+            });
+        }
+        let shut = shut.output().unwrap();
+        let said = String::from_utf8(shut.stderr).unwrap();
+        assert_eq!(shut.status.code(), Some(3), "{args:?}: {said}");
+        assert_eq!(
+            said, "error: cannot write output: stdout is closed\n",
+            "{args:?}"
         );
     }
     // A usage error that cannot be written to stderr still exits 2.
