@@ -94,7 +94,7 @@ Register-ArgumentCompleter -Native -CommandName 'jwtctl' -ScriptBlock {
             [CompletionResult]::new('--claim', '--claim', [CompletionResultType]::ParameterName, 'A claim, KEY=VALUE; VALUE is JSON when it parses as JSON, else a string (repeatable)')
             [CompletionResult]::new('--exp', '--exp', [CompletionResultType]::ParameterName, 'exp: a duration from now (15m, 1h; -1h: an hour ago, for an expired token) or an RFC 3339 time')
             [CompletionResult]::new('--nbf', '--nbf', [CompletionResultType]::ParameterName, 'nbf: a duration from now (-5m: five minutes ago) or an RFC 3339 time')
-            [CompletionResult]::new('--kid', '--kid', [CompletionResultType]::ParameterName, 'The header''s kid')
+            [CompletionResult]::new('--kid', '--kid', [CompletionResultType]::ParameterName, 'The header''s kid, and the key of that kid in a JWKS (default: the JWK''s own kid); an empty value leaves it out')
             [CompletionResult]::new('--typ', '--typ', [CompletionResultType]::ParameterName, 'The header''s typ; an empty value leaves it out')
             [CompletionResult]::new('--header', '--header', [CompletionResultType]::ParameterName, 'A header parameter, KEY=VALUE, VALUE as JSON when it parses (repeatable)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to color text output [default: auto]')

@@ -88,7 +88,7 @@ set edit:completion:arg-completer[jwtctl] = {|@words|
             cand --claim 'A claim, KEY=VALUE; VALUE is JSON when it parses as JSON, else a string (repeatable)'
             cand --exp 'exp: a duration from now (15m, 1h; -1h: an hour ago, for an expired token) or an RFC 3339 time'
             cand --nbf 'nbf: a duration from now (-5m: five minutes ago) or an RFC 3339 time'
-            cand --kid 'The header''s kid'
+            cand --kid 'The header''s kid, and the key of that kid in a JWKS (default: the JWK''s own kid); an empty value leaves it out'
             cand --typ 'The header''s typ; an empty value leaves it out'
             cand --header 'A header parameter, KEY=VALUE, VALUE as JSON when it parses (repeatable)'
             cand --color 'When to color text output [default: auto]'

@@ -115,7 +115,7 @@ complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l secret -d 'HMAC
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l claim -d 'A claim, KEY=VALUE; VALUE is JSON when it parses as JSON, else a string (repeatable)' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l exp -d 'exp: a duration from now (15m, 1h; -1h: an hour ago, for an expired token) or an RFC 3339 time' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l nbf -d 'nbf: a duration from now (-5m: five minutes ago) or an RFC 3339 time' -r
-complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l kid -d 'The header\'s kid' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l kid -d 'The header\'s kid, and the key of that kid in a JWKS (default: the JWK\'s own kid); an empty value leaves it out' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l typ -d 'The header\'s typ; an empty value leaves it out' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l header -d 'A header parameter, KEY=VALUE, VALUE as JSON when it parses (repeatable)' -r
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand encode" -l color -d 'When to color text output [default: auto]' -r -f -a "auto\t''

@@ -379,7 +379,8 @@ pub struct EncodeArgs {
     #[arg(long, help_heading = "Claims")]
     pub no_iat: bool,
 
-    /// The header's kid
+    /// The header's kid, and the key of that kid in a JWKS (default: the JWK's own kid); an
+    /// empty value leaves it out
     #[arg(long, value_name = "KID", help_heading = "Header")]
     pub kid: Option<String>,
 

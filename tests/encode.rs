@@ -203,8 +203,22 @@ fn claims_and_header_options() {
         "",
     ]);
     let (header, payload) = parts(&token);
-    assert_eq!(header.to_string(), r#"{"alg":"HS256"}"#);
+    // The JWK's own kid, where --kid gives none.
+    assert_eq!(header.to_string(), r#"{"alg":"HS256","kid":"HS256-key"}"#);
     assert_eq!(payload.to_string(), "{}");
+    // An empty --kid leaves it out, as an empty --typ leaves typ out.
+    let token = encode(&[
+        "--alg",
+        "HS256",
+        "--key",
+        &key("hs256.jwk.json"),
+        "--no-iat",
+        "--typ",
+        "",
+        "--kid",
+        "",
+    ]);
+    assert_eq!(parts(&token).0.to_string(), r#"{"alg":"HS256"}"#);
 }
 
 #[test]
@@ -431,6 +445,7 @@ fn a_jwk_says_what_it_may_sign() {
             .args(["verify", "--now", "1800000000", "--key", file, &token])
             .assert()
             .code(0);
+        token
     };
     // `encode` with `args` refuses, saying `said`.
     let refused = |args: &[&str], said: &str| {
@@ -517,8 +532,13 @@ fn a_jwk_says_what_it_may_sign() {
     )
     .unwrap();
     let set = set.display().to_string();
-    round_trip(&set, &["--alg", "ES256", "--kid", "e"]);
-    round_trip(&set, &["--alg", "RS256"]);
+    let token = round_trip(&set, &["--alg", "ES256", "--kid", "e"]);
+    assert_eq!(parts(&token).0["kid"], "e");
+    // Without --kid, the header names the key's own kid.
+    let token = round_trip(&set, &["--alg", "RS256"]);
+    assert_eq!(parts(&token).0["kid"], "r");
+    let token = round_trip(&key("hs256.jwk.json"), &["--alg", "HS256"]);
+    assert_eq!(parts(&token).0["kid"], "HS256-key");
     refused(
         &["--alg", "ES256", "--key", &set],
         "the key file holds 2 keys that can sign ES256: name the one to sign with by --kid",
@@ -528,7 +548,8 @@ fn a_jwk_says_what_it_may_sign() {
     let pem = |name: &str| std::fs::read_to_string(key(name)).unwrap();
     std::fs::write(&bundle, pem("rsa.key.pem") + &pem("rsa.crt.pem")).unwrap();
     let bundle = bundle.display().to_string();
-    round_trip(&bundle, &["--alg", "RS256"]);
+    let token = round_trip(&bundle, &["--alg", "RS256"]);
+    assert_eq!(parts(&token).0.get("kid"), None, "PEM keys have no kid");
     round_trip(&bundle, &["--alg", "RS256", "--kid", "k1"]);
     refused(
         &["--alg", "ES256", "--key", &bundle],

@@ -38,6 +38,8 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
         EncodeAlg::None => None,
         EncodeAlg::Signed(a) => Some(a),
     };
+    // `--kid ''`: no kid in the header, and the key chosen as without --kid.
+    let wanted_kid = args.kid.as_deref().filter(|k| !k.is_empty());
     let source = key_source(&args.keys)?;
     let secret_names_a_file = matches!(
         source,
@@ -62,10 +64,10 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
             // As verify picks: a key by the kid, else a key without a kid (verify tries those
             // when none has the token's); without --kid, the one key, or the one that can sign.
             let kidless = || signers.iter().copied().filter(|&i| keys[i].kid.is_none());
-            let pick = match &args.kid {
+            let pick = match wanted_kid {
                 Some(kid) => keys
                     .iter()
-                    .position(|k| k.kid.as_deref() == Some(kid.as_str()))
+                    .position(|k| k.kid.as_deref() == Some(kid))
                     .or_else(|| only(kidless()))
                     // One public key: signing it says why it cannot.
                     .or_else(|| (keys.len() == 1 && keys[0].kid.is_none()).then_some(0)),
@@ -73,7 +75,7 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
             };
             let i = pick.ok_or_else(|| {
                 let (n, name) = (signers.len(), alg.name());
-                let error = match &args.kid {
+                let error = match wanted_kid {
                     _ if signers.is_empty() => anyhow!(
                         "the key file holds {} keys, none a private key that can sign {name}",
                         keys.len()
@@ -152,6 +154,13 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
             None => Some(arg.to_string()),
         },
     };
+    // The header names the key it was signed with: --kid, else the JWK's own kid (a JWKS with
+    // the key then picks it for verify by that kid, among others).
+    let kid = match args.kid.as_deref() {
+        Some("") => None,
+        Some(kid) => Some(kid.to_string()),
+        None => key.as_ref().and_then(|k| k.kid.clone()),
+    };
     encode(Options {
         claims,
         claim: &args.claim,
@@ -161,7 +170,7 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
         exp: when("--exp", &args.exp)?,
         nbf: when("--nbf", &args.nbf)?,
         iat: !args.no_iat,
-        kid: args.kid.as_deref(),
+        kid: kid.as_deref(),
         typ: &args.typ,
         allow_weak_key: args.keys.allow_weak_key,
         secret_names_a_file,
