@@ -219,10 +219,19 @@ row "verify EdDSA, 1 thread" "$(rate eddsa_1t)" "openssl Ed25519 verify $ed/s: $
 row "decode --json from cat |, 1 thread" "$(rate pipe_1t)" "the corpus on stdin's pipe; cat shares the cores"
 row "decode --json, one-line dump, 1 t" "$(rate dump_1t)" "the corpus as one line of JSON ($(($(stat -c %s "$work/dump.txt") / 1000000)) MB)"
 paired() { spread "${pairs[$1]}"; } # the rounds' 1-thread/2-thread time ratios of $1
+# The fastest 1-thread run's time over the fastest 2-thread run's: on a host whose load comes in
+# bursts, each case as the code runs it when the host lets it (the paired rounds are the target's
+# measure).
+fastest_ratio() {
+  local one two
+  one=$(values "${times[${1}_1t]}" | sort -n | head -1)
+  two=$(values "${times[${1}_2t]}" | sort -n | head -1)
+  echo "$one / $two" | bc -l | awk '{printf "fastest runs %.2fx", $1}'
+}
 for c in decode check hs256 rs256 es256 eddsa pipe dump; do
   target="(target 1.8x)"
   [ "$c" != pipe ] || target="(cat shares the cores: no target)"
-  row "$c, 2 threads" "$(rate ${c}_2t)" "$(ratio "$(rate ${c}_2t)" "$(rate ${c}_1t)") of 1 thread; paired rounds $(paired $c) $target"
+  row "$c, 2 threads" "$(rate ${c}_2t)" "$(ratio "$(rate ${c}_2t)" "$(rate ${c}_1t)") of 1 thread; paired rounds $(paired $c) $target; $(fastest_ratio $c)"
 done
 for c in "${fast[@]}"; do
   row "$c, two 1-thread runs at once" "" "$(spread "${side_by_side[$c]}") the throughput of one run: what the host gave two busy vCPUs"
