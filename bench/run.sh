@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Batch benchmark: jwtctl against `openssl speed` and the peers it can install (jwt-cli from
-# crates.io, PyJWT from PyPI), on one generated corpus, interleaved, medians of RUNS runs.
+# crates.io, PyJWT from PyPI), on one generated corpus, interleaved, medians of RUNS rounds (the
+# short cases' runs PAIRS times a round).
 # Not part of `cargo test` or CI.
-#   bash bench/run.sh                 N=200000 tokens per corpus, RUNS=5
+#   bash bench/run.sh                 N=200000 tokens per corpus, RUNS=5 rounds, PAIRS=4
 #   N=50000 RUNS=3 bash bench/run.sh  quicker
 # Needs python3 (installs PyJWT and cryptography with pip if missing); builds jwt-cli into
 # target/bench-peers the first time (a few minutes). Prints a table; record it, with the machine,
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/.."
 [ -n "${EPOCHREALTIME:-}" ] || { echo "error: bench/run.sh needs bash 5 or later (EPOCHREALTIME)" >&2; exit 2; }
 N=${N:-200000}
 RUNS=${RUNS:-5}
+PAIRS=${PAIRS:-4} # 1- and 2-thread pairs a round of each short case (see `short`)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -127,6 +129,7 @@ declare -A corpus=([decode]=HS256 [check]=HS256 [hs256]=HS256 [rs256]=RS256 [es2
 resident() { cat "$J" "$work/${corpus[$1]}.txt" >/dev/null; } # case $1's binary and corpus in memory
 declare -A times=() pairs=() speeds=() against=() side_by_side=() split_work=()
 fast=(decode check hs256) # the cases whose runs are short against the host's bursts
+short=(decode check hs256 pipe dump) # the cases whose runs take ~0.1-0.2 s each
 twice() { "$@" & "$@" & wait; } # two runs of "$@" side by side
 halves() { # case $1's 1-thread command over each half of the HS256 corpus, side by side
   local one=${cmds[${1}_1t]}
@@ -140,13 +143,19 @@ for ((r = 0; r < RUNS; r++)); do
   # than the ratio of medians taken minutes apart.
   mapfile -t order < <(printf '%s\n' decode check hs256 rs256 es256 eddsa pipe dump | shuf)
   for c in "${order[@]}"; do
-    declare -A pair=()
-    for t in $(printf '1\n2\n' | shuf); do
-      resident "$c"
-      pair[$t]=$(seconds ${cmds[${c}_${t}t]})
-      times[${c}_${t}t]+="${pair[$t]} "
+    # The short cases' pairs PAIRS times a round: a pair of ~0.1 s runs is easily split by a
+    # burst of the host's load, and more pairs steady their median at little cost.
+    reps=1
+    [[ " ${short[*]} " != *" $c "* ]] || reps=$PAIRS
+    for ((k = 0; k < reps; k++)); do
+      declare -A pair=()
+      for t in $(printf '1\n2\n' | shuf); do
+        resident "$c"
+        pair[$t]=$(seconds ${cmds[${c}_${t}t]})
+        times[${c}_${t}t]+="${pair[$t]} "
+      done
+      pairs[$c]+="$(echo "${pair[1]} / ${pair[2]}" | bc -l) "
     done
-    pairs[$c]+="$(echo "${pair[1]} / ${pair[2]}" | bc -l) "
     # The fast cases' runs are short enough that a burst of the host's load can fall on one run
     # of a pair and not the other. Right after the pair, two 1-thread runs at once: what the host
     # gave two busy vCPUs just then, to read that round's 2-thread figure against.
@@ -190,8 +199,9 @@ ratio() { # $1 / $2, or n/a without a $2 (an openssl without the algorithm)
 # Tokens/s of the fastest run of case $1: what the code does when the host lets it (the median
 # is the target's measure; on a host with bursts of load the two tell them apart).
 fastest() {
-  local m; m=$(values "${times[$1]}" | sort -n | head -1)
-  echo "$N / $m" | bc -l | awk '{printf "fastest of '"$RUNS"' %.0f/s", $1}'
+  local m n; m=$(values "${times[$1]}" | sort -n | head -1)
+  n=$(values "${times[$1]}" | wc -l)
+  echo "$N / $m" | bc -l | awk -v n="$n" '{printf "fastest of %d %.0f/s", n, $1}'
 }
 # Median, lowest and highest of a list of ratios, or n/a for none.
 spread() {
@@ -231,7 +241,7 @@ fastest_ratio() {
 for c in decode check hs256 rs256 es256 eddsa pipe dump; do
   target="(target 1.8x)"
   [ "$c" != pipe ] || target="(cat shares the cores: no target)"
-  row "$c, 2 threads" "$(rate ${c}_2t)" "$(ratio "$(rate ${c}_2t)" "$(rate ${c}_1t)") of 1 thread; paired rounds $(paired $c) $target; $(fastest_ratio $c)"
+  row "$c, 2 threads" "$(rate ${c}_2t)" "$(ratio "$(rate ${c}_2t)" "$(rate ${c}_1t)") of 1 thread; $(values "${pairs[$c]}" | wc -l) pairs $(paired $c) $target; $(fastest_ratio $c)"
 done
 for c in "${fast[@]}"; do
   row "$c, two 1-thread runs at once" "" "$(spread "${side_by_side[$c]}") the throughput of one run: what the host gave two busy vCPUs"
