@@ -228,7 +228,7 @@ row "verify ES256, 1 thread" "$(rate es256_1t)" "openssl P-256 verify $p256/s: $
 row "verify EdDSA, 1 thread" "$(rate eddsa_1t)" "openssl Ed25519 verify $ed/s: $(ratio "$(rate eddsa_1t)" "$ed"), $(paired_against eddsa)"
 row "decode --json from cat |, 1 thread" "$(rate pipe_1t)" "the corpus on stdin's pipe; cat shares the cores"
 row "decode --json, one-line dump, 1 t" "$(rate dump_1t)" "the corpus as one line of JSON ($(($(stat -c %s "$work/dump.txt") / 1000000)) MB)"
-paired() { spread "${pairs[$1]}"; } # the rounds' 1-thread/2-thread time ratios of $1
+paired() { spread "${pairs[$1]}"; } # the 1-thread/2-thread time ratios of $1's pairs
 # The fastest 1-thread run's time over the fastest 2-thread run's: on a host whose load comes in
 # bursts, each case as the code runs it when the host lets it (the paired rounds are the target's
 # measure).
