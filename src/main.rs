@@ -145,7 +145,7 @@ fn set_color(choice: ColorChoice) {
 /// Stdout, or where the process started with it closed, a writer that says so (rather than
 /// the /dev/null its descriptor now is: see `jwtctl::start::stdout_was_closed`).
 fn stdout() -> Box<dyn io::Write + Send> {
-    #[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
+    #[cfg(unix)]
     if jwtctl::start::stdout_was_closed() {
         return Box::new(Closed);
     }
@@ -153,10 +153,10 @@ fn stdout() -> Box<dyn io::Write + Send> {
 }
 
 /// Stdout when the process started with it closed: every write fails.
-#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
+#[cfg(unix)]
 struct Closed;
 
-#[cfg(all(target_os = "linux", target_env = "gnu", not(test)))]
+#[cfg(unix)]
 impl io::Write for Closed {
     fn write(&mut self, _: &[u8]) -> io::Result<usize> {
         Err(io::Error::other("stdout is closed"))

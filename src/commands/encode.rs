@@ -156,9 +156,8 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
     };
     // The header names the key it was signed with: --kid, else the JWK's own kid (a JWKS with
     // the key then picks it for verify by that kid, among others).
-    let kid = match args.kid.as_deref() {
-        Some("") => None,
-        Some(kid) => Some(kid.to_string()),
+    let kid = match &args.kid {
+        Some(_) => wanted_kid.map(str::to_string),
         None => key.as_ref().and_then(|k| k.kid.clone()),
     };
     encode(Options {
