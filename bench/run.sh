@@ -3,7 +3,7 @@
 # crates.io, PyJWT from PyPI), on one generated corpus, interleaved, medians of RUNS rounds (the
 # short cases' runs PAIRS times a round).
 # Not part of `cargo test` or CI.
-#   bash bench/run.sh                 N=200000 tokens per corpus, RUNS=5 rounds, PAIRS=4
+#   bash bench/run.sh                 N=200000 tokens per corpus, RUNS=5 rounds, PAIRS=8
 #   N=50000 RUNS=3 bash bench/run.sh  quicker
 # Needs python3 (installs PyJWT and cryptography with pip if missing); builds jwt-cli into
 # target/bench-peers the first time (a few minutes). Prints a table; record it, with the machine,
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 [ -n "${EPOCHREALTIME:-}" ] || { echo "error: bench/run.sh needs bash 5 or later (EPOCHREALTIME)" >&2; exit 2; }
 N=${N:-200000}
 RUNS=${RUNS:-5}
-PAIRS=${PAIRS:-4} # 1- and 2-thread pairs a round of each short case (see `short`)
+PAIRS=${PAIRS:-8} # 1- and 2-thread pairs a round of each short case (see `short`)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -86,9 +86,13 @@ ONE=$(cat "$work/one.txt")
 ONE_RS=$(head -1 "$work/RS256.txt")
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# Times are read from bash's own clock, as microseconds (${EPOCHREALTIME//[!0-9]/}: digits only,
+# the separator is the locale's). `$(date +%s.%N)` forks and runs a program, ~1.5-2 ms here, most
+# of it inside the interval timed (the first date's exit, the second's start): 2-3% of a
+# 2-thread run of the corpus, which lowered its ratio to one thread by ~1%.
 seconds() { # wall seconds of one run of "$@", output to /dev/null
-  local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; e=$(date +%s.%N)
-  echo "$e - $s" | bc -l
+  local s e; s=${EPOCHREALTIME//[!0-9]/}; "$@" >/dev/null 2>&1 || true; e=${EPOCHREALTIME//[!0-9]/}
+  echo "($e - $s) / 1000000" | bc -l
 }
 K=tests/fixtures/keys
 NOW=1800000100
@@ -253,7 +257,7 @@ done
 # Peers on the same corpus. PyJWT: a Python loop in one process. jwt-cli has no batch mode: one
 # process per token, as jwtctl is run in the start-up rows below.
 for alg in HS256 RS256; do
-  s=$(date +%s.%N)
+  s=${EPOCHREALTIME//[!0-9]/}
   python3 - "$work/$alg.txt" "$alg" "$work/hs.secret" "$N" <<'PY'
 import sys, jwt
 path, alg, secret, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
@@ -262,8 +266,8 @@ opts = {"verify_exp": False, "verify_aud": False, "verify_nbf": False, "verify_i
 for i, line in enumerate(open(path)):
     jwt.decode(line.strip(), key, algorithms=[alg], options=opts)
 PY
-  e=$(date +%s.%N)
-  row "PyJWT $(python3 -c 'import jwt;print(jwt.__version__)') verify $alg" "$(echo "$N / ($e - $s)" | bc -l | awk '{printf "%.0f", $1}')" "one Python process, a loop"
+  e=${EPOCHREALTIME//[!0-9]/}
+  row "PyJWT $(python3 -c 'import jwt;print(jwt.__version__)') verify $alg" "$(echo "$N * 1000000 / ($e - $s)" | bc -l | awk '{printf "%.0f", $1}')" "one Python process, a loop"
 done
 
 # Start-up: one process per token, P times, interleaved run by run; per-process wall time and
@@ -303,9 +307,9 @@ for ((r = 0; r < 3; r++)); do
   for k in "${startup[@]}"; do spent[$k]=0; done
   for ((i = 0; i < P; i++)); do
     for k in "${startup[@]}"; do
-      s=${EPOCHREALTIME/./}
+      s=${EPOCHREALTIME//[!0-9]/}
       ${startup_cmd[$k]} >/dev/null 2>&1 || true
-      e=${EPOCHREALTIME/./}
+      e=${EPOCHREALTIME//[!0-9]/}
       spent[$k]=$((spent[$k] + e - s))
     done
   done
