@@ -455,7 +455,7 @@ _jwtctl() {
             return 0
             ;;
         jwtctl__subcmd__verify)
-            opts="-h -V --key --secret-file --secret-env --secret --secret-base64 --allow-weak-key --jwks --oidc-issuer --timeout --alg --iss --aud --sub --require --allow-no-exp --json --color --local --now --leeway --threads --max-token-size --help --version"
+            opts="-h -V --key --secret-file --secret-env --secret --secret-base64 --allow-weak-key --jwks --oidc-issuer --timeout --cacert --alg --iss --aud --sub --require --allow-no-exp --json --color --local --now --leeway --threads --max-token-size --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -509,6 +509,21 @@ _jwtctl() {
                     ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cacert)
+                    local oldifs
+                    if [ -n "${IFS+x}" ]; then
+                        oldifs="$IFS"
+                    fi
+                    IFS=$'\n'
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    if [ -n "${oldifs+x}" ]; then
+                        IFS="$oldifs"
+                    fi
+                    if [[ "${BASH_VERSINFO[0]}" -ge 4 ]]; then
+                        compopt -o filenames
+                    fi
                     return 0
                     ;;
                 --alg)

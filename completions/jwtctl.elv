@@ -59,6 +59,7 @@ set edit:completion:arg-completer[jwtctl] = {|@words|
             cand --jwks 'A JWKS file or http(s) URL; the token''s kid picks the key'
             cand --oidc-issuer 'Fetch URL/.well-known/openid-configuration, then its jwks_uri; iss must equal URL'
             cand --timeout 'Time limit for fetching a JWKS or discovery document'
+            cand --cacert 'CA certificates (PEM) that https fetches trust instead of the built-in roots, for a private CA [default: $SSL_CERT_FILE if set]'
             cand --alg 'Accept only this algorithm (repeatable); default: those that fit the key'
             cand --iss 'Required issuer (repeatable: any one may match)'
             cand --aud 'Required audience; aud may be a string or an array (repeatable: any one may match)'

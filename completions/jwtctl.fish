@@ -61,6 +61,7 @@ complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l secret -d 'HMAC
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l jwks -d 'A JWKS file or http(s) URL; the token\'s kid picks the key' -r -F
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l oidc-issuer -d 'Fetch URL/.well-known/openid-configuration, then its jwks_uri; iss must equal URL' -r -f
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l timeout -d 'Time limit for fetching a JWKS or discovery document' -r
+complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l cacert -d 'CA certificates (PEM) that https fetches trust instead of the built-in roots, for a private CA [default: $SSL_CERT_FILE if set]' -r -F
 complete -c jwtctl -n "__fish_jwtctl_using_subcommand verify" -l alg -d 'Accept only this algorithm (repeatable); default: those that fit the key' -r -f -a "HS256\t''
 HS384\t''
 HS512\t''

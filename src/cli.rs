@@ -309,6 +309,11 @@ pub struct VerifyArgs {
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_duration, help_heading = "Keys")]
     pub timeout: i64,
 
+    /// CA certificates (PEM) that https fetches trust instead of the built-in roots, for a
+    /// private CA [default: $SSL_CERT_FILE if set]
+    #[arg(long, value_name = "PATH", value_hint = ValueHint::FilePath, help_heading = "Keys")]
+    pub cacert: Option<String>,
+
     /// Accept only this algorithm (repeatable); default: those that fit the key
     #[arg(long = "alg", value_name = "ALG", value_enum, help_heading = "Claims")]
     pub algs: Vec<crate::verify::Alg>,

@@ -706,8 +706,59 @@ pub fn secret_key(raw: Vec<u8>, base64: bool, origin: &str) -> Result<Key> {
     Ok(Key::new(Material::Hmac(bytes), origin))
 }
 
+/// How keys are fetched over the network: `--timeout`, and whom https trusts.
+#[derive(Debug, Clone)]
+pub struct Fetch {
+    pub timeout: Duration,
+    /// A PEM file of the CA certificates https trusts instead of the built-in roots, and where
+    /// it was named (`--cacert`, or the `SSL_CERT_FILE` environment variable).
+    pub ca_file: Option<(String, &'static str)>,
+}
+
+impl Fetch {
+    /// `--cacert PATH` if given, else `$SSL_CERT_FILE` if set, else the built-in roots.
+    pub fn new(timeout: Duration, cacert: Option<&str>) -> Self {
+        let ca_file = match cacert {
+            Some(path) => Some((path.to_string(), "--cacert")),
+            None => std::env::var("SSL_CERT_FILE")
+                .ok()
+                .filter(|p| !p.is_empty())
+                .map(|p| (p, "SSL_CERT_FILE")),
+        };
+        Fetch { timeout, ca_file }
+    }
+
+    /// The roots an https fetch trusts.
+    fn roots(&self) -> Result<ureq::tls::RootCerts> {
+        let Some((path, named_by)) = &self.ca_file else {
+            return Ok(ureq::tls::RootCerts::WebPki);
+        };
+        let shown = crate::escape::text(path);
+        let bytes = read_bounded(path, &format!("CA file ({named_by})"))?;
+        let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&bytes)
+            .filter_map(|item| match item {
+                Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+                _ => None,
+            })
+            .collect();
+        // What rustls can take as a root, as it will take them.
+        let mut store = rustls::RootCertStore::empty();
+        let (usable, _) = store.add_parsable_certificates(
+            certs
+                .iter()
+                .map(|c| rustls::pki_types::CertificateDer::from(c.der())),
+        );
+        if usable == 0 {
+            bail!(
+                "{shown} ({named_by}): no CA certificate in it (PEM, -----BEGIN CERTIFICATE-----)"
+            );
+        }
+        Ok(ureq::tls::RootCerts::new_with_certs(&certs))
+    }
+}
+
 /// Fetches a URL with a timeout, a size cap and few redirects. Errors say what failed.
-pub fn fetch(url: &str, timeout: Duration) -> Result<Vec<u8>> {
+pub fn fetch(url: &str, how: &Fetch) -> Result<Vec<u8>> {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     if !(url.starts_with("https://") || url.starts_with("http://")) {
         bail!(
@@ -715,7 +766,11 @@ pub fn fetch(url: &str, timeout: Duration) -> Result<Vec<u8>> {
             crate::escape::text(url)
         );
     }
+    let timeout = how.timeout;
+    // For an http URL too: it may redirect to https.
+    let roots = how.roots()?;
     let agent = ureq::Agent::config_builder()
+        .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
         .timeout_global(Some(timeout))
         .max_redirects(3)
         // An https URL's redirects stay https.
@@ -735,8 +790,12 @@ pub fn fetch(url: &str, timeout: Duration) -> Result<Vec<u8>> {
                     format!("timed out after {}s (--timeout)", timeout.as_secs())
                 }
                 ureq::Error::HostNotFound => "host not found (DNS)".to_string(),
-                ureq::Error::Io(io) => crate::commands::io_reason(io),
-                ureq::Error::Rustls(tls) => format!("TLS error: {tls}"),
+                // The TLS handshake's errors come through the connection's reads and writes.
+                ureq::Error::Io(io) => match io.get_ref().and_then(|e| e.downcast_ref()) {
+                    Some(tls) => tls_reason(tls, how),
+                    None => crate::commands::io_reason(io),
+                },
+                ureq::Error::Rustls(tls) => tls_reason(tls, how),
                 ureq::Error::TooManyRedirects => "too many redirects".to_string(),
                 ureq::Error::RequireHttpsOnly(to) => format!(
                     "it redirects to {}, not https (refused)",
@@ -760,10 +819,22 @@ pub fn fetch(url: &str, timeout: Duration) -> Result<Vec<u8>> {
         })
 }
 
+/// Why a TLS handshake failed, with a hint for a certificate from a CA the roots lack.
+fn tls_reason(tls: &rustls::Error, how: &Fetch) -> String {
+    use rustls::CertificateError::UnknownIssuer;
+    let hint = match (&how.ca_file, tls) {
+        (None, rustls::Error::InvalidCertificate(UnknownIssuer)) => {
+            " (a private CA? trust it with --cacert PATH)"
+        }
+        _ => "",
+    };
+    format!("TLS error: {tls}{hint}")
+}
+
 /// `--jwks PATH_OR_URL`.
-pub fn load_jwks(source: &str, timeout: Duration) -> Result<Vec<Key>> {
+pub fn load_jwks(source: &str, how: &Fetch) -> Result<Vec<Key>> {
     let bytes = if source.starts_with("https://") || source.starts_with("http://") {
-        fetch(source, timeout)?
+        fetch(source, how)?
     } else {
         read_bounded(source, "key file")?
     };
@@ -792,10 +863,10 @@ fn jwks_uri_fits(issuer: &str, jwks_uri: &str) -> Result<(), &'static str> {
 }
 
 /// `--oidc-issuer URL`: the discovery document, then its `jwks_uri`.
-pub fn load_oidc(issuer: &str, timeout: Duration) -> Result<Vec<Key>> {
+pub fn load_oidc(issuer: &str, how: &Fetch) -> Result<Vec<Key>> {
     let base = issuer.trim_end_matches('/');
     let url = format!("{base}/.well-known/openid-configuration");
-    let doc = fetch(&url, timeout)?;
+    let doc = fetch(&url, how)?;
     let v: Value = serde_json::from_slice(&doc).map_err(|e| {
         anyhow!(
             "{}: the discovery document is not valid JSON ({e})",
@@ -825,7 +896,7 @@ pub fn load_oidc(issuer: &str, timeout: Duration) -> Result<Vec<Key>> {
             crate::escape::text(jwks_uri)
         )
     })?;
-    load_jwks(jwks_uri, timeout)
+    load_jwks(jwks_uri, how)
 }
 
 #[cfg(test)]

@@ -703,6 +703,109 @@ fn oidc_discovery() {
 }
 
 #[test]
+fn jwks_and_oidc_over_https_from_a_private_ca() {
+    let jwks = std::fs::read_to_string(fixture_path("keys/jwks.json")).unwrap();
+    let plain = http_server(vec![("/jwks.json", 200, jwks.clone())]);
+    let base = https_server(vec![
+        ("/jwks.json", 200, jwks.clone()),
+        (
+            "/.well-known/openid-configuration",
+            200,
+            r#"{"issuer":"{base}","jwks_uri":"{base}/jwks.json"}"#.into(),
+        ),
+        // An https URL that redirects to http, and one that redirects to https.
+        ("/to-http", 302, format!("{plain}/jwks.json")),
+        ("/to-https", 302, "{base}/jwks.json".into()),
+    ]);
+    let url = format!("{base}/jwks.json");
+    let ca = fixture_path("keys/tls-ca.crt.pem");
+    let (token, _) = signed("EdDSA");
+    // The tests' CA is not among the built-in roots: refused, with the way out.
+    let (code, _, err) = verify_json(&["--jwks", &url, &token]);
+    assert_eq!(code, 6, "{err}");
+    assert!(
+        err.starts_with("error: cannot fetch https://127.0.0.1:"),
+        "{err}"
+    );
+    assert!(
+        err.contains("TLS error") && err.contains("--cacert"),
+        "{err}"
+    );
+    // Trusted with --cacert, or with SSL_CERT_FILE as OpenSSL's tools take it.
+    let (code, v, err) = verify_json(&["--cacert", &ca, "--jwks", &url, &token]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(v["signature"]["verified"], true);
+    let out = jwtctl()
+        .env("SSL_CERT_FILE", &ca)
+        .args(["verify", "--now", NOW, "--jwks", &url, &token])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    // --cacert replaces the built-in roots, and is taken before SSL_CERT_FILE.
+    let other = fixture_path("keys/rsa.crt.pem");
+    let out = jwtctl()
+        .env("SSL_CERT_FILE", &ca)
+        .args([
+            "verify", "--now", NOW, "--cacert", &other, "--jwks", &url, &token,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6), "{out:?}");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("TLS error") && !err.contains("--cacert PATH"),
+        "{err}"
+    );
+    // OIDC discovery and its jwks_uri over https.
+    let good = es256(&format!(r#"{{"iss":"{base}","exp":1800000900}}"#));
+    let (code, v, err) = verify_json(&["--cacert", &ca, "--oidc-issuer", &base, &good]);
+    assert_eq!(code, 0, "{v} {err}");
+    // An https URL's redirects stay https.
+    let (code, _, err) = verify_json(&[
+        "--cacert",
+        &ca,
+        "--jwks",
+        &format!("{base}/to-http"),
+        &token,
+    ]);
+    assert_eq!(code, 6, "{err}");
+    assert!(err.contains("not https (refused)"), "{err}");
+    let (code, _, err) = verify_json(&[
+        "--cacert",
+        &ca,
+        "--jwks",
+        &format!("{base}/to-https"),
+        &token,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // A CA file that cannot be read, or holds no certificate: one line naming it, exit 6.
+    let key = fixture_path("keys/ec256.key.pem");
+    for (file, needle) in [
+        (
+            "/nonexistent/ca.pem",
+            "cannot read CA file (--cacert) /nonexistent/ca.pem",
+        ),
+        (key.as_str(), "(--cacert): no CA certificate in it"),
+    ] {
+        let (code, _, err) = verify_json(&["--cacert", file, "--jwks", &url, &token]);
+        assert_eq!(code, 6, "{err}");
+        assert!(err.starts_with("error: ") && err.contains(needle), "{err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+    let out = jwtctl()
+        .env("SSL_CERT_FILE", "/nonexistent/ca.pem")
+        .args(["verify", "--now", NOW, "--jwks", &url, &token])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(6));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("CA file (SSL_CERT_FILE) /nonexistent/ca.pem"),
+        "{err}"
+    );
+}
+
+#[test]
 fn weak_secret_is_said_whether_or_not_the_signature_verifies() {
     let weak = hs256_signed(
         b"your-256-bit-secret",

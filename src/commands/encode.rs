@@ -51,7 +51,9 @@ pub fn run(args: &EncodeArgs, now: i64, max_token: usize) -> Result<Signed, Fail
     let key = match (alg, source) {
         (None, _) | (_, None) => None,
         (Some(alg), Some(source)) => {
-            let mut keys = load_keys(source, std::time::Duration::from_secs(10))?;
+            // (encode's keys are files and secrets: nothing is fetched.)
+            let fetch = crate::keys::Fetch::new(std::time::Duration::from_secs(10), None);
+            let mut keys = load_keys(source, &fetch)?;
             // The keys that can sign `alg`: a private key (a PEM bundle of a key and its
             // certificate holds two keys, one private) or a secret, of the algorithm's family.
             let signers: Vec<usize> = (0..keys.len())

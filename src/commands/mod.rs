@@ -2538,13 +2538,13 @@ const AT_FILE: &str = "the secret is the text given, which starts with '@' and n
 /// Loads the keys of a source; any failure is a key problem (exit 6).
 pub fn load_keys(
     source: KeySource,
-    timeout: std::time::Duration,
+    how: &crate::keys::Fetch,
 ) -> Result<Vec<crate::keys::Key>, Failure> {
     use crate::keys;
     let loaded = match source {
         KeySource::File(path) => keys::load_key_file(&path),
-        KeySource::Jwks(src) => keys::load_jwks(&src, timeout),
-        KeySource::Oidc(url) => keys::load_oidc(&url, timeout),
+        KeySource::Jwks(src) => keys::load_jwks(&src, how),
+        KeySource::Oidc(url) => keys::load_oidc(&url, how),
         KeySource::Secret {
             bytes,
             base64,

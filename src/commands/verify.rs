@@ -37,7 +37,10 @@ pub fn run(args: &VerifyArgs, batch: Batch, out: &mut Output) -> Result<Exit, Fa
     // At least a second; at most a century, as good as none, which the clock's arithmetic
     // (now + timeout) holds: a larger one overflowed it.
     let timeout = Duration::from_secs(args.timeout.clamp(1, 100 * 365 * 86_400).unsigned_abs());
-    let keys = load_keys(source, timeout)?;
+    let keys = load_keys(
+        source,
+        &crate::keys::Fetch::new(timeout, args.cacert.as_deref()),
+    )?;
     // With --oidc-issuer the token's iss must be that issuer.
     let iss = match &args.oidc_issuer {
         Some(url) => vec![url.clone()],

@@ -10,7 +10,9 @@ pub const T0: i64 = 1_800_000_000;
 
 pub fn jwtctl() -> Command {
     let mut c = Command::cargo_bin("jwtctl").unwrap();
-    c.env_remove("NO_COLOR").env_remove("CLICOLOR_FORCE");
+    c.env_remove("NO_COLOR")
+        .env_remove("CLICOLOR_FORCE")
+        .env_remove("SSL_CERT_FILE");
     c
 }
 
@@ -110,6 +112,79 @@ pub fn http_server(routes: Vec<(&'static str, u16, String)>) -> String {
         }
     });
     format!("http://{addr}")
+}
+
+/// An https server on 127.0.0.1 for `routes` as [`http_server`]'s, with the certificate of
+/// keys/tls-server.crt.pem (issued by the tests' own CA, keys/tls-ca.crt.pem, for 127.0.0.1).
+/// A route of status 3xx redirects to its body. Returns `https://127.0.0.1:PORT`.
+pub fn https_server(routes: Vec<(&'static str, u16, String)>) -> String {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    use std::io::{BufRead, BufReader, Write};
+    use std::sync::Arc;
+    let chain: Vec<CertificateDer<'static>> =
+        CertificateDer::pem_file_iter(fixture_path("keys/tls-server.crt.pem"))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+    let key = PrivateKeyDer::from_pem_file(fixture_path("keys/tls-server.key.pem")).unwrap();
+    let config = Arc::new(
+        rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .unwrap(),
+    );
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("https://{}", listener.local_addr().unwrap());
+    let routes: Vec<_> = routes
+        .into_iter()
+        .map(|(p, s, b)| (p, s, b.replace("{base}", &base)))
+        .collect();
+    std::thread::spawn(move || {
+        for tcp in listener.incoming().take(64) {
+            let Ok(tcp) = tcp else { continue };
+            let conn = rustls::ServerConnection::new(config.clone()).unwrap();
+            let mut reader = BufReader::new(rustls::StreamOwned::new(conn, tcp));
+            let mut request_line = String::new();
+            // A client that refuses the certificate ends here.
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+            }
+            let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+            let (status, body) = routes
+                .iter()
+                .find(|(p, _, _)| *p == path)
+                .map(|(_, s, b)| (*s, b.clone()))
+                .unwrap_or((404, "not found".to_string()));
+            let stream = reader.get_mut();
+            let _ = if (300..400).contains(&status) {
+                write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nLocation: {body}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                )
+            } else {
+                write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+            };
+            let _ = stream.flush();
+            stream.conn.send_close_notify();
+            let _ = stream.flush();
+        }
+    });
+    base
 }
 
 /// The token fixtures signed by an independent implementation: alg -> (token, key path).
