@@ -65,62 +65,18 @@ pub fn json_lines(out: &[u8]) -> Vec<serde_json::Value> {
 }
 
 /// A one-thread HTTP server on 127.0.0.1 for tests: each path maps to (status, body), where
-/// `{base}` in a body stands for the server's own URL. A path absent from the map gets 404; the
-/// path `/hang` never answers. Returns the base URL.
+/// `{base}` in a body stands for the server's own URL, and a status of 3xx redirects to the
+/// body. A path absent from the map gets 404; the path `/hang` never answers. Returns the base
+/// URL.
 pub fn http_server(routes: Vec<(&'static str, u16, String)>) -> String {
-    use std::io::{BufRead, BufReader, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let base = format!("http://{addr}");
-    let routes: Vec<_> = routes
-        .into_iter()
-        .map(|(p, s, b)| (p, s, b.replace("{base}", &base)))
-        .collect();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().take(64) {
-            let Ok(mut stream) = stream else { continue };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            if reader.read_line(&mut request_line).is_err() {
-                continue;
-            }
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-            }
-            let path = request_line
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or("/")
-                .to_string();
-            if path == "/hang" {
-                std::thread::sleep(std::time::Duration::from_secs(5));
-                continue;
-            }
-            let (status, body) = routes
-                .iter()
-                .find(|(p, _, _)| *p == path)
-                .map(|(_, s, b)| (*s, b.clone()))
-                .unwrap_or((404, "not found".to_string()));
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
-    });
-    format!("http://{addr}")
+    serve("http", routes, Some)
 }
 
-/// An https server on 127.0.0.1 for `routes` as [`http_server`]'s, with the certificate of
-/// keys/tls-server.crt.pem (issued by the tests' own CA, keys/tls-ca.crt.pem, for 127.0.0.1).
-/// A route of status 3xx redirects to its body. Returns `https://127.0.0.1:PORT`.
+/// An https server as [`http_server`], with the certificate of keys/tls-server.crt.pem (issued
+/// by the tests' own CA, keys/tls-ca.crt.pem, for 127.0.0.1). Returns `https://127.0.0.1:PORT`.
 pub fn https_server(routes: Vec<(&'static str, u16, String)>) -> String {
     use rustls::pki_types::pem::PemObject as _;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    use std::io::{BufRead, BufReader, Write};
     use std::sync::Arc;
     let chain: Vec<CertificateDer<'static>> =
         CertificateDer::pem_file_iter(fixture_path("keys/tls-server.crt.pem"))
@@ -138,19 +94,33 @@ pub fn https_server(routes: Vec<(&'static str, u16, String)>) -> String {
         .with_single_cert(chain, key)
         .unwrap(),
     );
+    serve("https", routes, move |tcp| {
+        let conn = rustls::ServerConnection::new(config.clone()).ok()?;
+        Some(rustls::StreamOwned::new(conn, tcp))
+    })
+}
+
+/// [`http_server`]'s loop, over the streams `open` makes of its connections.
+fn serve<S: std::io::Read + std::io::Write>(
+    scheme: &str,
+    routes: Vec<(&'static str, u16, String)>,
+    open: impl Fn(std::net::TcpStream) -> Option<S> + Send + 'static,
+) -> String {
+    use std::io::{BufRead, BufReader};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let base = format!("https://{}", listener.local_addr().unwrap());
+    let base = format!("{scheme}://{}", listener.local_addr().unwrap());
     let routes: Vec<_> = routes
         .into_iter()
         .map(|(p, s, b)| (p, s, b.replace("{base}", &base)))
         .collect();
     std::thread::spawn(move || {
         for tcp in listener.incoming().take(64) {
-            let Ok(tcp) = tcp else { continue };
-            let conn = rustls::ServerConnection::new(config.clone()).unwrap();
-            let mut reader = BufReader::new(rustls::StreamOwned::new(conn, tcp));
+            let Some(stream) = tcp.ok().and_then(&open) else {
+                continue;
+            };
+            let mut reader = BufReader::new(stream);
             let mut request_line = String::new();
-            // A client that refuses the certificate ends here.
+            // (A client that refused the server's certificate ends here.)
             if reader.read_line(&mut request_line).is_err() {
                 continue;
             }
@@ -161,6 +131,10 @@ pub fn https_server(routes: Vec<(&'static str, u16, String)>) -> String {
                 }
             }
             let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+            if path == "/hang" {
+                std::thread::sleep(std::time::Duration::from_secs(5));
+                continue;
+            }
             let (status, body) = routes
                 .iter()
                 .find(|(p, _, _)| *p == path)
@@ -179,8 +153,6 @@ pub fn https_server(routes: Vec<(&'static str, u16, String)>) -> String {
                     body.len()
                 )
             };
-            let _ = stream.flush();
-            stream.conn.send_close_notify();
             let _ = stream.flush();
         }
     });
