@@ -741,7 +741,7 @@ fn jwks_and_oidc_over_https_from_a_private_ca() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
-    // --cacert replaces the built-in roots, and is taken before SSL_CERT_FILE.
+    // --cacert is taken before SSL_CERT_FILE (and then no hint names it).
     let other = fixture_path("keys/rsa.crt.pem");
     let out = jwtctl()
         .env("SSL_CERT_FILE", &ca)
