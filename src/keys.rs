@@ -904,6 +904,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_ca_file_replaces_the_built_in_roots() {
+        let fixture =
+            |name: &str| format!("{}/tests/fixtures/keys/{name}", env!("CARGO_MANIFEST_DIR"));
+        let timeout = Duration::from_secs(1);
+        let built_in = Fetch {
+            timeout,
+            ca_file: None,
+        };
+        assert!(matches!(
+            built_in.roots().unwrap(),
+            ureq::tls::RootCerts::WebPki
+        ));
+        let ca = Fetch::new(timeout, Some(&fixture("tls-ca.crt.pem")));
+        match ca.roots().unwrap() {
+            ureq::tls::RootCerts::Specific(certs) => assert_eq!(certs.len(), 1),
+            other => panic!("{other:?}"),
+        }
+        let no_cert = Fetch::new(timeout, Some(&fixture("ec256.key.pem")));
+        assert!(
+            no_cert
+                .roots()
+                .unwrap_err()
+                .to_string()
+                .contains("no CA certificate")
+        );
+    }
+
+    #[test]
     fn a_discovery_document_names_keys_by_url_and_keeps_https() {
         let (https, http) = ("https://id.example", "http://127.0.0.1:8080");
         for (issuer, jwks_uri, fits) in [
