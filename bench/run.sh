@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Batch benchmark: jwtctl against `openssl speed` and the peers it can install (jwt-cli from
 # crates.io, PyJWT from PyPI), on one generated corpus, interleaved, medians of RUNS rounds (the
-# short cases' runs PAIRS times a round).
+# short cases' runs PAIRS times a round, the signature cases' CPAIRS times on corpora of NC tokens).
 # Not part of `cargo test` or CI.
-#   bash bench/run.sh                 N=200000 tokens per corpus, RUNS=5 rounds, PAIRS=8
+#   bash bench/run.sh                 N=200000 tokens per corpus, RUNS=5 rounds, PAIRS=8,
+#                                     NC=N/4 tokens in the RS256/ES256/EdDSA corpora, CPAIRS=4
 #   N=50000 RUNS=3 bash bench/run.sh  quicker
 # Needs python3 (installs PyJWT and cryptography with pip if missing); builds jwt-cli into
 # target/bench-peers the first time (a few minutes). Prints a table; record it, with the machine,
@@ -14,6 +15,11 @@ cd "$(dirname "$0")/.."
 N=${N:-200000}
 RUNS=${RUNS:-5}
 PAIRS=${PAIRS:-8} # 1- and 2-thread pairs a round of each short case (see `short`)
+# The signature cases' runs take seconds (RS256 ~4 s over 200,000 tokens on one thread, EdDSA
+# ~9 s): a quarter of the corpus, 4 pairs a round, takes the time of one pair of the whole and
+# gives the median of their 1-/2-thread ratios four times the pairs.
+NC=${NC:-$((N / 4))}
+CPAIRS=${CPAIRS:-4}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -37,11 +43,11 @@ JWTCLI=$peers/bin/jwt
 [ -x /usr/bin/time ] || { apt-get install -y -qq time >/dev/null 2>&1 || true; }
 
 # Corpora: ~400-byte HS256 tokens (RS256 ~700, with its 256-byte signature), one per line.
-python3 - "$work" "$N" <<'PY'
+python3 - "$work" "$N" "$NC" <<'PY'
 import base64, hashlib, hmac, json, sys
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
-work, n = sys.argv[1], int(sys.argv[2])
+work, n, nc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 b = lambda d: base64.urlsafe_b64encode(d).decode().rstrip("=")
 secret = b"bench-secret-bench-secret-bench-secret-0123"
 open(f"{work}/hs.secret", "wb").write(secret)
@@ -68,13 +74,14 @@ for alg, sign in [
 ]:
     toks = [token(alg, i, sign) for i in range(pool)]
     with open(f"{work}/{alg}.txt", "w") as f:
-        for i in range(n):
+        for i in range(n if alg == "HS256" else nc):
             f.write(toks[i % pool] + "\n")
 PY
 # The corpora's pages written out before timing starts: otherwise writeback of a few hundred MB
 # runs beside the first round.
 sync
-wc -c "$work/HS256.txt" | awk -v n="$N" '{printf "corpus: %d tokens, %.0f bytes per HS256 line\n", n, $1/n}'
+wc -c "$work/HS256.txt" | awk -v n="$N" -v nc="$NC" \
+  '{printf "corpus: %d tokens, %.0f bytes per HS256 line; RS256, ES256, EdDSA: %d tokens\n", n, $1/n, nc}'
 # The HS256 corpus as a JSON dump on one line (`[{"access_token":"…","n":0},…]`): its pieces
 # are cut for the threads as a line longer than a block.
 awk 'BEGIN {printf "["} {printf "%s{\"access_token\":\"%s\",\"n\":%d}", (NR > 1 ? "," : ""), $0, NR} END {print "]"}' \
@@ -129,11 +136,14 @@ declare -A speed_awk=(
 # losing ~30% of its pages within two minutes), and a run that reads the dropped part back from
 # disk spends up to half again its time in the kernel: the timed runs measure jwtctl's work
 # on a file in memory, as `openssl speed` measures its own with no file at all.
+# Tokens in each case's corpus.
+tokens() { case $1 in rs256* | es256* | eddsa*) echo "$NC" ;; *) echo "$N" ;; esac }
 declare -A corpus=([decode]=HS256 [check]=HS256 [hs256]=HS256 [rs256]=RS256 [es256]=ES256 [eddsa]=EdDSA [pipe]=HS256 [dump]=dump)
 resident() { cat "$J" "$work/${corpus[$1]}.txt" >/dev/null; } # case $1's binary and corpus in memory
 declare -A times=() pairs=() speeds=() against=() side_by_side=() split_work=()
 fast=(decode check hs256) # the cases whose runs are short against the host's bursts
 short=(decode check hs256 pipe dump) # the cases whose runs take ~0.1-0.2 s each
+signed=(rs256 es256 eddsa)            # the cases on corpora of NC tokens
 twice() { "$@" & "$@" & wait; } # two runs of "$@" side by side
 halves() { # case $1's 1-thread command over each half of the HS256 corpus, side by side
   local one=${cmds[${1}_1t]}
@@ -151,6 +161,7 @@ for ((r = 0; r < RUNS; r++)); do
     # burst of the host's load, and more pairs steady their median at little cost.
     reps=1
     [[ " ${short[*]} " != *" $c "* ]] || reps=$PAIRS
+    [[ " ${signed[*]} " != *" $c "* ]] || reps=$CPAIRS
     for ((k = 0; k < reps; k++)); do
       declare -A pair=()
       for t in $(printf '1\n2\n' | shuf); do
@@ -186,7 +197,7 @@ for ((r = 0; r < RUNS; r++)); do
       # (An openssl without the algorithm gives no rate: the round is left out.)
       if [ -n "$rate_now" ] && [ "$rate_now" != 0 ]; then
         speeds[$c]+="$rate_now "
-        against[$c]+="$(echo "$N / ${pair[1]} / $rate_now" | bc -l) "
+        against[$c]+="$(echo "$(tokens "$c") / ${pair[1]} / $rate_now" | bc -l) "
       fi
     fi
     unset pair
@@ -195,7 +206,7 @@ done
 values() { echo "$1" | tr ' ' '\n' | grep . || true; } # one a line, from a list of them
 rate() { # tokens/s of the median run of case $1
   local m; m=$(values "${times[$1]}" | median)
-  echo "$N / $m" | bc -l | awk '{printf "%.0f", $1}'
+  echo "$(tokens "$1") / $m" | bc -l | awk '{printf "%.0f", $1}'
 }
 ratio() { # $1 / $2, or n/a without a $2 (an openssl without the algorithm)
   if [ -n "$2" ]; then echo "$1 / $2" | bc -l | awk '{printf "%.2fx", $1}'; else echo n/a; fi
@@ -205,7 +216,7 @@ ratio() { # $1 / $2, or n/a without a $2 (an openssl without the algorithm)
 fastest() {
   local m n; m=$(values "${times[$1]}" | sort -n | head -1)
   n=$(values "${times[$1]}" | wc -l)
-  echo "$N / $m" | bc -l | awk -v n="$n" '{printf "fastest of %d %.0f/s", n, $1}'
+  echo "$(tokens "$1") / $m" | bc -l | awk -v n="$n" '{printf "fastest of %d %.0f/s", n, $1}'
 }
 # Median, lowest and highest of a list of ratios, or n/a for none.
 spread() {
@@ -258,16 +269,16 @@ done
 # process per token, as jwtctl is run in the start-up rows below.
 for alg in HS256 RS256; do
   s=${EPOCHREALTIME//[!0-9]/}
-  python3 - "$work/$alg.txt" "$alg" "$work/hs.secret" "$N" <<'PY'
+  python3 - "$work/$alg.txt" "$alg" "$work/hs.secret" <<'PY'
 import sys, jwt
-path, alg, secret, n = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+path, alg, secret = sys.argv[1], sys.argv[2], sys.argv[3]
 key = open(secret, "rb").read() if alg == "HS256" else open("tests/fixtures/keys/rsa.pub.pem", "rb").read()
 opts = {"verify_exp": False, "verify_aud": False, "verify_nbf": False, "verify_iat": False}
 for i, line in enumerate(open(path)):
     jwt.decode(line.strip(), key, algorithms=[alg], options=opts)
 PY
   e=${EPOCHREALTIME//[!0-9]/}
-  row "PyJWT $(python3 -c 'import jwt;print(jwt.__version__)') verify $alg" "$(echo "$N * 1000000 / ($e - $s)" | bc -l | awk '{printf "%.0f", $1}')" "one Python process, a loop"
+  row "PyJWT $(python3 -c 'import jwt;print(jwt.__version__)') verify $alg" "$(echo "$(tokens "${alg,,}") * 1000000 / ($e - $s)" | bc -l | awk '{printf "%.0f", $1}')" "one Python process, a loop"
 done
 
 # Start-up: one process per token, P times, interleaved run by run; per-process wall time and
