@@ -346,8 +346,8 @@ echo
 row "streaming" "peak RSS" ""
 row "decode --json, corpus, 1 thread" "$(rss $J decode --json --threads 1 --now $NOW @$work/HS256.txt) KiB" ""
 row "decode --json, corpus, 2 threads" "$(rss $J decode --json --threads 2 --now $NOW @$work/HS256.txt) KiB" ""
-row "verify RS256, corpus, 2 threads" "$(rss $J verify --json --threads 2 --now $NOW --key $K/rsa.pub.pem @$work/RS256.txt) KiB" ""
-row "verify ES256, corpus, 2 threads" "$(rss $J verify --json --threads 2 --now $NOW --key $K/ec256.pub.pem @$work/ES256.txt) KiB" "with the key's table (src/p256.rs)"
+row "verify RS256, corpus, 2 threads" "$(rss $J verify --json --threads 2 --now $NOW --key $K/rsa.pub.pem @$work/RS256.txt) KiB" "$NC tokens"
+row "verify ES256, corpus, 2 threads" "$(rss $J verify --json --threads 2 --now $NOW --key $K/ec256.pub.pem @$work/ES256.txt) KiB" "$NC tokens, with the key's table (src/p256.rs)"
 python3 -c "
 import sys
 run = 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0123456789 abc.def ' * 20000
