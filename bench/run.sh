@@ -18,7 +18,7 @@ PAIRS=${PAIRS:-8} # 1- and 2-thread pairs a round of each short case (see `short
 # The signature cases' runs take seconds (RS256 ~4 s over 200,000 tokens on one thread, EdDSA
 # ~9 s): a quarter of the corpus, 4 pairs a round, takes the time of one pair of the whole and
 # gives the median of their 1-/2-thread ratios four times the pairs.
-NC=${NC:-$((N / 4))}
+NC=${NC:-$((N >= 4 ? N / 4 : 1))}
 CPAIRS=${CPAIRS:-4}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -136,14 +136,14 @@ declare -A speed_awk=(
 # losing ~30% of its pages within two minutes), and a run that reads the dropped part back from
 # disk spends up to half again its time in the kernel: the timed runs measure jwtctl's work
 # on a file in memory, as `openssl speed` measures its own with no file at all.
-# Tokens in each case's corpus.
-tokens() { case $1 in rs256* | es256* | eddsa*) echo "$NC" ;; *) echo "$N" ;; esac }
 declare -A corpus=([decode]=HS256 [check]=HS256 [hs256]=HS256 [rs256]=RS256 [es256]=ES256 [eddsa]=EdDSA [pipe]=HS256 [dump]=dump)
 resident() { cat "$J" "$work/${corpus[$1]}.txt" >/dev/null; } # case $1's binary and corpus in memory
 declare -A times=() pairs=() speeds=() against=() side_by_side=() split_work=()
 fast=(decode check hs256) # the cases whose runs are short against the host's bursts
 short=(decode check hs256 pipe dump) # the cases whose runs take ~0.1-0.2 s each
 signed=(rs256 es256 eddsa)            # the cases on corpora of NC tokens
+# Tokens in the corpus of case $1 (`rs256`, or a command's name such as `rs256_1t`).
+tokens() { if [[ " ${signed[*]} " == *" ${1%_[12]t} "* ]]; then echo "$NC"; else echo "$N"; fi; }
 twice() { "$@" & "$@" & wait; } # two runs of "$@" side by side
 halves() { # case $1's 1-thread command over each half of the HS256 corpus, side by side
   local one=${cmds[${1}_1t]}
