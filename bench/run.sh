@@ -82,6 +82,12 @@ PY
 sync
 wc -c "$work/HS256.txt" | awk -v n="$N" -v nc="$NC" \
   '{printf "corpus: %d tokens, %.0f bytes per HS256 line; RS256, ES256, EdDSA: %d tokens\n", n, $1/n, nc}'
+# A process's start (~1 ms) is counted in every rate: over a small corpus it is much of each run.
+if [ "$N" -lt 50000 ]; then
+  echo "note: N=$N: a 1-thread run over so few tokens lasts under ~40 ms, of which each process's"
+  echo "  ~1 ms start is several percent or more: the rates come out below the batch speed and the"
+  echo "  ratios between cases are skewed. Compare with the targets at the default N=200000."
+fi
 # The HS256 corpus as a JSON dump on one line (`[{"access_token":"…","n":0},…]`): its pieces
 # are cut for the threads as a line longer than a block.
 awk 'BEGIN {printf "["} {printf "%s{\"access_token\":\"%s\",\"n\":%d}", (NR > 1 ? "," : ""), $0, NR} END {print "]"}' \
