@@ -104,7 +104,9 @@ for run in "${runs[@]}"; do
   [ "$code" = "${run%% *}" ] ||
     { echo "error: jwtctl ${run#* } exited $code, not ${run%% *}; see $work/stderr" >&2; exit 1; }
 done
-# A stream from a pipe.
-"$I" decode --json $NOW <"$work/hs.txt" >/dev/null
+# A stream from a pipe (stdin redirected from a file would be read as the file).
+cat "$work/hs.txt" | "$I" decode --json $NOW >/dev/null
 "$profdata" merge -o src/pgo.profdata "$work/raw"
 echo "wrote src/pgo.profdata ($(wc -c <src/pgo.profdata) bytes)"
+# Cargo does not see a file named in RUSTFLAGS change: builds made with the old profile stay.
+echo "cargo builds with the old profile stay until removed: rm -rf target/$T/release"
