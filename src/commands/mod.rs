@@ -104,6 +104,10 @@ const LEAST_BLOCK_BYTES: usize = 512;
 /// A file is read at least this much at a time, however small the blocks cut from it.
 const READ_PIECE: usize = 16 * 1024;
 
+/// What is pending is moved to a buffer of the thread reading when it is no more than this
+/// (see [`FileBlocks::own_pending`]).
+const OWN_COPY_BYTES: usize = 4096;
+
 /// Batches or blocks in flight at once: one a worker and one more (set by [`Run::workers`]).
 /// [`BATCH`], [`BLOCK_JOBS`] and [`MAX_BLOCK_JOBS`] are for two workers; with more, each
 /// batch and block is cut for fewer tokens in proportion (see [`share`]), so that the reports
@@ -253,6 +257,14 @@ impl<T> Spare<T> {
             Some(i) => kept.swap_remove(i).1,
             None => kept.pop().map(|(_, b)| b).unwrap_or_default(),
         }
+    }
+
+    /// An empty buffer this thread wrote last, if one is kept.
+    fn take_own(&self) -> Option<Vec<T>> {
+        let me = std::thread::current().id();
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let i = kept.iter().rposition(|(t, _)| *t == me)?;
+        Some(kept.swap_remove(i).1)
     }
 
     /// Keeps `buffer`, last written by this thread, for a later [`Spare::take`], or frees it.
@@ -1040,6 +1052,8 @@ struct FileBlocks<R> {
     /// Read: what is not yet taken starts at `start` (see [`FileBlocks::take`]).
     pending: Vec<u8>,
     start: usize,
+    /// The thread that last wrote into `pending` (see [`FileBlocks::read_more`]).
+    written_by: Option<std::thread::ThreadId>,
     eof: bool,
     line: u64,
     http: bool,
@@ -1086,6 +1100,7 @@ impl<R: ReadOnto> FileBlocks<R> {
     /// read reads nothing); from a file, at least [`READ_PIECE`].
     fn read_more(&mut self, size: usize) -> io::Result<()> {
         self.compact();
+        self.own_pending(&SPARE_INPUT);
         if matches!(self.blocking, Blocking::Never) {
             // One read of the whole size (a file gives less than asked only at its end).
             // Reading into the room as it is, std's read_to_end reads a bounded piece in
@@ -1111,6 +1126,24 @@ impl<R: ReadOnto> FileBlocks<R> {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Moves what is pending, if little, to a buffer this thread wrote last, when another thread
+    /// wrote the one it is in: every line of a buffer a read writes over is fetched from the
+    /// cache of the core that wrote it last. The threads of [`Run::parallel_blocks`] read in
+    /// turn, and the rest of a line after a block's cut is left in a buffer of the thread that
+    /// cut it.
+    fn own_pending(&mut self, spare: &Spare<u8>) {
+        let me = std::thread::current().id();
+        let by = self.written_by.replace(me);
+        if let Some(by) = by
+            && by != me
+            && self.pending.len() <= OWN_COPY_BYTES
+            && let Some(mut mine) = spare.take_own()
+        {
+            mine.extend_from_slice(&self.pending);
+            spare.give_to(by, std::mem::replace(&mut self.pending, mine));
+        }
     }
 
     /// What a pipe with nothing more to read at once holds: whole lines to judge now, or none
@@ -1178,6 +1211,7 @@ impl<R: ReadOnto> FileBlocks<R> {
         if self.start == 0 && self.pending.len() - end <= cut {
             let mut rest = SPARE_INPUT.take();
             rest.extend_from_slice(&self.pending[end..]);
+            self.written_by = Some(std::thread::current().id());
             self.pending.truncate(end);
             return std::mem::replace(&mut self.pending, rest);
         }
@@ -1897,6 +1931,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             max_token,
             pending: Vec::new(),
             start: 0,
+            written_by: None,
             eof: false,
             line: 1,
             http: false,
@@ -2855,6 +2890,7 @@ mod tests {
             max_token: input::DEFAULT_MAX_TOKEN,
             pending: pending.to_vec(),
             start: 0,
+            written_by: None,
             eof,
             line: 1,
             http: false,
@@ -2867,6 +2903,49 @@ mod tests {
             cutter: None,
             widened: false,
         }
+    }
+
+    /// What is pending goes into a buffer this thread wrote last when another thread wrote
+    /// the one it is in (the rest of a line after a cut), before a read onto it; the other
+    /// buffer is kept for the thread that wrote it. A buffer this thread wrote stays.
+    #[test]
+    fn a_read_goes_into_a_buffer_of_the_thread_reading() {
+        let spare = Spare::new();
+        let me = std::thread::current().id();
+        let other = std::thread::spawn(|| std::thread::current().id())
+            .join()
+            .unwrap();
+        let mut f = file(b"eyJhbGciOi", false);
+        f.reader = io::Cursor::new(b"JIUzI1NiJ9\n".to_vec());
+        f.written_by = Some(other);
+        let theirs = f.pending.as_ptr();
+        let mut mine = Vec::with_capacity(64 * 1024);
+        mine.push(b'x');
+        let at = mine.as_ptr();
+        spare.give(mine);
+        f.own_pending(&spare);
+        assert_eq!(f.pending.as_ptr(), at);
+        assert_eq!(f.written_by, Some(me));
+        // The other thread's buffer is kept for it: this one takes none of its own.
+        assert!(spare.take_own().is_none());
+        assert!(
+            matches!(&spare.0.lock().unwrap()[..], [(t, b)] if *t == other && b.as_ptr() == theirs)
+        );
+        // The read goes on after what was pending.
+        f.read_more(READ_PIECE).unwrap();
+        assert_eq!(f.rest(), b"eyJhbGciOiJIUzI1NiJ9\n");
+        // Now this thread's buffer: it stays, though one of its own is kept.
+        spare.give(Vec::with_capacity(64));
+        let before = f.pending.as_ptr();
+        f.own_pending(&spare);
+        assert_eq!(f.pending.as_ptr(), before);
+        // More than a line's rest is not moved.
+        let mut f = file(&[b'a'; OWN_COPY_BYTES + 1], false);
+        f.written_by = Some(other);
+        let before = f.pending.as_ptr();
+        f.own_pending(&spare);
+        assert_eq!(f.pending.as_ptr(), before);
+        assert!(spare.take_own().is_some());
     }
 
     /// A block scanner's run buffer, grown by a long run, is the next block scanner's on the
