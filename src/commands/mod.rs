@@ -1052,7 +1052,7 @@ struct FileBlocks<R> {
     /// Read: what is not yet taken starts at `start` (see [`FileBlocks::take`]).
     pending: Vec<u8>,
     start: usize,
-    /// The thread that last wrote into `pending` (see [`FileBlocks::read_more`]).
+    /// The thread that last wrote into `pending` (see [`FileBlocks::own_pending`]).
     written_by: Option<std::thread::ThreadId>,
     eof: bool,
     line: u64,
