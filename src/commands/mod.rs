@@ -251,18 +251,20 @@ impl<T> Spare<T> {
 
     /// An empty buffer: one this thread wrote last if there is one, else one kept by another.
     fn take(&self) -> Vec<T> {
-        let me = std::thread::current().id();
-        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        match kept.iter().rposition(|(t, _)| *t == me) {
-            Some(i) => kept.swap_remove(i).1,
-            None => kept.pop().map(|(_, b)| b).unwrap_or_default(),
-        }
+        let mut kept = lock(&self.0);
+        Self::own(&mut kept)
+            .or_else(|| kept.pop().map(|(_, b)| b))
+            .unwrap_or_default()
     }
 
     /// An empty buffer this thread wrote last, if one is kept.
     fn take_own(&self) -> Option<Vec<T>> {
+        Self::own(&mut lock(&self.0))
+    }
+
+    /// Removes from `kept` the buffer this thread wrote last, if there is one.
+    fn own(kept: &mut Vec<(std::thread::ThreadId, Vec<T>)>) -> Option<Vec<T>> {
         let me = std::thread::current().id();
-        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
         let i = kept.iter().rposition(|(t, _)| *t == me)?;
         Some(kept.swap_remove(i).1)
     }
