@@ -101,6 +101,10 @@ const MIN_BLOCK_BYTES: usize = 2 * 1024;
 /// The smallest block, however many are in flight.
 const LEAST_BLOCK_BYTES: usize = 512;
 
+/// A piece of a long line ends at the first place past the bytes it is cut for where no token
+/// is cut in two (see [`Cutter::cut`]): reads for it look this much further.
+const PIECE_LOOK_BYTES: usize = 4096;
+
 /// A file is read at least this much at a time, however small the blocks cut from it.
 const READ_PIECE: usize = 16 * 1024;
 
@@ -1130,6 +1134,23 @@ impl<R: ReadOnto> FileBlocks<R> {
         Ok(())
     }
 
+    /// Reads until `target` bytes are pending, or `size` more if they are. A block ends at the
+    /// last line end of the bytes it is cut for (a piece of a long line a little past them):
+    /// read up to there, what is left after the cut is less than a line, copied out of the way
+    /// at once (see [`FileBlocks::take`]) and moved to the next reader's own buffer (see
+    /// [`FileBlocks::own_pending`]). Reading a block's bytes more each time, what was left grew
+    /// by half a line a block, to half a block on average (a one-line dump's pieces: a block):
+    /// it was copied at each cut, under the lock the threads of [`Run::parallel_blocks`] read
+    /// by, and read again from the other core's cache by the thread cutting the next block.
+    fn read_towards(&mut self, target: usize, size: usize) -> io::Result<()> {
+        let pending = self.rest().len();
+        self.read_more(if pending < target {
+            target - pending
+        } else {
+            size
+        })
+    }
+
     /// Moves what is pending, if little, to a buffer this thread wrote last, when another thread
     /// wrote the one it is in: every line of a buffer a read writes over is fetched from the
     /// cache of the core that wrote it last. The threads of [`Run::parallel_blocks`] read in
@@ -1244,7 +1265,9 @@ impl<R: ReadOnto> FileBlocks<R> {
                 return self.next_piece();
             }
             let want = block_bytes(PARALLEL_BLOCK_BYTES);
-            while !self.declined && !self.has_block(want) {
+            // Read until a block can be cut, or the line pending is found long: a byte past the
+            // block, and no line end before it (then cut into pieces, as far as they are read).
+            while !self.declined && !self.has_block(want) && !self.long_line(want) {
                 // A pipe with nothing more ready: its whole lines are a block now, as in
                 // `Run::scan_file`. One that has paused stops the threads, so that what is ready
                 // is written before a read waits (see `FileBlocks::paused`).
@@ -1257,7 +1280,7 @@ impl<R: ReadOnto> FileBlocks<R> {
                     }
                     None => {}
                 }
-                if let Err(e) = self.read_more(want) {
+                if let Err(e) = self.read_towards(want + 1, want) {
                     self.failed = Some(e);
                     self.declined = true;
                 }
@@ -1342,7 +1365,7 @@ impl<R: ReadOnto> FileBlocks<R> {
                 self.declined = true;
                 return None;
             }
-            if let Err(e) = self.read_more(want) {
+            if let Err(e) = self.read_towards(want + PIECE_LOOK_BYTES, want) {
                 self.failed = Some(e);
                 self.declined = true;
                 return None;
@@ -1985,7 +2008,7 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
                     }
                     _ => {}
                 }
-                if let Err(e) = file.read_more(read) {
+                if let Err(e) = file.read_towards(read, read) {
                     file.failed = Some(e);
                 }
             }
@@ -3006,6 +3029,67 @@ mod tests {
             blocks.push_str(std::str::from_utf8(&b.bytes).unwrap());
         }
         assert_eq!(blocks, after);
+        assert!(f.eof && f.rest().is_empty());
+    }
+
+    /// A read fills what is pending up to the block it is for, not a block more; once that is
+    /// pending, it reads the size asked for (a file at least READ_PIECE).
+    #[test]
+    fn a_read_fills_what_is_pending_up_to_the_block() {
+        let mut f = file(&[b'a'; 100], false);
+        f.reader = io::Cursor::new(vec![b'b'; 200_000]);
+        let target = 100 + READ_PIECE + 5000;
+        f.read_towards(target, 7).unwrap();
+        assert_eq!(f.rest().len(), target);
+        f.read_towards(target, 7).unwrap();
+        assert_eq!(f.rest().len(), target + READ_PIECE);
+        f.read_towards(target + READ_PIECE + 20_000, 7).unwrap();
+        assert_eq!(f.rest().len(), target + READ_PIECE + 20_000);
+    }
+
+    /// After each cut, little is left: less than a line and what a read past a small block
+    /// brings (READ_PIECE), or, cutting a long line into pieces, the look past a piece's end and
+    /// that. Reading a block more each time, what was left grew by about half a line a block,
+    /// to half a block (a block's lines are the same however much was read past them).
+    #[test]
+    fn what_is_left_after_a_cut_is_less_than_a_line() {
+        let token = |i: usize| {
+            format!(
+                "eyJhbGciOiJIUzI1NiJ9.{}.{i:040}",
+                "eyJzdWIiOiJ4In0".repeat(20)
+            )
+        };
+        // (Blocks are cut by hints other tests also set: see block_bytes.)
+        let lines: String = (0..3000).map(|i| token(i) + "\n").collect();
+        let longest = lines.lines().map(str::len).max().unwrap() + 1;
+        let mut f = file(b"", false);
+        f.reader = io::Cursor::new(lines.clone().into_bytes());
+        let mut blocks = String::new();
+        while let Some(b) = f.next_plain() {
+            blocks.push_str(std::str::from_utf8(&b.bytes).unwrap());
+            let left = f.rest().len();
+            assert!(left < longest.max(READ_PIECE), "{left} left");
+        }
+        assert_eq!(blocks, lines);
+        assert!(f.eof && f.rest().is_empty());
+        // One line of JSON holding them all, as a dump is: cut into pieces.
+        let dump = format!(
+            "[{}]\n",
+            (0..3000)
+                .map(|i| format!(r#"{{"access_token":"{}","n":{i}}}"#, token(i)))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let mut f = file(b"", false);
+        f.reader = io::Cursor::new(dump.clone().into_bytes());
+        let mut pieces = String::new();
+        while let Some(b) = f.next_plain() {
+            assert!(b.within.is_some(), "a piece of the line");
+            let left = f.rest().len();
+            assert!(left <= READ_PIECE + PIECE_LOOK_BYTES, "{left} left");
+            pieces.push_str(std::str::from_utf8(&b.bytes).unwrap());
+        }
+        assert_eq!(pieces, dump);
         assert!(f.eof && f.rest().is_empty());
     }
 
