@@ -42,6 +42,19 @@ pub struct Source {
     pub key: Option<(KeyKind, String)>,
 }
 
+impl Source {
+    /// Gives the names' buffers back to this thread's spares ([`crate::spare`]) for the names
+    /// of tokens found later: a source is done with once its report is rendered.
+    pub fn recycle(&mut self) {
+        if let Some(header) = self.header.take() {
+            crate::spare::give(header.into_bytes());
+        }
+        if let Some((_, name)) = self.key.take() {
+            crate::spare::give(name.into_bytes());
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyKind {
     Json,
@@ -1013,7 +1026,7 @@ fn header_name(head: &[u8]) -> Option<String> {
     {
         return None;
     }
-    Some(String::from_utf8_lossy(name).into_owned())
+    Some(spare_text(name))
 }
 
 /// Header names worth naming even outside an HTTP transcript.
@@ -1054,7 +1067,7 @@ fn context_key(before: &[u8], header: Option<&str>) -> Option<(KeyKind, String)>
     } else {
         KeyKind::Parameter
     };
-    Some((kind, String::from_utf8_lossy(name).into_owned()))
+    Some((kind, spare_text(name)))
 }
 
 /// `"access_token": "` (or the escaped `\"access_token\":\"` of JSON inside a log string).
@@ -1079,7 +1092,21 @@ fn json_key(s: &[u8]) -> Option<String> {
     if key.is_empty() || key.len() > 128 {
         return None;
     }
-    Some(String::from_utf8_lossy(key).into_owned())
+    Some(spare_text(key))
+}
+
+/// `bytes` as text (invalid UTF-8 replaced), in a spare buffer of this thread's when it is
+/// valid (see [`Source::recycle`]): a name is found with each token in a JSON dump.
+fn spare_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            // An empty buffer is valid UTF-8.
+            let mut owned = String::from_utf8(crate::spare::take(text.len())).unwrap_or_default();
+            owned.push_str(text);
+            owned
+        }
+        Err(_) => String::from_utf8_lossy(bytes).into_owned(),
+    }
 }
 
 /// What the user gave on the command line.
@@ -1171,6 +1198,51 @@ mod tests {
             io::Read::read_to_string(&mut reader, &mut rest).unwrap();
             assert_eq!(rest, format!("next {token}\n"), "read {cap} at a time");
         }
+    }
+
+    /// A token's header and key names are made in this thread's spare buffers, and a source
+    /// done with gives them back for the next token's (on a thread of its own: the spares are
+    /// per thread). Bytes of a name that are not UTF-8 are replaced.
+    #[test]
+    fn a_sources_names_go_back_to_the_spares() {
+        let text = "X-Token: {\"access_token\":\"eyJhbGciOiJIUzI1NiJ9.e30.c2ln\"}\n";
+        // A token's source, and the capacities of its text and names.
+        let next = |text: &str| {
+            let mut scanner = Scanner::resume(text.as_bytes(), "t", 1000, 1, false);
+            match scanner.next_event().unwrap() {
+                Some(Event::Token { source, text, .. }) => {
+                    let room = [
+                        text.capacity(),
+                        source.header.as_ref().map_or(0, String::capacity),
+                        source.key.as_ref().map_or(0, |k| k.1.capacity()),
+                    ];
+                    (source, room)
+                }
+                e => panic!("{e:?}"),
+            }
+        };
+        std::thread::spawn(move || {
+            let (mut source, _) = next(text);
+            assert_eq!(source.header.as_deref(), Some("X-Token"));
+            let (kind, name) = source.key.clone().unwrap();
+            assert_eq!((kind, name.as_str()), (KeyKind::Json, "access_token"));
+            // Buffers of sizes no name is made with: known when they come back.
+            let roomy = |text: &str, room: usize| {
+                let mut s = String::with_capacity(room);
+                s.push_str(text);
+                s
+            };
+            source.header = Some(roomy("X-Token", 1500));
+            source.key = Some((kind, roomy("access_token", 2500)));
+            source.recycle();
+            assert_eq!((source.header, source.key), (None, None));
+            // The next token's text and names are made in those buffers.
+            let (_, room) = next(text);
+            assert!(room.contains(&1500) && room.contains(&2500), "{room:?}");
+            assert_eq!(spare_text(b"a\xffb"), "a\u{fffd}b");
+        })
+        .join()
+        .unwrap();
     }
 
     /// A line cut into pieces, each scanned on its own from the state the cutter gave for its
