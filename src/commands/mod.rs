@@ -105,6 +105,11 @@ const LEAST_BLOCK_BYTES: usize = 512;
 /// is cut in two (see [`Cutter::cut`]): reads for it look this much further.
 const PIECE_LOOK_BYTES: usize = 4096;
 
+/// A file is asked to be read from storage this far ahead of its reads…
+const READ_AHEAD_BYTES: u64 = 8 * 1024 * 1024;
+/// …this much at a time (see [`FileBlocks::read_ahead`]).
+const READ_AHEAD_STEP: u64 = 2 * 1024 * 1024;
+
 /// A file is read at least this much at a time, however small the blocks cut from it.
 const READ_PIECE: usize = 16 * 1024;
 
@@ -1027,6 +1032,9 @@ trait ReadOnto: io::Read {
         buf.truncate(len + read.as_ref().map_or(0, |n| *n));
         read
     }
+
+    /// Asks for the `len` bytes at `offset` to be read from storage now, for reads to come.
+    fn read_ahead(&self, _offset: u64, _len: u64) {}
 }
 
 impl ReadOnto for io::Stdin {}
@@ -1048,6 +1056,17 @@ impl ReadOnto for std::fs::File {
         unsafe { buf.set_len(buf.len() + n) };
         Ok(n)
     }
+
+    #[cfg(target_os = "linux")]
+    fn read_ahead(&self, offset: u64, len: u64) {
+        use std::os::fd::AsRawFd;
+        let (Ok(offset), Ok(len)) = (i64::try_from(offset), i64::try_from(len)) else {
+            return;
+        };
+        // Advice: a system that takes none reads the file as it comes.
+        // SAFETY: posix_fadvise reads nothing of this process's memory.
+        unsafe { libc::posix_fadvise(self.as_raw_fd(), offset, len, libc::POSIX_FADV_WILLNEED) };
+    }
 }
 
 /// A file read in blocks of whole lines, and the scanner's state where what is pending starts:
@@ -1061,6 +1080,10 @@ struct FileBlocks<R> {
     start: usize,
     /// The thread that last wrote into `pending` (see [`FileBlocks::own_pending`]).
     written_by: Option<std::thread::ThreadId>,
+    /// The bytes read so far, and how far reading ahead was asked for (see
+    /// [`FileBlocks::read_ahead`]).
+    offset: u64,
+    ahead: u64,
     eof: bool,
     line: u64,
     http: bool,
@@ -1125,6 +1148,8 @@ impl<R: ReadOnto> FileBlocks<R> {
                 }
             }
             self.eof = n < size;
+            self.offset += n as u64;
+            self.read_ahead();
             return Ok(());
         }
         match self.reader.read_onto(&mut self.pending, size) {
@@ -1150,6 +1175,23 @@ impl<R: ReadOnto> FileBlocks<R> {
         } else {
             size
         })
+    }
+
+    /// Asks for the next [`READ_AHEAD_BYTES`] of a file to be read from storage, a
+    /// [`READ_AHEAD_STEP`] at a time as reading goes on. The system reads ahead of a file read
+    /// in order by itself, but not past pages already in memory: a file partly in memory (its
+    /// pages left there by an earlier reader, some of them reclaimed since) was read a hole at a
+    /// time as each was met, the reading thread waiting and the others soon with it. Decoding
+    /// 200,000 tokens from a file 70-85% in memory on 2 threads took 1.3-1.5x the time of the
+    /// file all in memory; with this, 1.04-1.2x (and 1.004x with it all in memory).
+    fn read_ahead(&mut self) {
+        let want = self.offset + READ_AHEAD_BYTES;
+        if self.eof || self.ahead >= want.saturating_sub(READ_AHEAD_STEP) {
+            return;
+        }
+        let from = self.ahead.max(self.offset);
+        self.reader.read_ahead(from, want - from);
+        self.ahead = want;
     }
 
     /// Moves what is pending, if little, to a buffer this thread wrote last, when another thread
@@ -1958,6 +2000,8 @@ impl<'scope, 'env> Run<'_, '_, 'scope, 'env> {
             pending: Vec::new(),
             start: 0,
             written_by: None,
+            offset: 0,
+            ahead: 0,
             eof: false,
             line: 1,
             http: false,
@@ -2910,13 +2954,20 @@ mod tests {
 
     /// A file whose first bytes, `pending`, are read (all of it if `eof`), the rest in `reader`.
     fn file(pending: &[u8], eof: bool) -> FileBlocks<io::Cursor<Vec<u8>>> {
+        file_in(io::Cursor::new(Vec::new()), pending, eof)
+    }
+
+    /// [`file`] read from `reader`.
+    fn file_in<R>(reader: R, pending: &[u8], eof: bool) -> FileBlocks<R> {
         FileBlocks {
-            reader: io::Cursor::new(Vec::new()),
+            reader,
             name: "t",
             max_token: input::DEFAULT_MAX_TOKEN,
             pending: pending.to_vec(),
             start: 0,
             written_by: None,
+            offset: 0,
+            ahead: 0,
             eof,
             line: 1,
             http: false,
@@ -3031,6 +3082,61 @@ mod tests {
         }
         assert_eq!(blocks, after);
         assert!(f.eof && f.rest().is_empty());
+    }
+
+    /// A reader of bytes that records what it is asked to read ahead.
+    struct Ahead {
+        bytes: io::Cursor<Vec<u8>>,
+        asked: std::cell::RefCell<Vec<(u64, u64)>>,
+    }
+
+    impl io::Read for Ahead {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.bytes.read(buf)
+        }
+    }
+
+    impl ReadOnto for Ahead {
+        fn read_ahead(&self, offset: u64, len: u64) {
+            self.asked.borrow_mut().push((offset, len));
+        }
+    }
+
+    /// A file is asked to be read from storage ahead of its reads: from where the first read
+    /// ended, at least READ_AHEAD_BYTES - READ_AHEAD_STEP ahead of every read after, each
+    /// asking where the last ended, none after its end.
+    #[test]
+    fn a_file_is_read_ahead_of_its_reads() {
+        let size = 3 * READ_AHEAD_BYTES as usize + 12345;
+        let reader = Ahead {
+            bytes: io::Cursor::new(vec![b'x'; size]),
+            asked: Default::default(),
+        };
+        let mut f = file_in(reader, b"", false);
+        let mut offset = 0;
+        while !f.eof {
+            let before = f.reader.asked.borrow().len();
+            f.read_more(1 << 20).unwrap();
+            offset += f.pending.len() as u64;
+            f.pending.clear();
+            let asked = f.reader.asked.borrow();
+            let end = asked.last().map(|(at, len)| at + len).unwrap();
+            if f.eof {
+                // Not asked again once the reads reached the end.
+                assert_eq!(asked.len(), before);
+            } else {
+                assert!(
+                    end >= offset + READ_AHEAD_BYTES - READ_AHEAD_STEP,
+                    "{asked:?}"
+                );
+            }
+        }
+        assert_eq!(offset, size as u64);
+        let asked = f.reader.asked.into_inner();
+        assert_eq!(asked[0], (1 << 20, READ_AHEAD_BYTES));
+        for pair in asked.windows(2) {
+            assert_eq!(pair[1].0, pair[0].0 + pair[0].1, "{asked:?}");
+        }
     }
 
     /// A read fills what is pending up to the block it is for, not a block more; once that is
