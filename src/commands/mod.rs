@@ -705,7 +705,8 @@ struct Unnumbered {
 }
 
 /// Done with a rendered report: its token's buffers and its source's names are kept for the
-/// thread's next tokens ([`crate::spare`]), and the report itself for the next token made in its slot.
+/// thread's next tokens ([`crate::spare`]), and the report itself for the next token made in its
+/// slot.
 fn recycle(slot: &mut Option<Report>) {
     if let Some(report) = slot {
         token::Token::recycle(&mut report.token);
