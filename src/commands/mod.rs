@@ -290,7 +290,7 @@ impl<T> Spare<T> {
             return;
         }
         buffer.clear();
-        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut kept = lock(&self.0);
         if kept.len() < SPARE_BUFFERS {
             kept.push((by, buffer));
         }
