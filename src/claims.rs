@@ -451,8 +451,7 @@ fn message(pieces: &[Piece]) -> Message {
             Within(..) => " (within the  leeway)".len() + DURATION_WORDS_MAX,
         })
         .sum();
-    // Empty: a kept buffer is cleared when it is taken.
-    let mut out = String::from_utf8(crate::spare::take(room)).unwrap_or_default();
+    let mut out = crate::spare::take_text(room);
     for p in pieces {
         match *p {
             Text(t) => out.push_str(t),

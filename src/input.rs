@@ -811,7 +811,10 @@ impl State {
 
     /// The label of a token starting `prefix` bytes into the current run.
     fn source(&self, prefix: usize) -> Source {
-        let header = header_name(&self.head).filter(|h| self.http || notable_header(h));
+        // Made in a spare buffer once kept (see Source::recycle).
+        let header = header_name(&self.head)
+            .filter(|h| self.http || notable_header(h))
+            .map(crate::spare::text);
         let key = if prefix == 0 {
             context_key(&self.recent, header.as_deref())
         } else {
@@ -1015,7 +1018,7 @@ fn strip_marker(line: &[u8]) -> &[u8] {
 }
 
 /// `Authorization` in `Authorization: Bearer …` (after any `curl -v` marker).
-fn header_name(head: &[u8]) -> Option<String> {
+fn header_name(head: &[u8]) -> Option<&str> {
     let s = strip_marker(head);
     // A name is at most 64 bytes: no need to look further for its colon.
     let colon = crate::bytes::find(b':', &s[..s.len().min(65)])?;
@@ -1026,17 +1029,23 @@ fn header_name(head: &[u8]) -> Option<String> {
     {
         return None;
     }
-    Some(spare_text(name))
+    // ASCII, as just checked.
+    std::str::from_utf8(name).ok()
 }
 
 /// Header names worth naming even outside an HTTP transcript.
 fn notable_header(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    matches!(n.as_str(), "cookie" | "set-cookie" | "location" | "referer")
-        || n.starts_with("x-")
+    let n = name.as_bytes();
+    ["cookie", "set-cookie", "location", "referer"]
+        .iter()
+        .any(|k| name.eq_ignore_ascii_case(k))
+        || n.get(..2).is_some_and(|p| p.eq_ignore_ascii_case(b"x-"))
         || ["auth", "token", "jwt", "assertion", "bearer"]
             .iter()
-            .any(|k| n.contains(k))
+            .any(|k| {
+                n.windows(k.len())
+                    .any(|w| w.eq_ignore_ascii_case(k.as_bytes()))
+            })
 }
 
 /// The JSON key, parameter or cookie name whose value starts right after `before`.
@@ -1099,12 +1108,7 @@ fn json_key(s: &[u8]) -> Option<String> {
 /// valid (see [`Source::recycle`]): a name is found with each token in a JSON dump.
 fn spare_text(bytes: &[u8]) -> String {
     match std::str::from_utf8(bytes) {
-        Ok(text) => {
-            // An empty buffer is valid UTF-8.
-            let mut owned = String::from_utf8(crate::spare::take(text.len())).unwrap_or_default();
-            owned.push_str(text);
-            owned
-        }
+        Ok(text) => crate::spare::text(text),
         Err(_) => String::from_utf8_lossy(bytes).into_owned(),
     }
 }
@@ -1197,6 +1201,38 @@ mod tests {
             let mut rest = String::new();
             io::Read::read_to_string(&mut reader, &mut rest).unwrap();
             assert_eq!(rest, format!("next {token}\n"), "read {cap} at a time");
+        }
+    }
+
+    /// Header names named outside an HTTP transcript: the cookie, location and referer headers,
+    /// `X-` headers and names holding auth, token, jwt, assertion or bearer, in any case.
+    #[test]
+    fn notable_headers_are_told_in_any_case() {
+        for name in [
+            "Cookie",
+            "SET-COOKIE",
+            "location",
+            "Referer",
+            "x-",
+            "X-Request",
+            "MyAuthHeader",
+            "id-TOKEN",
+            "Jwt",
+            "client-assertion",
+            "BEARER",
+        ] {
+            assert!(notable_header(name), "{name}");
+        }
+        for name in [
+            "Cookies",
+            "Date",
+            "X",
+            "Xy-A",
+            "Host",
+            "2024-01-01T10",
+            "Referer2",
+        ] {
+            assert!(!notable_header(name), "{name}");
         }
     }
 

@@ -85,6 +85,20 @@ pub fn give(buffer: Vec<u8>) {
     Shelf::give(&BYTES, buffer);
 }
 
+/// An empty string with room for `capacity` bytes, in a kept buffer if there is one (see
+/// [`take`]); [`give`] it back with `String::into_bytes`.
+pub fn take_text(capacity: usize) -> String {
+    // Empty: a kept buffer is cleared when it is taken, and empty bytes are UTF-8.
+    String::from_utf8(take(capacity)).unwrap_or_default()
+}
+
+/// `text` copied into [`take_text`]'s string.
+pub fn text(text: &str) -> String {
+    let mut out = take_text(text.len());
+    out.push_str(text);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

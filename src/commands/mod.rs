@@ -1081,7 +1081,7 @@ struct FileBlocks<R> {
     start: usize,
     /// The thread that last wrote into `pending` (see [`FileBlocks::own_pending`]).
     written_by: Option<std::thread::ThreadId>,
-    /// The bytes read so far, and how far reading ahead was asked for (see
+    /// The bytes of a regular file read so far, and how far reading ahead was asked for (see
     /// [`FileBlocks::read_ahead`]).
     offset: u64,
     ahead: u64,
